@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both bootstrap .venv from the
+# pinned, hashed requirements.lock (re-synced only when the lock or pyproject changes).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.synced
+AS_OF := $(shell cat data/samples/AS_OF 2>/dev/null)
+LINES ?= 100000
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: run test lint typecheck pytest venv lock bench samples clean report
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(BIN)/uv: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(STAMP): requirements.lock pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements.in -o requirements.lock
+
+run: $(STAMP)
+	$(BIN)/ssdd run --inbox data/samples/inbox --workspace data/workspace --as-of "$(AS_OF)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check flows transforms expectations tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+samples: $(STAMP)
+	$(BIN)/python -m transforms.samples data/samples
+
+report: $(STAMP)
+	$(BIN)/ssdd report --workspace data/workspace
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --lines $(LINES)
+
+clean:
+	rm -rf data/workspace .mypy_cache .pytest_cache .ruff_cache
