@@ -1,0 +1,170 @@
+"""The ``ssdd`` command line. Errors are one sentence, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="ssdd: prepare, check and record HK-Mainland single-submission dual-declaration filings.")
+profiles_app = typer.Typer(no_args_is_help=True, help="List, detect and draft source profiles.")
+config_app = typer.Typer(no_args_is_help=True, help="Show the effective settings.")
+app.add_typer(profiles_app, name="profiles")
+app.add_typer(config_app, name="config")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]ssdd:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    inbox: Annotated[Path | None, typer.Option(help="Inbox folder (one sub-folder per trader).")] = None,
+    workspace: Annotated[Path | None, typer.Option(help="Workspace folder for outputs.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 'now'; no offset = Hong Kong time.")] = None,
+    fail_on_quarantine: Annotated[bool | None, typer.Option(
+        "--fail-on-quarantine/--no-fail-on-quarantine", help="Exit 3 when anything was quarantined.")] = None,
+) -> None:
+    """File every trader folder in the inbox once."""
+    from transforms.settings import load_settings
+    from transforms.timeutil import AsOfError, parse_as_of
+
+    try:
+        settings = load_settings(inbox=inbox, workspace=workspace, as_of=as_of,
+                                 fail_on_quarantine=fail_on_quarantine)
+        parse_as_of(settings.as_of)
+    except (AsOfError, ValueError) as exc:
+        _fail(str(exc).splitlines()[0])
+        return
+    if not settings.inbox.is_dir():
+        _fail(f"Inbox folder {settings.inbox} does not exist; pass --inbox DIR.")
+    settings.workspace.mkdir(parents=True, exist_ok=True)
+    for sub in ("outbox/single", "outbox/hk", "outbox/cn", "quarantine", "analytics", "reports", "runs"):
+        (settings.workspace / sub).mkdir(parents=True, exist_ok=True)
+    from flows.env import configure
+
+    configure(settings.workspace, startup_timeout=settings.prefect_startup_timeout)
+    from flows.run import nightly_filing
+
+    try:
+        summary = nightly_filing(settings)
+    except Exception as exc:  # the run could not complete: one sentence, details in the Prefect log
+        _fail(f"the run could not complete: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+              1)
+        return
+    _print_summary(summary, settings.workspace)
+    quarantined = sum(f.rows_quarantined for f in summary.files) + sum(s.status == "held" for s in summary.submissions)
+    if summary.status != "completed":
+        raise typer.Exit(1)
+    if settings.fail_on_quarantine and quarantined:
+        raise typer.Exit(3)
+
+
+def _print_summary(summary: object, workspace: Path) -> None:
+    from transforms.summary import RunSummary
+
+    assert isinstance(summary, RunSummary)
+    t = Table(title=f"ssdd run {summary.run_id} (as of {summary.as_of})", show_lines=False)
+    for col in ("file", "profile", "status", "in", "filed", "quar.", "ign.", "pend.", "supers.", "ref."):
+        t.add_column(col, overflow="fold")
+    for f in summary.files:
+        t.add_row(f.path, f.profile or "-", f.status, *(str(getattr(f, k)) for k in (
+            "rows_in", "rows_filed", "rows_quarantined", "rows_ignored", "rows_pending", "rows_superseded",
+            "rows_reference")))
+    console.print(t)
+    for f in summary.files:
+        if f.status == "refused":
+            console.print(f"[yellow]refused[/] {f.path}: {f.reason}", highlight=False)
+    s = Table(title="submissions")
+    for col in ("trip", "direction", "cp", "status", "v", "invoices", "reason / outputs"):
+        s.add_column(col, overflow="fold")
+    for e in summary.submissions:
+        detail = "; ".join(e.reasons) if e.reasons else ", ".join(e.outputs.values())
+        s.add_row(e.trip_ref, e.direction, e.control_point or "-", e.status, str(e.version), ", ".join(e.invoices),
+                  detail)
+    console.print(s)
+    for p in summary.pending:
+        console.print(f"[cyan]pending[/] {p['trader']} invoice {p['invoice_no']} ({p['lines']} lines): {p['reason']}",
+                      highlight=False)
+    ws = workspace
+    console.print(f"outputs:    {ws / 'outbox'} (single/, hk/, cn/)")
+    console.print(f"quarantine: {ws / 'quarantine'}" + (f" ({len(summary.quarantine_reports)} error workbooks)"
+                                                          if summary.quarantine_reports else ""))
+    console.print(f"analytics:  {ws / 'analytics'}")
+    console.print(f"summary:    {ws / 'runs' / summary.run_id / 'summary.json'}")
+
+
+@profiles_app.command("list")
+def profiles_list(profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None) -> None:
+    """List the known profiles."""
+    from transforms.profiles.registry import ProfileError, load_profiles
+
+    try:
+        profiles = load_profiles(profiles_dir)
+    except ProfileError as exc:
+        _fail(str(exc))
+        return
+    t = Table("id", "version", "role", "title")
+    for p in profiles:
+        t.add_row(p.id, str(p.profile_version), p.role, p.title)
+    console.print(t)
+
+
+@profiles_app.command("detect")
+def profiles_detect(file: Path, profiles_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+    """Explain which profile a file matches, and why."""
+    from transforms.profiles.match import detect
+    from transforms.profiles.registry import load_profiles
+    from transforms.readers import ReadRefused, read_file
+
+    profiles = load_profiles(profiles_dir)
+    from transforms.profiles.match import header_hint
+
+    try:
+        wb = read_file(file, header_hint=header_hint(profiles))  # type: ignore[arg-type]
+    except ReadRefused as exc:
+        _fail(exc.reason)
+        return
+    found = detect(profiles, wb, file_label=file.name)
+    for m in found.candidates:
+        console.print(f"{m.profile.id}: sheet '{m.sheet.name}', header row {m.header_row_number}, "
+                      f"{len(m.columns)}/{len(m.profile.columns)} columns"
+                      + (f", missing {', '.join(m.missing_required)}" if m.missing_required else ""), highlight=False)
+    if found.match is None:
+        _fail(found.reason or "no profile matches")
+    else:
+        console.print(f"[green]{file.name} -> {found.match.profile.ref}[/]", highlight=False)
+
+
+@config_app.command("show")
+def config_show(workspace: Annotated[Path | None, typer.Option()] = None) -> None:
+    """Print the effective settings and where each value came from (secrets masked)."""
+    from transforms.settings import explain, load_settings
+
+    settings = load_settings(workspace=workspace)
+    t = Table("setting", "value", "from")
+    for name, value, src in explain(settings, workspace=workspace):
+        t.add_row(name, value, src)
+    console.print(t)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("ssdd: interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    main()

@@ -1,0 +1,240 @@
+"""The nightly filing flow: ingest -> assemble -> check -> file -> quarantine -> analytics -> summary.
+
+Tasks are coarse (one per stage, ingest one per trader folder) and thin: the work is in
+``transforms`` and ``expectations``. Import this module only after :func:`flows.env.configure`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_table_artifact
+
+from expectations import validate
+from transforms.analytics import append_tables
+from transforms.assembly import Assembly, assemble
+from transforms.bundle import FilingBundle, bundles_to_frames, split_bundles
+from transforms.filing import FilingResult, file_submissions
+from transforms.ingest import FileReport, TraderIngest, ingest_trader
+from transforms.ledger import Ledger
+from transforms.profiles.registry import load_profiles
+from transforms.quarantine import write_reports
+from transforms.reference import Reference
+from transforms.settings import Settings
+from transforms.summary import RunSummary, SubmissionEntry, check_reconciled, count_lines, write_json_atomic
+from transforms.timeutil import parse_as_of
+
+
+@dataclass
+class Checked:
+    findings: pd.DataFrame
+    held: dict[str, tuple[list[str], list[str]]]
+    results: dict[str, Any]
+
+
+def trader_folders(inbox: Path) -> list[Path]:
+    return sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+
+
+@task(name="ingest-trader", timeout_seconds=1800)
+def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None) -> TraderIngest:
+    return ingest_trader(folder, inbox, load_profiles(profiles_dir), Reference.load())
+
+
+@task(name="assemble", timeout_seconds=1800)
+def assemble_task(ingests: list[TraderIngest], as_of: datetime, pending_hours: int) -> Assembly:
+    inputs = [i.input for i in ingests if i.input is not None]
+    return assemble(inputs, Reference.load(), as_of=as_of, pending_max_age=timedelta(hours=pending_hours))
+
+
+def _problem_rows(problems: list[Any], severity_of: Any) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "rule_id": p.rule_id, "severity": severity_of(p.rule_id), "src_file": p.src_file, "src_sheet": p.src_sheet,
+        "src_row": p.src_row, "src_column": p.header, "value": p.value, "message_en": p.message_en,
+        "message_zh": p.message_zh} for p in problems])
+
+
+@task(name="check", timeout_seconds=1800)
+def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledger_url: str,
+               lead_minutes: int) -> Checked:
+    """GX suites over the assembled frames, plus ingest and assembly problems, into one findings table."""
+    ledger = Ledger(ledger_url)
+    frames = asm.frames
+    headers: dict[str, dict[str, str]] = {}
+    for i in ingests:
+        headers.update(i.source_headers)
+    # time rules only on new or changed trips, so a nightly re-run never holds what is already filed
+    from transforms.bundle import content_hash
+
+    new_or_changed = set()
+    for b in split_bundles(frames):
+        cur = ledger.current(b.submission_id)
+        if cur is None or cur.get("current_hash") != content_hash(b):
+            new_or_changed.add(b.submission_id)
+    outcome = validate(frames, reference=Reference.load(), as_of=as_of, new_or_changed=new_or_changed,
+                       cn_manifest_lead_minutes=lead_minutes, source_headers=headers)
+    findings = outcome.findings.copy()
+    # cell problems from ingest (unparseable values) and assembly (unknown SKU, customer…)
+    line_sub = asm.line_states.set_index(["src_file", "src_row"])["submission_id"].to_dict()
+    extra = _problem_rows([p for i in ingests for p in i.problems] + asm.problems,
+                          lambda r: "warning" if str(r).endswith("W") else "error")
+    if not extra.empty:
+        extra["submission_id"] = [line_sub.get((f, r)) for f, r in zip(extra["src_file"], extra["src_row"],
+                                                                      strict=True)]
+    sub_extra = _problem_rows([p for _, p in asm.submission_problems],
+                              lambda r: "warning" if str(r).endswith("W") else "error")
+    if not sub_extra.empty:
+        sub_extra["submission_id"] = [sid for sid, _ in asm.submission_problems]
+    findings = pd.concat([f for f in (findings, extra, sub_extra) if not f.empty], ignore_index=True) \
+        if any(not f.empty for f in (findings, extra, sub_extra)) else findings
+    held: dict[str, tuple[list[str], list[str]]] = {}
+    if not findings.empty:
+        errors = findings[(findings["severity"] == "error") & findings["submission_id"].notna()]
+        for sid, grp in errors.groupby("submission_id", sort=True):
+            uniq = grp.drop_duplicates("message_en")
+            held[str(sid)] = (uniq["message_en"].tolist(), uniq["message_zh"].fillna("").tolist())
+    return Checked(findings, held, outcome.results)
+
+
+@task(name="file", timeout_seconds=3600)
+def file_task(bundles: list[FilingBundle], checked: Checked, settings: Settings, run_id: str, as_of: datetime,
+              traders: dict[str, str]) -> list[FilingResult]:
+    ledger = Ledger(settings.ledger_location)
+    return file_submissions(bundles, held=checked.held, ledger=ledger, workspace=settings.workspace,
+                            run_id=run_id, as_of=as_of, max_items=settings.max_items_per_declaration,
+                            workers=settings.workers, traders=traders)
+
+
+@task(name="quarantine", timeout_seconds=1800)
+def quarantine_task(findings: pd.DataFrame, results: list[FilingResult], asm: Assembly,
+                    ingests: list[TraderIngest], settings: Settings) -> list[str]:
+    """Error workbooks for every file with errors on held submissions or unassembled lines."""
+    if findings.empty:
+        return []
+    held = {r.submission_id for r in results if r.status == "held"}
+    relevant = findings[findings["submission_id"].isin(held) | findings["submission_id"].isna()
+                        | (findings["severity"] == "warning")]
+    # writer preflight reasons (unmapped national codes) have no cell: point them at the trip plan row
+    pre = []
+    subs = asm.frames["submissions"].set_index("submission_id") if not asm.frames["submissions"].empty else None
+    for r in results:
+        if r.status == "held" and subs is not None and r.submission_id in subs.index and r.reasons and \
+                r.submission_id not in set(findings["submission_id"].dropna()):
+            s = subs.loc[r.submission_id]
+            for en, zh in zip(r.reasons, r.reasons_zh, strict=False):
+                pre.append({"rule_id": "W01", "severity": "error", "src_file": s["src_file"],
+                            "src_sheet": s["src_sheet"], "src_row": s["src_row"], "src_column": "control_point",
+                            "value": s["control_point"], "message_en": en, "message_zh": zh,
+                            "submission_id": r.submission_id})
+    if pre:
+        relevant = pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True)
+    paths: list[str] = []
+    lang = {i.trader: i.input.settings.language for i in ingests if i.input is not None}
+    feedback = {i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None}
+    trader_of_file = {f.path: f.trader for i in ingests for f in i.files}
+    relevant = relevant.assign(trader=relevant["src_file"].map(trader_of_file))
+    for trader, rows in relevant.groupby("trader", sort=True):
+        fb = feedback.get(str(trader))
+        out = write_reports(rows, inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
+                            trader=str(trader), language=lang.get(str(trader), "zh-Hans"),
+                            feedback_dir=(settings.workspace / fb) if fb else None)
+        paths += [p.relative_to(settings.workspace).as_posix() for p in out]
+    return paths
+
+
+@task(name="analytics", timeout_seconds=1800, retries=2, retry_delay_seconds=[1, 5])
+def analytics_task(bundles: list[FilingBundle], results: list[FilingResult], findings: pd.DataFrame,
+                   settings: Settings, run_id: str) -> dict[str, int]:
+    done = {r.submission_id: r for r in results if r.status in ("filed", "amended")}
+    filed = [b.with_version(done[b.submission_id].version, b.submission["function_code"])
+             for b in bundles if b.submission_id in done]
+    frames = bundles_to_frames(filed)
+    if not findings.empty:
+        f = findings.copy()
+        f["run_id"] = run_id
+        if "finding_id" not in f:
+            f["finding_id"] = None
+        f["finding_id"] = f["finding_id"].where(f["finding_id"].notna(),
+                                                [uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/{i}").hex
+                                                 for i in range(len(f))])
+        from transforms.model import FINDINGS
+
+        frames["findings"] = f[[c for c in FINDINGS.names if c in f.columns]]
+    return append_tables(settings.workspace / "analytics", frames, run_id)
+
+
+def _submission_entries(bundles: list[FilingBundle], results: list[FilingResult],
+                        traders: dict[str, str]) -> list[SubmissionEntry]:
+    by_id = {b.submission_id: b for b in bundles}
+    out = []
+    for r in results:
+        b = by_id[r.submission_id]
+        out.append(SubmissionEntry(
+            submission_id=r.submission_id, trader=traders[r.submission_id], trip_ref=str(b.submission["trip_ref"]),
+            direction=str(b.submission["direction"]), control_point=b.submission.get("control_point"),
+            status=r.status, version=r.version, invoices=sorted({str(c["invoice_no"]) for c in b.consignments}),
+            reasons=r.reasons, outputs=r.outputs))
+    return out
+
+
+@flow(name="ssdd-nightly-filing", log_prints=False, validate_parameters=False)
+def nightly_filing(settings: Settings) -> RunSummary:
+    """File every trader folder in the inbox once, as of ``settings.as_of``."""
+    logger = get_run_logger()
+    as_of = parse_as_of(settings.as_of)
+    run_id = f"{as_of.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    inbox = settings.inbox
+    futures = [ingest_task.submit(folder, inbox, settings.profiles_dir) for folder in trader_folders(inbox)]
+    ingests: list[TraderIngest] = [f.result() for f in futures]
+    files: list[FileReport] = [f for i in ingests for f in i.files]
+    asm = assemble_task(ingests, as_of, settings.pending_max_age_hours)
+    checked = check_task(asm, ingests, as_of, settings.ledger_location, settings.cn_manifest_lead_minutes)
+    bundles = list(split_bundles(asm.frames))
+    traders = {c["submission_id"]: ",".join(sorted({str(x["trader"]) for x in b.consignments}))
+               for b in bundles for c in b.consignments}
+    for b in bundles:
+        b.submission["source_files"] = sorted(_source_entries(asm.sources.get(b.submission_id, set()), files))
+        b.submission["profile_versions"] = sorted({f.profile for f in files if f.profile
+                                                   and f.path in asm.sources.get(b.submission_id, set())})
+        b.submission["reference_versions"] = sorted(f"{k}@{v}" for k, v in Reference.load().versions.items())
+        b.submission["created_at"] = as_of
+    results = file_task(bundles, checked, settings, run_id, as_of, traders)
+    count_lines(files, asm.line_states, results)
+    reports = quarantine_task(checked.findings, results, asm, ingests, settings)
+    analytics_task(bundles, results, checked.findings, settings, run_id)
+    bad = check_reconciled(files)
+    summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
+                         files=files, submissions=_submission_entries(bundles, results, traders),
+                         pending=_pending(asm), quarantine_reports=reports)
+    for line in bad:
+        logger.error("counts do not reconcile: %s", line)
+    write_json_atomic(settings.workspace / "runs" / run_id / "summary.json", summary.to_json())
+    create_table_artifact(key="run-summary", table=[
+        {"file": f.path, "status": f.status, "in": f.rows_in, "filed": f.rows_filed,
+         "quarantined": f.rows_quarantined, "ignored": f.rows_ignored, "pending": f.rows_pending,
+         "superseded": f.rows_superseded, "reference": f.rows_reference} for f in files],
+        description=f"ssdd run {run_id}")
+    create_link_artifact(key="run-summary-json",
+                         link=(settings.workspace / "runs" / run_id / "summary.json").resolve().as_uri(),
+                         description="summary.json of this run")
+    return summary
+
+
+def _source_entries(paths: set[str], files: list[FileReport]) -> list[str]:
+    sha = {f.path: f.sha256 for f in files}
+    return [f"{p} {sha.get(p) or ''}".strip() for p in paths]
+
+
+def _pending(asm: Assembly) -> list[dict[str, Any]]:
+    st = asm.line_states
+    if st.empty:
+        return []
+    p = st[st["state"] == "pending"]
+    return [{"trader": str(t), "invoice_no": str(i), "lines": len(g), "reason": str(g["reason"].iloc[0])}
+            for (t, i), g in p.groupby(["trader", "invoice_no"], sort=True)]

@@ -1,0 +1,137 @@
+"""Decide, render, validate and place the three files of each clean submission.
+
+Order per submission (invariant 3 of architecture.md): the ledger decides the version; every
+writer's preflight must pass (an unmapped national code holds the trip, never a blank in the XML);
+the three documents are rendered and validated in memory; each is written to a temporary name,
+fsynced, validated and renamed; only then is the ledger committed. A crash before the commit
+re-renders byte-identical files on the next run, and ``record_filed`` is idempotent.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from transforms.bundle import FilingBundle, content_hash
+from transforms.ledger import Ledger
+from transforms.reference import Reference
+from transforms.writers.context import WriterContext
+from transforms.writers.output import write_atomic
+from transforms.writers.registry import ALL_WRITERS
+from transforms.writers.schemas import validate as validate_xml
+
+
+@dataclass
+class FilingResult:
+    submission_id: str
+    status: str                      # filed | amended | unchanged | held | cancelled
+    version: int
+    outputs: dict[str, str] = field(default_factory=dict)   # writer id -> path relative to workspace
+    reasons: list[str] = field(default_factory=list)
+    reasons_zh: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    bundle: FilingBundle
+    as_of: datetime
+    max_items: int
+
+
+def _render(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], list[str]]:
+    """Worker: preflight + render + validate all three documents for one bundle."""
+    ctx = WriterContext(reference=Reference.load(), as_of=job.as_of, max_items=job.max_items)
+    problems_en: list[str] = []
+    problems_zh: list[str] = []
+    for w in ALL_WRITERS:
+        for p in w.preflight(job.bundle, ctx):
+            problems_en.append(p.message_en)
+            problems_zh.append(p.message_zh)
+    if problems_en:
+        return job.bundle.submission_id, {}, problems_en, problems_zh
+    docs: dict[str, bytes] = {}
+    for w in ALL_WRITERS:
+        data = w.render(job.bundle, ctx)
+        errors = validate_xml(w.id, data)
+        if errors:
+            # a document that fails our own schema is a product defect; hold, never publish it
+            return job.bundle.submission_id, {}, [f"{w.id} filing failed its XSD: {errors[0]}"], [
+                f"{w.id} 文件未通过 XSD 校验：{errors[0]}"]
+        docs[w.id] = data
+    return job.bundle.submission_id, docs, [], []
+
+
+def render_all(jobs: Sequence[RenderJob], workers: int) -> Iterable[tuple[str, dict[str, bytes], list[str], list[str]]]:
+    """Rendering is CPU-bound lxml work: spread it over processes when there is enough of it."""
+    if workers <= 1 or len(jobs) < 64:
+        return [_render(j) for j in jobs]
+    chunk = max(1, len(jobs) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_render, jobs, chunksize=chunk))
+
+
+def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[list[str], list[str]]],
+                     ledger: Ledger, workspace: Path, run_id: str, as_of: datetime, max_items: int,
+                     workers: int, traders: dict[str, str]) -> list[FilingResult]:
+    """File every bundle not held by the checks; returns one result per bundle."""
+    results: list[FilingResult] = []
+    jobs: list[RenderJob] = []
+    decisions = {}
+    for b in bundles:
+        sid = b.submission_id
+        chash = content_hash(b)
+        b.submission["content_hash"] = chash
+        if sid in held:
+            en, zh = held[sid]
+            ledger.record_held(submission_id=sid, run_id=run_id, as_of=as_of, reasons=en, trader=traders[sid],
+                               carrier_code=b.submission["carrier_code"], trip_ref=b.submission["trip_ref"],
+                               direction=b.submission["direction"], control_point=b.submission["control_point"],
+                               expected_crossing_at=b.submission["expected_crossing_at"])
+            results.append(FilingResult(sid, "held", 0, reasons=list(en), reasons_zh=list(zh)))
+            continue
+        decision = ledger.decide(sid, chash)
+        if decision.action == "unchanged":
+            current = ledger.current(sid) or {}
+            outputs = dict(current.get("outputs") or {})
+            results.append(FilingResult(sid, "unchanged", decision.version, outputs))
+            continue
+        decisions[sid] = decision
+        jobs.append(RenderJob(b.with_version(decision.version, decision.function_code), as_of, max_items))
+    by_id = {j.bundle.submission_id: j.bundle for j in jobs}
+    for sid, docs, en, zh in render_all(jobs, workers):
+        b = by_id[sid]
+        if en:
+            ledger.record_held(submission_id=sid, run_id=run_id, as_of=as_of, reasons=en, trader=traders[sid],
+                               carrier_code=b.submission["carrier_code"], trip_ref=b.submission["trip_ref"],
+                               direction=b.submission["direction"], control_point=b.submission["control_point"],
+                               expected_crossing_at=b.submission["expected_crossing_at"])
+            results.append(FilingResult(sid, "held", 0, reasons=en, reasons_zh=zh))
+            continue
+        outputs: dict[str, str] = {}
+        for w in ALL_WRITERS:
+            target = workspace / "outbox" / w.folder / w.filename(b)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, docs[w.id], None)  # validated in the worker; bytes unchanged since
+            outputs[w.id] = target.relative_to(workspace).as_posix()
+        _kill_point("ledger")
+        d = decisions[sid]
+        ledger.record_filed(submission_id=sid, version=d.version, function_code=d.function_code,
+                            content_hash=b.submission["content_hash"], run_id=run_id, as_of=as_of,
+                            trader=traders[sid], carrier_code=b.submission["carrier_code"],
+                            trip_ref=b.submission["trip_ref"], direction=b.submission["direction"],
+                            control_point=b.submission["control_point"],
+                            expected_crossing_at=b.submission["expected_crossing_at"], outputs=outputs)
+        status = "filed" if d.action in ("new", "refile") else "amended"
+        results.append(FilingResult(sid, status, d.version, outputs))
+    order = {b.submission_id: i for i, b in enumerate(bundles)}
+    return sorted(results, key=lambda r: order[r.submission_id])
+
+
+def _kill_point(name: str) -> None:
+    """Crash-test hook: SSDD_KILL_AT=<name> makes the process die here (tests only)."""
+    if os.environ.get("SSDD_KILL_AT") == name:
+        os._exit(137)

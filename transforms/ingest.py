@@ -1,0 +1,168 @@
+"""Read one trader folder: settings, then every file through its profile.
+
+A file that cannot be read or matched is *refused* with one sentence and the run goes on; every
+row of a read file is accounted for in its :class:`FileReport`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from transforms.assembly import SourceTable, TraderInput
+from transforms.mapping import CellProblem, map_sheet
+from transforms.profiles.match import HeaderMatch, detect, find_header, header_hint
+from transforms.profiles.registry import ProfileError, Profiles
+from transforms.profiles.schema import Profile
+from transforms.readers import ReadRefused, read_file
+from transforms.reference import Reference
+from transforms.trader import TRADER_FILE, TraderSettingsError, load_trader
+
+#: Files that are never trader data: editor lock files, partial uploads, OS litter, our own files.
+IGNORED_PATTERNS: tuple[str, ...] = ("~$*", "*.tmp", "*.part", "*.crdownload", "Thumbs.db", ".DS_Store",
+                                     ".*", "*.errors.xlsx", "*.errors.csv", "README*")
+RESPONSES_DIR = "_responses"
+
+
+@dataclass
+class FileReport:
+    path: str
+    trader: str
+    profile: str | None = None
+    status: str = "read"            # read | refused
+    reason: str | None = None
+    sha256: str | None = None
+    rows_in: int = 0
+    rows_filed: int = 0
+    rows_quarantined: int = 0
+    rows_ignored: int = 0
+    rows_pending: int = 0
+    rows_superseded: int = 0
+    rows_reference: int = 0
+
+    def reconciles(self) -> bool:
+        return self.rows_in == (self.rows_filed + self.rows_quarantined + self.rows_ignored + self.rows_pending
+                                + self.rows_superseded + self.rows_reference)
+
+
+@dataclass
+class TraderIngest:
+    trader: str
+    input: TraderInput | None
+    files: list[FileReport] = field(default_factory=list)
+    problems: list[CellProblem] = field(default_factory=list)
+    source_headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def is_ignored(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pat) for pat in IGNORED_PATTERNS)
+
+
+def trader_files(folder: Path) -> list[Path]:
+    """Data files of a trader folder, oldest first (file time, then name): later exports win."""
+    files = [p for p in folder.rglob("*") if p.is_file() and p.name != TRADER_FILE
+             and not is_ignored(p.name) and RESPONSES_DIR not in p.relative_to(folder).parts]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Reference) -> TraderIngest:
+    trader = folder.name
+    settings_path = folder / TRADER_FILE
+    label = settings_path.relative_to(inbox).as_posix()
+    if not settings_path.is_file():
+        reports = [FileReport(p.relative_to(inbox).as_posix(), trader, status="refused",
+                              reason=f"Trader folder {trader} has no {TRADER_FILE}; add the trader's settings "
+                                     "(consignor, customers) so its files can be filed.")
+                   for p in trader_files(folder)]
+        return TraderIngest(trader, None, reports)
+    try:
+        settings = load_trader(settings_path)
+    except TraderSettingsError as exc:
+        reports = [FileReport(label, trader, "trader_settings", "refused", str(exc))]
+        reports += [FileReport(p.relative_to(inbox).as_posix(), trader, status="refused",
+                               reason=f"{trader}/{TRADER_FILE} could not be read, so this file waits; {exc}")
+                    for p in trader_files(folder)]
+        return TraderIngest(trader, None, reports)
+    if settings.trader != trader:
+        reason = (f"{label} says trader '{settings.trader}' but sits in folder '{trader}'; make the folder name "
+                  "and the trader id agree.")
+        return TraderIngest(trader, None, [FileReport(label, trader, "trader_settings", "refused", reason)])
+    tin = TraderInput(settings=settings, settings_label=label)
+    out = TraderIngest(trader, tin, [FileReport(label, trader, "trader_settings", rows_in=1, rows_reference=1)])
+    try:
+        named: Profile | None = profiles.get(settings.profile) if settings.profile else None
+    except ProfileError as exc:
+        out.files.append(FileReport(label, trader, "trader_settings", "refused", str(exc)))
+        return out
+    tz = ZoneInfo(settings.timezone)
+    for order, path in enumerate(trader_files(folder)):
+        rel = path.relative_to(inbox).as_posix()
+        report = FileReport(rel, trader)
+        out.files.append(report)
+        try:
+            wb = read_file(path, encodings=settings.encodings or _encodings(profiles),
+                           header_hint=header_hint(profiles))  # type: ignore[arg-type]
+        except ReadRefused as exc:
+            report.status, report.reason = "refused", exc.reason
+            continue
+        report.sha256 = wb.sha256
+        match = _choose(profiles, named, wb, rel)
+        if isinstance(match, str):
+            report.status, report.reason = "refused", match
+            continue
+        report.profile = match.profile.ref
+        table = map_sheet(match, src_file=rel, reference=reference, local_tz=tz,
+                          direction_view=settings.direction_view)
+        out.problems.extend(table.problems)
+        out.source_headers[rel] = table.headers
+        report.rows_in = table.rows_in
+        report.rows_ignored = table.rows_ignored
+        src = SourceTable(trader, rel, order, table)
+        role = match.profile.role
+        if role == "commercial_lines":
+            tin.lines.append(src)
+        else:
+            report.rows_reference = len(table.frame)
+            (tin.masters if role == "item_master" else tin.trips).append(src)
+    return out
+
+
+def _encodings(profiles: Profiles) -> Sequence[str] | None:
+    """No trader-declared encoding: let the reader try candidates against the profiles' headers."""
+    return None
+
+
+def _choose(profiles: Profiles, named: Profile | None, wb: object, label: str) -> HeaderMatch | str:
+    """The trader's named profile applies to commercial exports; item masters and trip plans are
+    recognised by their headers."""
+    from transforms.readers import RawWorkbook
+
+    assert isinstance(wb, RawWorkbook)
+    found = detect(profiles, wb, file_label=label)
+    if found.match is not None:
+        if named is not None and found.match.profile.role == "commercial_lines" and found.match.profile.id != named.id:
+            forced = _force(named, wb)
+            if forced is not None:
+                return forced
+        return found.match
+    if named is not None:
+        forced = _force(named, wb)
+        if forced is not None:
+            return forced
+    return found.reason or f"{label} could not be matched to a profile."
+
+
+def _force(profile: Profile, wb: object) -> HeaderMatch | None:
+    from transforms.readers import RawWorkbook
+
+    assert isinstance(wb, RawWorkbook)
+    for sheet in wb.sheets:
+        if sheet.hidden:
+            continue
+        m = find_header(profile, sheet)
+        if m is not None and m.complete:
+            return m
+    return None

@@ -1,0 +1,191 @@
+"""Raw sheet + matched profile -> typed frame with cell provenance and per-cell problems.
+
+Rows below the header are classified first: blank rows and totals rows (``合计``/``Total``) are
+*ignored* and counted, never mapped. Every other row is mapped column by column with the
+vectorised parsers; a cell that is present but unparseable becomes null and a :class:`CellProblem`
+naming file, sheet, row, column (as the trader wrote it), value and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from transforms import parsing
+from transforms.profiles.match import HeaderMatch, norm_header
+from transforms.profiles.schema import ColumnSpec
+from transforms.reference import Reference
+
+# What each parser expects, for the trader-facing sentence (English, Chinese).
+_EXPECTED: dict[str, tuple[str, str]] = {
+    "number": ("a number such as 1234.50", "数字，例如 1234.50"),
+    "integer": ("a whole number", "整数"),
+    "date": ("a date such as 2026-11-03", "日期，例如 2026-11-03"),
+    "datetime": ("a date and time such as 2026-11-03 14:30", "日期时间，例如 2026-11-03 14:30"),
+    "unit": ("a known unit of quantity (e.g. PCS, KG, SET, 个, 千克)", "已知计量单位（如 PCS、KG、个、千克）"),
+    "package": ("a known package type (e.g. CT, 纸箱, 托盘)", "已知包装种类（如 CT、纸箱、托盘）"),
+    "currency": ("an ISO 4217 currency or its name (e.g. USD, 美元)", "ISO 4217 币制或名称（如 USD、美元）"),
+    "country": ("an ISO 3166 country or its name (e.g. CN, 中国)", "ISO 3166 国家代码或名称（如 CN、中国）"),
+    "control_point": ("a control point (LMC MKT STK SBC HYW HZM or its name)",
+                      "管制站（LMC MKT STK SBC HYW HZM 或其名称）"),
+    "direction": ("HK_IMPORT/南下 or HK_EXPORT/北上", "HK_IMPORT/南下 或 HK_EXPORT/北上"),
+    "code": ("a code with no more digits than its fixed length", "长度不超过规定位数的编码"),
+    "mass": ("a weight with a unit of KG, G or LB", "重量，单位为 KG、G 或 LB"),
+}
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    src_file: str
+    src_sheet: str
+    src_row: int
+    column: str          # canonical key
+    header: str          # as written in the source
+    value: str
+    rule_id: str
+    message_en: str
+    message_zh: str
+
+
+@dataclass
+class MappedTable:
+    frame: pd.DataFrame                  # profile keys + src_file/src_sheet/src_row
+    headers: dict[str, str]              # profile key -> source header
+    rows_in: int                         # data rows below the header (incl. ignored)
+    rows_ignored: int                    # blank and totals rows
+    totals: dict[str, float] = field(default_factory=dict)   # values on the totals row, by key
+    problems: list[CellProblem] = field(default_factory=list)
+
+
+def _col(sheet_rows: list[list[str | None]], idx: int) -> list[str | None]:
+    return [r[idx] if idx < len(r) else None for r in sheet_rows]
+
+
+def _is_totals(row: list[str | None], markers: set[str]) -> bool:
+    # a totals row names itself in one of its first cells and carries no document number
+    return any(norm_header(c) in markers for c in row[:4] if c)
+
+
+def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
+              local_tz: ZoneInfo = parsing.HK_TZ, direction_view: str | None = None) -> MappedTable:
+    profile = match.profile
+    sheet = match.sheet
+    body = sheet.rows[match.header_index + 1:]
+    numbers = sheet.row_numbers[match.header_index + 1:]
+    markers = {norm_header(m) for m in profile.totals_markers}
+    keep: list[int] = []
+    totals_rows: list[int] = []
+    for i, row in enumerate(body):
+        if not any(c is not None and str(c).strip() for c in row):
+            continue
+        if _is_totals(row, markers):
+            totals_rows.append(i)
+            continue
+        keep.append(i)
+    rows = [body[i] for i in keep]
+    frame = pd.DataFrame({"src_file": src_file, "src_sheet": sheet.name,
+                          "src_row": [numbers[i] for i in keep]})
+    problems: list[CellProblem] = []
+    for key, pos in match.columns.items():
+        spec = profile.columns[key]
+        raw = pd.Series(_col(rows, pos), dtype=object)
+        values, bad = _parse(spec, key, raw, match, rows, reference, local_tz, direction_view, profile.decimal,
+                             profile.thousands, profile.date_formats, profile.datetime_formats)
+        frame[key] = values.array
+        if spec.type == "unit":
+            # keep the trader's own word: the Mainland unit (台 vs 个) depends on it
+            frame[f"{key}_raw"] = parsing.clean_text(raw)[0].values
+        if bad.any():
+            header = match.headers[key]
+            exp_en, exp_zh = _EXPECTED.get(spec.type, ("a valid value", "有效值"))
+            for i in bad[bad].index:
+                value = str(raw.iloc[i]).strip()
+                problems.append(CellProblem(
+                    src_file, sheet.name, int(frame["src_row"].iloc[i]), key, header, value, f"I-{spec.type}",
+                    f"{src_file}{_sheet_part(sheet.name)} row {int(frame['src_row'].iloc[i])}, column {header}: "
+                    f"'{value}' is not {exp_en}.",
+                    f"{src_file}{_sheet_part(sheet.name)} 第{int(frame['src_row'].iloc[i])}行「{header}」列："
+                    f"「{value}」不是{exp_zh}。"))
+    if profile.tax is not None:
+        _apply_tax_rule(frame, match, rows, profile.decimal, profile.thousands)
+    totals = _totals(match, [body[i] for i in totals_rows], profile.decimal, profile.thousands)
+    return MappedTable(frame=frame, headers=dict(match.headers), rows_in=len(body) - _trailing_blank(body),
+                       rows_ignored=len(body) - _trailing_blank(body) - len(keep), totals=totals,
+                       problems=problems)
+
+
+def _trailing_blank(body: list[list[str | None]]) -> int:
+    """Blank rows after the last content row are formatting, not rows the trader sent."""
+    n = 0
+    for row in reversed(body):
+        if any(c is not None and str(c).strip() for c in row):
+            break
+        n += 1
+    return n
+
+
+def _sheet_part(name: str) -> str:
+    return f" (sheet {name})" if name else ""
+
+
+def _parse(spec: ColumnSpec, key: str, raw: pd.Series, match: HeaderMatch, rows: list[list[str | None]],
+           reference: Reference, tz: ZoneInfo, view: str | None, decimal: str, thousands: str,
+           date_formats: list[str], datetime_formats: list[str]) -> parsing.Parsed:
+    t = spec.type
+    if t == "number":
+        return parsing.parse_number(raw, decimal, thousands)
+    if t == "integer":
+        return parsing.parse_integer(raw, decimal, thousands)
+    if t == "date":
+        return parsing.parse_date(raw, date_formats)
+    if t == "datetime":
+        return parsing.parse_local_datetime(raw, datetime_formats, tz)
+    if t in ("unit", "package", "currency", "country", "control_point"):
+        return parsing.map_codes(raw, reference.alias_map(t))  # type: ignore[arg-type]
+    if t == "direction":
+        return parsing.parse_direction(raw, view)
+    if t == "code":
+        return parsing.clean_code(raw, spec.pad_to)
+    if t == "list":
+        return parsing.split_list(raw)
+    if t == "mass":
+        num, bad = parsing.parse_number(raw, decimal, thousands)
+        unit_pos = match.extra.get(f"{key}__unit")
+        if unit_pos is not None:
+            units = pd.Series(_col(rows, unit_pos), dtype=object)
+            kg, bad_unit = parsing.to_kg(num, units)
+        else:
+            kg, bad_unit = parsing.to_kg(num, spec.mass_unit or "KGM")
+        return kg, bad | bad_unit
+    return parsing.clean_text(raw)
+
+
+def _apply_tax_rule(frame: pd.DataFrame, match: HeaderMatch, rows: list[list[str | None]], decimal: str,
+                    thousands: str) -> None:
+    """价税合计 includes VAT; where 税率 is non-zero the declared value is 金额 (before tax)."""
+    rate_pos, net_pos = match.extra.get("__tax_rate"), match.extra.get("__tax_net")
+    if rate_pos is None or net_pos is None or "line_amount_value" not in frame:
+        return
+    rate, _ = parsing.parse_number(pd.Series(_col(rows, rate_pos), dtype=object).str.rstrip("%"), decimal,
+                                   thousands)
+    net, _ = parsing.parse_number(pd.Series(_col(rows, net_pos), dtype=object), decimal, thousands)
+    taxed = (rate.fillna(0) != 0) & net.notna()
+    frame.loc[taxed.values, "line_amount_value"] = net[taxed].values
+
+
+def _totals(match: HeaderMatch, totals_rows: list[list[str | None]], decimal: str, thousands: str) -> dict[str, float]:
+    """Numbers on the totals row, by profile key: the independent total for the line-sum checks."""
+    if not totals_rows:
+        return {}
+    row = totals_rows[-1]
+    out: dict[str, float] = {}
+    for key, pos in match.columns.items():
+        spec = match.profile.columns[key]
+        if spec.type not in ("number", "integer", "mass") or pos >= len(row) or row[pos] is None:
+            continue
+        num, bad = parsing.parse_number(pd.Series([row[pos]], dtype=object), decimal, thousands)
+        if not bad.iloc[0] and pd.notna(num.iloc[0]):
+            out[key] = float(num.iloc[0])
+    return out

@@ -1,0 +1,82 @@
+"""What a profile may say: strict pydantic models (unknown keys are errors, no code).
+
+A profile maps one source *family* (an ERP export, the item master, the trip plan…) onto
+canonical column names. Columns are found by header name (aliases, full/half width, Chinese or
+English), never by position.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ColumnType = Literal[
+    "text",        # trimmed text
+    "code",        # identifier: keep as text, drop spaces and dots, optional left zero-pad
+    "number",      # decimal number (thousands separators, decimal comma per profile)
+    "integer",     # whole number
+    "date",        # calendar date
+    "datetime",    # local date-time (Hong Kong unless the trader says otherwise)
+    "unit",        # unit word or code -> UN/ECE Rec 20
+    "package",     # package word or code -> UN/ECE Rec 21
+    "currency",    # name or code -> ISO 4217
+    "country",     # name or code -> ISO 3166 alpha-2
+    "control_point",  # name on either side -> ImmD code
+    "direction",   # HK_IMPORT / HK_EXPORT / 南下 / 北上
+    "list",        # several values in one cell (split on ; , / or newlines)
+    "mass",        # weight; converted to kg using `unit_headers` or `mass_unit`
+]
+
+Role = Literal["commercial_lines", "item_master", "trip_plan"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Strict):
+    headers: list[str] = Field(min_length=1, description="Accepted header spellings (any language).")
+    type: ColumnType = "text"
+    required: bool = Field(False, description="The file does not match this profile without it.")
+    pad_to: int | None = Field(None, ge=1, le=20,
+                               description="Left-pad digits to this length (only for fixed-length codes).")
+    mass_unit: Literal["KGM", "GRM", "LBR"] | None = Field(None, description="Unit of a mass column.")
+    unit_headers: list[str] = Field(default_factory=list,
+                                    description="Header of a column holding this mass's unit (KG, G, LB).")
+
+
+class TaxRule(_Strict):
+    """Kingdee: 价税合计 is tax-inclusive; when 税率 is present and non-zero, declare 金额."""
+
+    rate_headers: list[str]
+    net_headers: list[str]
+
+
+class Profile(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    profile_version: int = Field(ge=1)
+    role: Role
+    title: str
+    description: str = ""
+    containers: list[Literal["xlsx", "xls", "ods", "csv", "spreadsheetml"]] = Field(min_length=1)
+    encodings: list[str] = Field(default_factory=list, description="CSV encodings to try, strictly, in order.")
+    decimal: Literal[".", ","] = "."
+    thousands: Literal[",", ".", " ", ""] = ","
+    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d"])
+    datetime_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+    header_scan_rows: int = Field(30, ge=1, le=200)
+    totals_markers: list[str] = Field(default_factory=lambda: ["合计", "合計", "总计", "總計", "Total", "Totals"])
+    columns: dict[str, ColumnSpec]
+    tax: TaxRule | None = None
+
+    @field_validator("columns")
+    @classmethod
+    def _some_required(cls, v: dict[str, ColumnSpec]) -> dict[str, ColumnSpec]:
+        if not any(c.required for c in v.values()):
+            raise ValueError("a profile needs at least one required column to be detectable")
+        return v
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.profile_version}"

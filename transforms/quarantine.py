@@ -1,0 +1,149 @@
+"""Trader-facing error reports: ``quarantine/<trader>/<source-file>.errors.xlsx`` and a CSV twin.
+
+The workbook opens on a summary (problems per rule and per submission), then lists the held rows
+as the trader sent them, with each failing cell highlighted and a comment carrying the reason in
+English and the trader's language. Every text cell is formula-neutralised (invariant 5).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+
+from transforms.readers import ReadRefused, read_file
+from transforms.writers.output import write_atomic
+
+_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")
+_BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
+_HEAD_FONT = Font(bold=True)
+
+FINDING_COLUMNS = ("rule_id", "severity", "src_file", "src_sheet", "src_row", "src_column", "value",
+                   "message_en", "message_zh", "submission_id")
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe-equivalent quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_LEAD):
+        return "'" + value
+    return value
+
+
+def _to_hant(text: str) -> str:
+    # Reports for zh-Hant traders: a small table of the characters our messages use.
+    table = str.maketrans("应为数字发票号码国家币制单位规格类型须请补充该编码与无个条错误价总净过时间车检查码据项报关单证",
+                          "應為數字發票號碼國家幣制單位規格類型須請補充該編碼與無個條錯誤價總淨過時間車檢查碼據項報關單證")
+    return text.translate(table)
+
+
+def write_reports(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
+                  feedback_dir: Path | None = None) -> list[Path]:
+    """One workbook + CSV per source file that has findings; returns the workbook paths."""
+    written: list[Path] = []
+    if findings.empty:
+        return written
+    for src_file, rows in findings.groupby("src_file", sort=True):
+        name = Path(str(src_file)).name
+        target = out_dir / trader / f"{name}.errors.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        zh = rows["message_zh"].fillna("").map(_to_hant if language == "zh-Hant" else str)
+        rows = rows.assign(message_zh=zh)
+        write_atomic(target, _workbook(rows, inbox / str(src_file), language), None)
+        write_atomic(target.with_suffix("").with_suffix(".errors.csv"), _csv(rows), None)
+        written.append(target)
+        if feedback_dir is not None:
+            dest = feedback_dir / trader / target.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(dest, target.read_bytes(), None)
+    return written
+
+
+def _csv(rows: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(FINDING_COLUMNS)
+    for rec in rows.to_dict("records"):
+        w.writerow([neutralise("" if pd.isna(rec.get(c)) else rec.get(c)) for c in FINDING_COLUMNS])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _workbook(rows: pd.DataFrame, source: Path, language: str) -> bytes:
+    wb = Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = "Summary 摘要"
+    summary.append(["Problems per rule / 按规则汇总"])
+    summary["A1"].font = _HEAD_FONT
+    summary.append(["rule", "severity", "count", "first reason (English)", "first reason (中文)"])
+    for (rule, sev), grp in rows.groupby(["rule_id", "severity"], sort=True):
+        summary.append([neutralise(str(rule)), str(sev), len(grp), neutralise(str(grp["message_en"].iloc[0])),
+                        neutralise(str(grp["message_zh"].iloc[0]))])
+    summary.append([])
+    summary.append(["Problems per submission / 按申报汇总"])
+    summary.cell(summary.max_row, 1).font = _HEAD_FONT
+    summary.append(["submission_id", "errors", "warnings"])
+    per_sub = rows.assign(submission_id=rows["submission_id"].fillna("(not assembled)"))
+    for sid, grp in per_sub.groupby("submission_id", sort=True):
+        summary.append([str(sid), int((grp["severity"] == "error").sum()), int((grp["severity"] == "warning").sum())])
+    _held_rows_sheet(wb, rows, source)
+    listing = wb.create_sheet("Findings 问题清单")
+    listing.append(list(FINDING_COLUMNS))
+    for rec in rows.to_dict("records"):
+        listing.append([neutralise(None if pd.isna(rec.get(c)) else rec.get(c)) for c in FINDING_COLUMNS])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _held_rows_sheet(wb: Workbook, rows: pd.DataFrame, source: Path) -> None:
+    """The held rows as sent, failing cells highlighted, the reason in a cell comment."""
+    try:
+        raw = read_file(source)
+    except (ReadRefused, OSError):
+        return
+    for sheet_name, grp in rows.groupby(rows["src_sheet"].fillna(""), sort=True):
+        sheet = next((s for s in raw.sheets if s.name == sheet_name), None)
+        if sheet is None:
+            continue
+        ws = wb.create_sheet(_sheet_title(f"Rows {sheet_name}".strip()))
+        pos = {n: i for i, n in enumerate(sheet.row_numbers)}
+        header = _header_row(sheet.rows, grp["src_column"].dropna().unique())
+        ws.append(["source row / 原行号", *[neutralise(c) for c in (sheet.rows[header] if header is not None else [])]])
+        for c in ws[1]:
+            c.font = _HEAD_FONT
+        headers = [str(c).strip() if c is not None else "" for c in (sheet.rows[header] if header is not None else [])]
+        for src_row, cells in grp.groupby("src_row", sort=True):
+            if pd.isna(src_row) or int(src_row) not in pos:
+                continue
+            values = sheet.rows[pos[int(src_row)]]
+            ws.append([int(src_row), *[neutralise(v) for v in values]])
+            r = ws.max_row
+            for rec in cells.to_dict("records"):
+                col = rec.get("src_column")
+                if isinstance(col, str) and col in headers:
+                    cell = ws.cell(r, headers.index(col) + 2)
+                    cell.fill = _BAD_FILL
+                    note = f"{rec['rule_id']}: {rec['message_en']}\n{rec.get('message_zh') or ''}".strip()
+                    cell.comment = Comment(str(neutralise(note)), "ssdd")
+
+
+def _header_row(rows: Sequence[Sequence[str | None]], wanted: Sequence[str]) -> int | None:
+    want = set(wanted)
+    best, best_hits = None, 0
+    for i, row in enumerate(rows[:50]):
+        hits = len({str(c).strip() for c in row if c is not None} & want)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best if best is not None else (0 if rows else None)
+
+
+def _sheet_title(text: str) -> str:
+    for ch in "[]:*?/\\":
+        text = text.replace(ch, " ")
+    return text[:31] or "Rows"

@@ -1,0 +1,105 @@
+"""The run summary (architecture.md "Contracts other tools rely on") and per-file reconciliation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from transforms.filing import FilingResult
+from transforms.ingest import FileReport
+
+COUNT_FIELDS = ("rows_in", "rows_filed", "rows_quarantined", "rows_ignored", "rows_pending", "rows_superseded",
+                "rows_reference")
+
+
+@dataclass
+class SubmissionEntry:
+    submission_id: str
+    trader: str
+    trip_ref: str
+    direction: str
+    control_point: str | None
+    status: str
+    version: int
+    invoices: list[str]
+    reasons: list[str] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    as_of: str
+    status: str
+    files: list[FileReport]
+    submissions: list[SubmissionEntry]
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    data_docs: str | None = None
+    quarantine_reports: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        doc = {
+            "run_id": self.run_id, "as_of": self.as_of, "status": self.status,
+            "files": [{k: v for k, v in asdict(f).items()} for f in self.files],
+            "submissions": [asdict(s) for s in self.submissions],
+            "pending": self.pending,
+            "data_docs": self.data_docs,
+            "quarantine_reports": self.quarantine_reports,
+            "totals": self.totals(),
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+    def totals(self) -> dict[str, int]:
+        out = {k: sum(getattr(f, k) for f in self.files) for k in COUNT_FIELDS}
+        out["files_read"] = sum(f.status == "read" for f in self.files)
+        out["files_refused"] = sum(f.status == "refused" for f in self.files)
+        for status in ("filed", "amended", "unchanged", "held", "cancelled"):
+            out[f"submissions_{status}"] = sum(s.status == status for s in self.submissions)
+        return out
+
+
+def count_lines(files: Sequence[FileReport], line_states: pd.DataFrame, results: Sequence[FilingResult]) -> None:
+    """Fill each commercial file's buckets from the line states and the filing outcome.
+
+    A line of a held submission is quarantined; a line of a filed, amended or unchanged submission
+    is filed (it is on record in the ledger).
+    """
+    if line_states.empty:
+        return
+    outcome = {r.submission_id: r.status for r in results}
+    st = line_states.copy()
+    sub_status = st["submission_id"].map(lambda s: outcome.get(s) if isinstance(s, str) else None)
+    bucket = st["state"].map({"pending": "rows_pending", "superseded": "rows_superseded",
+                              "quarantined": "rows_quarantined"})
+    assembled = st["state"] == "assembled"
+    bucket = bucket.where(~assembled, sub_status.map(
+        lambda s: "rows_quarantined" if s == "held" else "rows_filed" if s else "rows_quarantined"))
+    st["bucket"] = bucket
+    counts = st.groupby(["src_file", "bucket"]).size()
+    by_path = {f.path: f for f in files}
+    for (path, name), n in counts.items():
+        report = by_path.get(str(path))
+        if report is not None:
+            setattr(report, str(name), getattr(report, str(name)) + int(n))
+
+
+def check_reconciled(files: Sequence[FileReport]) -> list[str]:
+    """One sentence per file whose buckets do not add up (a product defect, reported loudly)."""
+    bad = []
+    for f in files:
+        if f.status == "read" and not f.reconciles():
+            parts = " + ".join(f"{k}={getattr(f, k)}" for k in COUNT_FIELDS[1:])
+            bad.append(f"{f.path}: rows_in={f.rows_in} but {parts}")
+    return bad
+
+
+def write_json_atomic(path: Path, text: str) -> None:
+    from transforms.writers.output import write_atomic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text.encode("utf-8"), None)

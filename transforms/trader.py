@@ -1,0 +1,108 @@
+"""``trader.yaml``: the trader's standing data (source-formats.md §G), strict and code-free."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from transforms.profiles.match import norm_header
+
+TRADER_FILE = "trader.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartyIds(_Strict):
+    cn_uscc: str | None = None
+    cn_customs_code: str | None = None
+    hk_brn: str | None = None
+
+
+class SelfParty(_Strict):
+    name_en: str
+    name_zh: str | None = None
+    address: str
+    city: str | None = None
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    ids: PartyIds = PartyIds()
+
+
+class Customer(_Strict):
+    names: list[str] = Field(min_length=1, description="Names the export uses for this customer.")
+    name_en: str
+    name_zh: str | None = None
+    address: str
+    city: str | None = None
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    ids: PartyIds = PartyIds()
+
+
+class Carrier(_Strict):
+    name_en: str
+    cn_customs_code: str | None = None
+
+
+class Declaration(_Strict):
+    cn_trade_mode: str | None = None
+    cn_transaction_method: str | None = None
+    cn_levy_nature: str | None = None
+    cn_origin_district: str | None = None
+
+
+class Defaults(_Strict):
+    package_type: str | None = None
+    country_of_origin: str | None = None
+
+
+class TraderSettings(_Strict):
+    trader: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    profile: str | None = None
+    self_: SelfParty = Field(alias="self")
+    customers: list[Customer] = Field(default_factory=list)
+    carrier: Carrier | None = None
+    declaration: Declaration = Declaration()
+    language: Literal["zh-Hans", "zh-Hant"] = "zh-Hans"
+    defaults: Defaults = Defaults()
+    timezone: str = "Asia/Hong_Kong"
+    direction_view: Literal["HK", "CN"] | None = Field(
+        None, description="Whose view a bare 进口/出口 in the trip plan takes.")
+    invoice_no_column: str | None = Field(
+        None, description="Kingdee: the header that holds the invoice number when 单据编号 is not it.")
+    feedback_dir: str | None = Field(None, description="Folder (inside the workspace) for error workbooks.")
+    encodings: list[str] = Field(default_factory=list, description="CSV encodings this trader's files use.")
+
+    def customer(self, name: str | None) -> Customer | None:
+        if not name:
+            return None
+        key = norm_header(name)
+        for c in self.customers:
+            if key in {norm_header(n) for n in (*c.names, c.name_en, c.name_zh or "")}:
+                return c
+        return None
+
+
+class TraderSettingsError(Exception):
+    pass
+
+
+def load_trader(path: Path) -> TraderSettings:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise TraderSettingsError(f"{path.parent.name}/{path.name} is not readable YAML "
+                                  f"({exc.__class__.__name__}); fix the file and run again.") from None
+    if not isinstance(doc, dict):
+        raise TraderSettingsError(f"{path.parent.name}/{path.name} must be a YAML mapping of settings.")
+    try:
+        return TraderSettings.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise TraderSettingsError(
+            f"{path.parent.name}/{path.name}: setting '{where}' {first['msg'].lower()} "
+            f"(value {first.get('input')!r}).") from None
