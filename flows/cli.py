@@ -17,7 +17,8 @@ profiles_app = typer.Typer(no_args_is_help=True, help="List, detect and draft so
 config_app = typer.Typer(no_args_is_help=True, help="Show the effective settings.")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(config_app, name="config")
-console = Console()
+# a pipe or CI log is not 80 columns wide: keep tables readable there too
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 
@@ -53,13 +54,15 @@ def run(
     from flows.env import configure
 
     configure(settings.workspace, startup_timeout=settings.prefect_startup_timeout)
+    from flows.env import attach_log_file
     from flows.run import nightly_filing
 
+    log_path = attach_log_file(settings.workspace)
     try:
         summary = nightly_filing(settings)
     except Exception as exc:  # the run could not complete: one sentence, details in the Prefect log
-        _fail(f"the run could not complete: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-              1)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        _fail(f"the run could not complete ({exc.__class__.__name__}: {first}); details in {log_path}.", 1)
         return
     _print_summary(summary, settings.workspace)
     quarantined = sum(f.rows_quarantined for f in summary.files) + sum(s.status == "held" for s in summary.submissions)
@@ -84,14 +87,16 @@ def _print_summary(summary: object, workspace: Path) -> None:
     for f in summary.files:
         if f.status == "refused":
             console.print(f"[yellow]refused[/] {f.path}: {f.reason}", highlight=False)
-    s = Table(title="submissions")
-    for col in ("trip", "direction", "cp", "status", "v", "invoices", "reason / outputs"):
+    s = Table(title="submissions (one per truck trip)")
+    for col in ("trip", "direction", "cp", "status", "v", "invoices", "submission_id"):
         s.add_column(col, overflow="fold")
     for e in summary.submissions:
-        detail = "; ".join(e.reasons) if e.reasons else ", ".join(e.outputs.values())
         s.add_row(e.trip_ref, e.direction, e.control_point or "-", e.status, str(e.version), ", ".join(e.invoices),
-                  detail)
+                  e.submission_id)
     console.print(s)
+    for e in summary.submissions:
+        for reason in dict.fromkeys(e.reasons):
+            console.print(f"[red]held[/] {e.trip_ref}: {reason}", highlight=False)
     for p in summary.pending:
         console.print(f"[cyan]pending[/] {p['trader']} invoice {p['invoice_no']} ({p['lines']} lines): {p['reason']}",
                       highlight=False)
@@ -143,6 +148,43 @@ def profiles_detect(file: Path, profiles_dir: Annotated[Path | None, typer.Optio
         _fail(found.reason or "no profile matches")
     else:
         console.print(f"[green]{file.name} -> {found.match.profile.ref}[/]", highlight=False)
+
+
+@profiles_app.command("new")
+def profiles_new(
+    from_file: Annotated[Path, typer.Option("--from", help="A sample export of the new ERP.")],
+    profile_id: Annotated[str, typer.Option("--id", help="Id for the new profile (lowercase, _).")] = "my_erp_export",
+    out: Annotated[Path | None, typer.Option(help="Where to write the draft YAML (default: <id>.yaml).")] = None,
+    profiles_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """Draft a profile from a sample export, for a person to finish."""
+    from transforms.profiles.draft import draft_yaml
+    from transforms.profiles.registry import load_profiles
+    from transforms.readers import ReadRefused, read_file
+
+    try:
+        wb = read_file(from_file)
+    except ReadRefused as exc:
+        _fail(exc.reason)
+        return
+    text, coverage = draft_yaml(from_file, wb, load_profiles(profiles_dir), profile_id)
+    target = out or Path(f"{profile_id}.yaml")
+    if target.exists():
+        _fail(f"{target} already exists; choose another --out or --id.")
+    target.write_text(text, encoding="utf-8")
+    console.print(f"draft profile written to {target} ({coverage:.0%} of the needed fields mapped); review it, "
+                  "then put it in your profiles folder (--profiles-dir or SSDD_PROFILES_DIR).", highlight=False)
+
+
+@profiles_app.command("schema")
+def profiles_schema(out: Annotated[Path | None, typer.Option(help="Write the JSON schema here.")] = None) -> None:
+    """Print (or write) the JSON schema of a profile, for editors."""
+    from transforms.profiles.registry import json_schema
+
+    if out is None:
+        console.print(json_schema(), highlight=False)
+    else:
+        out.write_text(json_schema(), encoding="utf-8")
 
 
 @config_app.command("show")

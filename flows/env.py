@@ -21,6 +21,10 @@ QUIET = {
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     "PREFECT_UI_ENABLED": "false",
     "PREFECT_CLI_COLORS": "false",
+    # Prefect's own console handler prints tracebacks of failed tasks; the user gets one sentence
+    # from the CLI instead, and the full record goes to the log file and the Prefect API.
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
+    "PREFECT_LOGGING_HANDLERS_DEBUG_LEVEL": "CRITICAL",
 }
 
 
@@ -33,3 +37,27 @@ def configure(workspace: Path | None, *, startup_timeout: int = 120, log_level: 
         home = (workspace / ".prefect").resolve()
         home.mkdir(parents=True, exist_ok=True)
         os.environ["PREFECT_HOME"] = str(home)
+
+
+def attach_log_file(workspace: Path, run_label: str = "ssdd") -> Path:
+    """JSON lines for machines: every Prefect flow/task record of this process, in the workspace."""
+    import json
+    import logging
+
+    class _Json(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            doc = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+                   "logger": record.name, "message": record.getMessage(),
+                   "flow_run": getattr(record, "flow_run_name", None), "task_run": getattr(record, "task_run_name", None)}
+            if record.exc_info:
+                doc["exception"] = self.formatException(record.exc_info)
+            return json.dumps(doc, ensure_ascii=False)
+
+    logs = workspace / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / f"{run_label}.jsonl"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_Json())
+    handler.setLevel(logging.INFO)
+    logging.getLogger("prefect").addHandler(handler)
+    return path

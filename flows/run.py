@@ -6,6 +6,7 @@ Tasks are coarse (one per stage, ingest one per trader folder) and thin: the wor
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -115,8 +116,10 @@ def file_task(bundles: list[FilingBundle], checked: Checked, settings: Settings,
 def quarantine_task(findings: pd.DataFrame, results: list[FilingResult], asm: Assembly,
                     ingests: list[TraderIngest], settings: Settings) -> list[str]:
     """Error workbooks for every file with errors on held submissions or unassembled lines."""
+    from transforms.quarantine import FINDING_COLUMNS
+
     if findings.empty:
-        return []
+        findings = pd.DataFrame(columns=list(FINDING_COLUMNS))
     held = {r.submission_id for r in results if r.status == "held"}
     relevant = findings[findings["submission_id"].isin(held) | findings["submission_id"].isna()
                         | (findings["severity"] == "warning")]
@@ -133,7 +136,10 @@ def quarantine_task(findings: pd.DataFrame, results: list[FilingResult], asm: As
                             "value": s["control_point"], "message_en": en, "message_zh": zh,
                             "submission_id": r.submission_id})
     if pre:
-        relevant = pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True)
+        relevant = pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True) if not relevant.empty \
+            else pd.DataFrame(pre)
+    if relevant.empty:
+        return []
     paths: list[str] = []
     lang = {i.trader: i.input.settings.language for i in ingests if i.input is not None}
     feedback = {i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None}
@@ -187,14 +193,18 @@ def _submission_entries(bundles: list[FilingBundle], results: list[FilingResult]
 def nightly_filing(settings: Settings) -> RunSummary:
     """File every trader folder in the inbox once, as of ``settings.as_of``."""
     logger = get_run_logger()
+    clock = _Clock()
     as_of = parse_as_of(settings.as_of)
     run_id = f"{as_of.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     inbox = settings.inbox
     futures = [ingest_task.submit(folder, inbox, settings.profiles_dir) for folder in trader_folders(inbox)]
     ingests: list[TraderIngest] = [f.result() for f in futures]
     files: list[FileReport] = [f for i in ingests for f in i.files]
+    clock.lap("ingest")
     asm = assemble_task(ingests, as_of, settings.pending_max_age_hours)
+    clock.lap("assemble")
     checked = check_task(asm, ingests, as_of, settings.ledger_location, settings.cn_manifest_lead_minutes)
+    clock.lap("check")
     bundles = list(split_bundles(asm.frames))
     traders = {c["submission_id"]: ",".join(sorted({str(x["trader"]) for x in b.consignments}))
                for b in bundles for c in b.consignments}
@@ -205,13 +215,17 @@ def nightly_filing(settings: Settings) -> RunSummary:
         b.submission["reference_versions"] = sorted(f"{k}@{v}" for k, v in Reference.load().versions.items())
         b.submission["created_at"] = as_of
     results = file_task(bundles, checked, settings, run_id, as_of, traders)
+    clock.lap("file")
     count_lines(files, asm.line_states, results)
     reports = quarantine_task(checked.findings, results, asm, ingests, settings)
+    clock.lap("quarantine")
     analytics_task(bundles, results, checked.findings, settings, run_id)
+    clock.lap("analytics")
     bad = check_reconciled(files)
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
                          files=files, submissions=_submission_entries(bundles, results, traders),
-                         pending=_pending(asm), quarantine_reports=reports)
+                         pending=_pending(asm), quarantine_reports=reports, timings=clock.laps,
+                         goods_lines=int(len(asm.line_states)))
     for line in bad:
         logger.error("counts do not reconcile: %s", line)
     write_json_atomic(settings.workspace / "runs" / run_id / "summary.json", summary.to_json())
@@ -224,6 +238,19 @@ def nightly_filing(settings: Settings) -> RunSummary:
                          link=(settings.workspace / "runs" / run_id / "summary.json").resolve().as_uri(),
                          description="summary.json of this run")
     return summary
+
+
+class _Clock:
+    """Wall seconds per stage, for the run summary and the benchmark."""
+
+    def __init__(self) -> None:
+        self._t = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._t, 3)
+        self._t = now
 
 
 def _source_entries(paths: set[str], files: list[FileReport]) -> list[str]:

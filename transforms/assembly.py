@@ -11,7 +11,6 @@ several traders (shared trucks are normal). Every input line ends in exactly one
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,21 +18,14 @@ from typing import Any
 
 import pandas as pd
 
+from transforms.ledger import submission_id_for
 from transforms.mapping import CellProblem, MappedTable
 from transforms.parsing import HK_TZ
 from transforms.reference import Reference, normalise_key
 from transforms.trader import TraderSettings
 
-#: Fixed namespace for submission ids: uuid5(NAMESPACE, "carrier|trip_ref|direction").
-SUBMISSION_NAMESPACE = uuid.UUID("6f3a1c52-9d0e-5b7a-8c21-5d5d2a1e0b11")
-
 _MASTER_FILLS = ("description_en", "description_zh", "hs_hk", "hs_cn", "brand", "cn_unit_legal_1",
                  "cn_unit_legal_2", "cn_declaration_elements")
-
-
-def submission_id_for(carrier_code: str, trip_ref: str, direction: str) -> str:
-    key = "|".join(str(p).strip().upper() for p in (carrier_code, trip_ref, direction))
-    return str(uuid.uuid5(SUBMISSION_NAMESPACE, key))
 
 
 @dataclass

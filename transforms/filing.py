@@ -87,7 +87,7 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
         b.submission["content_hash"] = chash
         if sid in held:
             en, zh = held[sid]
-            ledger.record_held(submission_id=sid, run_id=run_id, as_of=as_of, reasons=en, trader=traders[sid],
+            ledger.record_held(submission_id=sid, run_id=run_id, as_of=as_of, reasons=en, trader=traders[sid].split(","),
                                carrier_code=b.submission["carrier_code"], trip_ref=b.submission["trip_ref"],
                                direction=b.submission["direction"], control_point=b.submission["control_point"],
                                expected_crossing_at=b.submission["expected_crossing_at"])
@@ -105,7 +105,7 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
     for sid, docs, en, zh in render_all(jobs, workers):
         b = by_id[sid]
         if en:
-            ledger.record_held(submission_id=sid, run_id=run_id, as_of=as_of, reasons=en, trader=traders[sid],
+            ledger.record_held(submission_id=sid, run_id=run_id, as_of=as_of, reasons=en, trader=traders[sid].split(","),
                                carrier_code=b.submission["carrier_code"], trip_ref=b.submission["trip_ref"],
                                direction=b.submission["direction"], control_point=b.submission["control_point"],
                                expected_crossing_at=b.submission["expected_crossing_at"])
@@ -121,10 +121,11 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
         d = decisions[sid]
         ledger.record_filed(submission_id=sid, version=d.version, function_code=d.function_code,
                             content_hash=b.submission["content_hash"], run_id=run_id, as_of=as_of,
-                            trader=traders[sid], carrier_code=b.submission["carrier_code"],
+                            trader=traders[sid].split(","), carrier_code=b.submission["carrier_code"],
                             trip_ref=b.submission["trip_ref"], direction=b.submission["direction"],
                             control_point=b.submission["control_point"],
-                            expected_crossing_at=b.submission["expected_crossing_at"], outputs=outputs)
+                            expected_crossing_at=b.submission["expected_crossing_at"], outputs=outputs,
+                            cn_trip_batch_no=b.submission.get("cn_trip_batch_no"))
         status = "filed" if d.action in ("new", "refile") else "amended"
         results.append(FilingResult(sid, status, d.version, outputs))
     order = {b.submission_id: i for i, b in enumerate(bundles)}

@@ -7,6 +7,7 @@ row of a read file is accounted for in its :class:`FileReport`.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from transforms.trader import TRADER_FILE, TraderSettingsError, load_trader
 IGNORED_PATTERNS: tuple[str, ...] = ("~$*", "*.tmp", "*.part", "*.crdownload", "Thumbs.db", ".DS_Store",
                                      ".*", "*.errors.xlsx", "*.errors.csv", "README*")
 RESPONSES_DIR = "_responses"
+#: trader.yaml is a source family of its own (source-formats.md §G), versioned like a profile.
+TRADER_SETTINGS_PROFILE = "trader_settings@1"
 
 
 @dataclass
@@ -81,7 +84,7 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
     try:
         settings = load_trader(settings_path)
     except TraderSettingsError as exc:
-        reports = [FileReport(label, trader, "trader_settings", "refused", str(exc))]
+        reports = [FileReport(label, trader, TRADER_SETTINGS_PROFILE, "refused", str(exc))]
         reports += [FileReport(p.relative_to(inbox).as_posix(), trader, status="refused",
                                reason=f"{trader}/{TRADER_FILE} could not be read, so this file waits; {exc}")
                     for p in trader_files(folder)]
@@ -89,13 +92,14 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
     if settings.trader != trader:
         reason = (f"{label} says trader '{settings.trader}' but sits in folder '{trader}'; make the folder name "
                   "and the trader id agree.")
-        return TraderIngest(trader, None, [FileReport(label, trader, "trader_settings", "refused", reason)])
+        return TraderIngest(trader, None, [FileReport(label, trader, TRADER_SETTINGS_PROFILE, "refused", reason)])
     tin = TraderInput(settings=settings, settings_label=label)
-    out = TraderIngest(trader, tin, [FileReport(label, trader, "trader_settings", rows_in=1, rows_reference=1)])
+    out = TraderIngest(trader, tin, [FileReport(label, trader, TRADER_SETTINGS_PROFILE, rows_in=1, rows_reference=1,
+                                                sha256=hashlib.sha256(settings_path.read_bytes()).hexdigest())])
     try:
         named: Profile | None = profiles.get(settings.profile) if settings.profile else None
     except ProfileError as exc:
-        out.files.append(FileReport(label, trader, "trader_settings", "refused", str(exc)))
+        out.files.append(FileReport(label, trader, TRADER_SETTINGS_PROFILE, "refused", str(exc)))
         return out
     tz = ZoneInfo(settings.timezone)
     for order, path in enumerate(trader_files(folder)):

@@ -146,7 +146,7 @@ UNIT_ALIASES: Final = (
     ("PCS|PC|PCE|PCS.|PIECE|PIECES|UNIT|UNITS", "H87", "piece"),
     ("ST", "H87", "SAP unit ST = German Stück (piece); Rec 20 ST means sheet, which our traders do not use"),
     ("EA", "H87", "overrides Rec 20 EA (each): every piece count shares one canonical unit, H87"),
-    ("个|個|件|台|臺|张|張|只|隻|片|块|塊|条|條|支", "H87", _COUNT),
+    ("个|個|件|台|臺|张|張|只|隻|片|块|塊|条|條|支|把|根|套件|盒装|辆|輛", "H87", _COUNT),
     ("KG|KGS|KILO|KILOS|千克|公斤", "KGM", "kilogram"),
     ("G|GRAM|GRAMS|克", "GRM", "gram (GR left out: it also means gross)"),
     ("LB|LBS|磅", "LBR", "pound"),

@@ -41,6 +41,8 @@ class RunSummary:
     pending: list[dict[str, Any]] = field(default_factory=list)
     data_docs: str | None = None
     quarantine_reports: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    goods_lines: int = 0
 
     def to_json(self) -> str:
         doc = {
@@ -51,6 +53,8 @@ class RunSummary:
             "data_docs": self.data_docs,
             "quarantine_reports": self.quarantine_reports,
             "totals": self.totals(),
+            "timings_s": self.timings,
+            "goods_lines": self.goods_lines,
         }
         return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 

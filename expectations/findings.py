@@ -1,0 +1,127 @@
+"""Per-cell findings (the trader-facing view of the results) and not-checkable rows."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import string
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from expectations.context import ValidationFrames
+from expectations.rules import Rule
+from transforms.model import FINDINGS, TABLES
+
+__all__ = ["FINDING_COLUMNS", "NOT_CHECKABLE_COLUMNS", "as_text", "finalise", "not_checkable_rows",
+           "rule_findings"]
+
+#: The findings table's columns: transforms.model.FINDINGS minus run_id (the flow stamps that).
+FINDING_COLUMNS: Final = [c for c in FINDINGS.names if c != "run_id"]
+NOT_CHECKABLE_COLUMNS: Final = ["rule_id", "submission_id", "reason"]
+_SEVERITY_RANK: Final = {"error": 0, "warning": 1}
+
+
+def as_text(value: Any) -> str:
+    """A cell as a trader would read it: '' for empty, integral floats without '.0', ISO dates."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isnan(number):
+            return ""
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else format(number, ".15g")
+    if isinstance(value, pd.Timestamp | datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | np.ndarray):
+        return "|".join(as_text(v) for v in value)
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _escaped(text: str) -> str:
+    return "".join(ch if ch.isprintable() or ch in "\t\n\r " else f"\\u{ord(ch):04x}" for ch in text)
+
+
+def _fields(template: str) -> set[str]:
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _sha1(parts: tuple[str, ...]) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
+                  source_headers: Mapping[str, Mapping[str, str]] | None) -> pd.DataFrame:
+    """One finding per failing row of ``rule``, pointing at the rule's first column."""
+    frame = vf.frames[rule.table]
+    column = rule.columns[0]
+    label = TABLES[rule.table].column(column).label_zh or column
+    raw = frame[column].to_numpy(dtype=object)[positions]
+    values = [as_text(v) for v in raw]
+    scalars = {k: as_text(v) for k, v in vf.parameters.items() if isinstance(v, int | float | str)}
+    wanted = (_fields(rule.message_en) | _fields(rule.message_zh)) - {"value", "value_escaped", "column", "label"}
+    columns = {f: [as_text(v) for v in frame[f].to_numpy(dtype=object)[positions]]
+               for f in wanted if f in frame.columns}
+    unknown = wanted - set(columns) - set(scalars)
+    if unknown:
+        raise KeyError(f"{rule.key}: message names unknown fields {sorted(unknown)}")
+    en: list[str] = []
+    zh: list[str] = []
+    for i, value in enumerate(values):
+        ctx = {**scalars, **{f: col[i] for f, col in columns.items()}, "value": value,
+               "value_escaped": _escaped(value), "column": column, "label": label}
+        en.append(rule.message_en.format_map(ctx))
+        zh.append(rule.message_zh.format_map(ctx))
+    key_cols = [c for c in TABLES[rule.table].key if c in frame.columns]
+    keys = frame[key_cols].to_numpy(dtype=object)[positions] if key_cols else np.empty((len(positions), 0))
+    row_keys = ["|".join(as_text(v) for v in row) for row in keys]
+    ids = [_sha1((rule.id, rule.table, k, column)) for k in row_keys]
+    sids = frame["submission_id"].to_numpy(dtype=object)[positions]
+    info = vf.submission_info
+    sid_index = pd.Index(sids)
+    traders = (frame["trader"].to_numpy(dtype=object)[positions] if "trader" in frame.columns
+               else info["trader"].reindex(sid_index).to_numpy(dtype=object))
+    crossing = pd.to_datetime(info["crossing_date"].reindex(sid_index), errors="coerce").dt.date
+    src_files = frame["src_file"].to_numpy(dtype=object)[positions]
+    headers = source_headers or {}
+    src_columns = [headers.get(f, {}).get(column, column) if isinstance(f, str) else column for f in src_files]
+    src_rows = pd.array(frame["src_row"].to_numpy(dtype=object)[positions], dtype="Int64")
+    return pd.DataFrame({
+        "finding_id": ids, "submission_id": sids, "trader": traders, "rule_id": rule.id,
+        "severity": rule.severity, "src_file": src_files,
+        "src_sheet": frame["src_sheet"].to_numpy(dtype=object)[positions], "src_row": src_rows,
+        "src_column": src_columns, "value": values, "message_en": en, "message_zh": zh,
+        "control_point": info["control_point"].reindex(sid_index).to_numpy(dtype=object),
+        "crossing_date": crossing.to_numpy(dtype=object),
+        "_rank": _SEVERITY_RANK[rule.severity],
+    })
+
+
+def finalise(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate, keep the most severe finding per cell and rule id, order stably."""
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
+    out = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    out = out.sort_values("_rank", kind="stable").drop_duplicates("finding_id", keep="first")
+    out = out.sort_index(kind="stable")
+    return out[FINDING_COLUMNS].reset_index(drop=True)
+
+
+def not_checkable_rows(rule: Rule, vf: ValidationFrames) -> tuple[np.ndarray, pd.DataFrame]:
+    """Positions the rule could not check, and their (rule_id, submission_id, reason) rows."""
+    if rule.not_checkable is None:
+        return np.zeros(0, dtype=np.int64), pd.DataFrame(columns=NOT_CHECKABLE_COLUMNS)
+    frame = vf.frames[rule.table]
+    reasons = frame[rule.not_checkable]
+    positions = np.flatnonzero(reasons.notna().to_numpy())
+    rows = pd.DataFrame({
+        "rule_id": rule.id,
+        "submission_id": frame["submission_id"].to_numpy(dtype=object)[positions],
+        "reason": reasons.to_numpy(dtype=object)[positions],
+    })
+    return positions, rows

@@ -1,0 +1,122 @@
+"""Keyed hashing of personal data before it reaches the analytics dataset.
+
+Drivers' names, Mainland driver codes, masked HKIDs and phone numbers are personal data (PDPO,
+Cap. 486; PIPL on the Mainland). Analysts need to count and join them ("how many trips did this
+driver make?"), never read them, so each value becomes ``HMAC-SHA256(key, NFKC-normalised value)``
+in hex. A keyed hash, not a plain one: a driver code has few enough possible values that an
+unkeyed sha256 is reversed by trying them all.
+
+The key is the setting ``pii_key`` (environment ``SSDD_PII_KEY`` only). Without it the demo uses
+:data:`DEMO_PII_KEY`, a labelled, public key, and warns once per process; the dataset's Parquet
+metadata says which kind of key hashed it (``ssdd_pii_key``: ``demo`` or ``configured``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pandas as pd
+from pydantic import SecretStr
+
+#: Canonical columns holding personal data, per table (transforms.model marks them "hashed in analytics").
+PII_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "transport": ("driver_name", "driver_cn_code", "driver_hk_id_masked", "driver_phone"),
+}
+#: Public, labelled demo key: hashes made with it protect nothing against someone who reads this file.
+DEMO_PII_KEY: Final = "ssdd-DEMO-pii-key-not-secret"
+#: Source headers (any case) whose finding values are personal: the driver columns' names and labels.
+_PII_HEADER = re.compile(r"driver|司機|司机|hkid|身份證|身份证|phone|電話|电话|手機|手机", re.IGNORECASE)
+
+_warned = False
+
+
+class DemoKeyWarning(RuntimeWarning):
+    """Personal data is hashed with the public demo key (SSDD_PII_KEY is not set)."""
+
+
+@dataclass(frozen=True)
+class PiiHasher:
+    """HMAC-SHA256 with one key; ``demo`` says the key is the public demo key."""
+
+    key: bytes
+    demo: bool
+
+    @property
+    def label(self) -> str:
+        return "demo" if self.demo else "configured"
+
+    def hash(self, value: Any) -> str | None:
+        if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+            return None
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if not text:
+            return None
+        return hmac.new(self.key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def hash_series(self, series: pd.Series) -> pd.Series:
+        return pd.Series([self.hash(v) for v in series], index=series.index, dtype="object")
+
+
+def hasher(key: SecretStr | str | None) -> PiiHasher:
+    """The hasher for a configured key, or the demo key with one warning per process."""
+    global _warned
+    secret = key.get_secret_value() if isinstance(key, SecretStr) else key
+    if secret:
+        return PiiHasher(secret.encode("utf-8"), demo=False)
+    if not _warned:
+        _warned = True
+        warnings.warn("SSDD_PII_KEY is not set: personal data in analytics/ is hashed with the public DEMO key "
+                      "(fine for the sample data, not for real drivers); set SSDD_PII_KEY to a long random "
+                      "secret.", DemoKeyWarning, stacklevel=2)
+    return PiiHasher(DEMO_PII_KEY.encode("utf-8"), demo=True)
+
+
+def hash_table(name: str, frame: pd.DataFrame, pii: PiiHasher) -> pd.DataFrame:
+    """A copy of ``frame`` with the table's personal columns hashed (other tables pass through)."""
+    cols = [c for c in PII_COLUMNS.get(name, ()) if c in frame.columns]
+    if not cols:
+        return frame
+    out = frame.copy()
+    for col in cols:
+        out[col] = pii.hash_series(out[col])
+    return out
+
+
+def is_pii_header(header: Any) -> bool:
+    """Whether a finding's source column holds personal data (a driver column by name or label)."""
+    if header is None or (not isinstance(header, str) and bool(pd.isna(header))):
+        return False
+    text = str(header)
+    return any(text == c for cols in PII_COLUMNS.values() for c in cols) or bool(_PII_HEADER.search(text))
+
+
+def redact_findings(frame: pd.DataFrame, pii: PiiHasher) -> pd.DataFrame:
+    """Findings on personal columns: the value hashed, and removed from the messages that quote it."""
+    if frame.empty or "src_column" not in frame.columns or "value" not in frame.columns:
+        return frame
+    mask = frame["src_column"].map(is_pii_header).astype(bool)
+    if not mask.any():
+        return frame
+    out = frame.copy()
+    for idx in out.index[mask]:
+        raw = out.at[idx, "value"]
+        hashed = pii.hash(raw)
+        out.at[idx, "value"] = hashed
+        if hashed is None:
+            continue
+        for col in _message_columns(out.columns):
+            msg = out.at[idx, col]
+            if isinstance(msg, str):
+                out.at[idx, col] = msg.replace(str(raw), "<hashed>")
+    return out
+
+
+def _message_columns(columns: Iterable[Any]) -> list[str]:
+    return [str(c) for c in columns if str(c).startswith("message_")]

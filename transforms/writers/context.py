@@ -1,0 +1,113 @@
+"""What a writer needs besides the bundle: reference data, the run's as-of time and a few settings.
+
+National codes are reached only through the ``xw_*`` crosswalks of :class:`transforms.reference.Reference`,
+taken as of the trip's crossing date (a code list in force when the truck crosses, not when we run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Final
+
+from transforms.bundle import FilingBundle
+from transforms.reference import Reference
+from transforms.writers.base import HK, fmt_date, hk_time, is_missing
+
+#: The sender written into Mainland message heads until a transmission adapter substitutes the
+#: single-window sender id registered for the customer (``<customs><org>_DXPESW<client>``, §3.1).
+DEFAULT_SENDER_ID: Final = "SSDD"
+
+XW_TRANSPORT_MODE: Final = "xw_transport_mode_rec19_cn"
+XW_PACKAGE: Final = "xw_package_rec21_cn"
+XW_COUNTRY: Final = "xw_country_iso_cn"
+XW_UNIT: Final = "xw_unit_rec20_cn"
+XW_CONTROL_POINT: Final = "xw_control_point_cn"
+XW_FUNCTION_CODE: Final = "xw_function_code_cn"
+XW_CHANGE_REASON: Final = "xw_change_reason_cn"
+
+
+@dataclass(frozen=True)
+class CodeMaps:
+    """The crosswalks valid on one day, as plain dicts (a missing key = no mapping: hold, never guess)."""
+
+    on: date
+    transport_mode: Mapping[str, str]       # Rec 19 -> 报关单 运输方式 (3 -> 4)
+    package: Mapping[str, str]              # Rec 21 -> 包装种类 (CT -> 22)
+    country: Mapping[str, str]              # ISO alpha-2 -> 3-letter (HK -> HKG)
+    unit: Mapping[str, str]                 # Rec 20 -> 3-digit unit (KGM -> 035)
+    customs_office: Mapping[str, str]       # ImmD control point -> 4-digit 关区 (LMC -> 5301)
+    port: Mapping[str, str]                 # ImmD control point -> 6-digit 口岸 (LMC -> 470201)
+    control_point_status: Mapping[str, str]  # ImmD control point -> crosswalk status (verified, not_found…)
+    mainland_port_name: Mapping[str, str]   # ImmD control point -> Mainland port name (for messages)
+    function_code: Mapping[str, str]        # our 9/5/1 -> CN010
+    function_change_reason: Mapping[str, str]  # our 5/1 -> change reason key (AMEND_DATA, CANCEL)
+    change_reason: Mapping[str, str]        # change reason key -> CC001
+
+
+def _column_map(ref: Reference, name: str, on: date, column: str) -> dict[str, str]:
+    frame = ref.table(name, on)
+    if column not in frame.columns:
+        return {}
+    return {str(k): str(v) for k, v in zip(frame.iloc[:, 0], frame[column], strict=True) if k and v}
+
+
+@lru_cache(maxsize=256)
+def load_code_maps(ref: Reference, on: date) -> CodeMaps:
+    """Cached per process (filing builds a context per submission; the lookups should not repeat)."""
+    return CodeMaps(
+        on=on,
+        transport_mode=ref.crosswalk(XW_TRANSPORT_MODE, on),
+        package=ref.crosswalk(XW_PACKAGE, on),
+        country=ref.crosswalk(XW_COUNTRY, on),
+        unit=ref.crosswalk(XW_UNIT, on),
+        customs_office=ref.crosswalk(XW_CONTROL_POINT, on, target="cn_customs_office"),
+        port=ref.crosswalk(XW_CONTROL_POINT, on, target="cn_port_code"),
+        control_point_status=_column_map(ref, XW_CONTROL_POINT, on, "status"),
+        mainland_port_name=_column_map(ref, "control_points", on, "mainland_port_zh"),
+        function_code=ref.crosswalk(XW_FUNCTION_CODE, on),
+        function_change_reason=ref.crosswalk(XW_FUNCTION_CODE, on, target="change_reason"),
+        change_reason=ref.crosswalk(XW_CHANGE_REASON, on),
+    )
+
+
+@dataclass(frozen=True)
+class WriterContext:
+    """Inputs shared by every writer for a run.
+
+    ``as_of`` (tz-aware) stamps the Mainland message heads (``SendTime``), never the wall clock, so a
+    replay with the same as-of writes the same bytes. ``crossing_date`` overrides the day whose code
+    lists are used (default: each submission's own ``crossing_date``). ``max_items`` caps the
+    DecList items of one 报关单-ready Declaration block. ``sender_id`` is the Mainland ``SenderID``."""
+
+    reference: Reference
+    as_of: datetime
+    max_items: int = 50
+    sender_id: str = DEFAULT_SENDER_ID
+    crossing_date: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.as_of.tzinfo is None or self.as_of.utcoffset() is None:
+            raise ValueError("WriterContext.as_of must be timezone-aware")
+        if self.max_items < 1:
+            raise ValueError(f"WriterContext.max_items must be at least 1, got {self.max_items}")
+        if not self.sender_id.strip():
+            raise ValueError("WriterContext.sender_id must not be blank")
+
+    def code_date(self, bundle: FilingBundle) -> date:
+        """The day whose code lists apply: the override, else the trip's crossing date (HK local)."""
+        if self.crossing_date is not None:
+            return self.crossing_date
+        sub: dict[str, Any] = bundle.submission
+        if not is_missing(sub.get("crossing_date")):
+            return date.fromisoformat(fmt_date(sub["crossing_date"], "submissions.crossing_date"))
+        return hk_time(sub["expected_crossing_at"], "submissions.expected_crossing_at").date()
+
+    def codes(self, bundle: FilingBundle) -> CodeMaps:
+        return load_code_maps(self.reference, self.code_date(bundle))
+
+    @property
+    def as_of_hk(self) -> datetime:
+        return self.as_of.astimezone(HK)
