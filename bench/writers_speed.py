@@ -42,7 +42,8 @@ def bundle(n: int, items: int) -> FilingBundle:
     sid = str(uuid.uuid5(_NS, f"bench|{n}"))
     key = {"submission_id": sid, "version": 1}
     sub = _row("submissions", **key, function_code="9", direction="HK_IMPORT", mode="3", control_point="LMC",
-               trip_ref=f"B{n:06d}", carrier_code="HKTRUCK", expected_crossing_at=datetime(2026, 11, 25, 2, 30, tzinfo=UTC),
+               trip_ref=f"B{n:06d}", carrier_code="HKTRUCK",
+               expected_crossing_at=datetime(2026, 11, 25, 2, 30, tzinfo=UTC),
                crossing_date=date(2026, 11, 25), created_at=AS_OF, cn_trip_batch_no=f"HKTRUCKB{n:06d}",
                source_files=["bench/lines.csv " + "0" * 64], profile_versions=["bench@1.0.0"],
                reference_versions=["xw_unit_rec20_cn@2024-01-01"], src_file="bench/trips.csv", src_row=n + 2)

@@ -187,10 +187,17 @@ def _code_list_on_date(e: Any, f: pd.DataFrame, p: Params) -> Mask:
         in_scope = np.ones(len(values), dtype=bool)
     keys = _text(values).str.slice(0, e.prefix_length) if e.prefix_length else values
     days = f[e.column_B].astype(str).to_numpy(dtype=object)
+    # Days sharing one code list (the usual case) are checked with a single isin.
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for day, day_codes in codes_by_date.items():
+        groups.setdefault(tuple(day_codes), []).append(day)
+    extra = list(e.extra_codes or [])
     ok = ~in_scope
-    for day in pd.unique(days[in_scope]):
-        rows = in_scope & (days == day)
-        ok[rows] = _bool(keys[rows].isin(codes_by_date.get(str(day), [])))
+    for group_codes, group_days in groups.items():
+        rows = in_scope & np.isin(days, group_days)
+        if rows.any():
+            member = _bool(keys.isin([*group_codes, *extra]).to_numpy())
+            ok[rows] = member[rows]
     return ~ok
 
 

@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from transforms.model import TABLES, empty_frame
 from transforms.parsing import HK_TZ
@@ -145,6 +146,11 @@ def _list_stats(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if n == 0 or values.isna().all():
         return (pd.Series(np.zeros(n), index=values.index),
                 pd.Series([None] * n, index=values.index, dtype=object))
+    arrow = _as_arrow_lists(values)
+    if arrow is not None:
+        counts = pc.fill_null(pc.list_value_length(arrow), 0).to_numpy(zero_copy_only=False).astype("float64")
+        text = pc.binary_join(arrow, "\n").to_pandas(types_mapper=pd.ArrowDtype).astype(object)
+        return pd.Series(counts, index=values.index), pd.Series(text.to_numpy(), index=values.index, dtype=object)
     counts = np.zeros(n)
     texts: list[str | None] = [None] * n
     for i, v in enumerate(values.to_numpy(dtype=object)):
@@ -154,6 +160,21 @@ def _list_stats(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         counts[i] = len(items)
         texts[i] = "\n".join(str(x) for x in items)
     return pd.Series(counts, index=values.index), pd.Series(texts, index=values.index, dtype=object)
+
+
+def _as_arrow_lists(values: pd.Series) -> pa.Array | None:
+    """The column as an Arrow list<string> array when it cleanly is one (else None: slow path)."""
+    if isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_list(values.dtype.pyarrow_dtype):
+        arr = pa.array(values)
+        return arr if pa.types.is_string(arr.type.value_type) else None
+    raw = values.to_numpy(dtype=object)
+    # A bare string would be read as a list of characters: only lists/tuples/arrays take the fast path.
+    if any(isinstance(v, str) for v in raw):
+        return None
+    try:
+        return pa.array(raw, type=pa.list_(pa.string()), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
 
 
 def _seq(values: pd.Series) -> pd.Series:
@@ -271,8 +292,9 @@ def _goods(f: pd.DataFrame, info: pd.DataFrame, reference: CodeLists) -> pd.Data
         idx = np.flatnonzero(rows)[found]
         hits = tariff.reindex(codes[found].astype(str))
         known[idx] = True
-        unit_1[idx] = [("" if u in NO_UNIT else u) for u in hits["unit_1"].fillna("")]
-        unit_2[idx] = [("" if u in NO_UNIT else u) for u in hits["unit_2"].fillna("")]
+        for target, col in ((unit_1, "unit_1"), (unit_2, "unit_2")):
+            units = hits[col].fillna("").astype(object)
+            target[idx] = units.where(~units.isin(NO_UNIT), "").to_numpy(dtype=object)
         elements[idx] = pd.to_numeric(hits["element_count"], errors="coerce").to_numpy(dtype="float64")
     unknown = cn_ok_np & ~known
     reason = np.full(n, None, dtype=object)
@@ -288,8 +310,8 @@ def _goods(f: pd.DataFrame, info: pd.DataFrame, reference: CodeLists) -> pd.Data
     return f.assign(
         _crossing_date=crossing,
         _description=_coalesce(f["description_en"], f["description_zh"]),
-        _hs_hk_6=f["hs_hk"].astype(object).where(hk_ok, None).str.slice(0, 6),
-        _hs_cn_6=f["hs_cn"].astype(object).where(cn_ok, None).str.slice(0, 6),
+        _hs_hk_6=f["hs_hk"].astype(str).str.slice(0, 6).where(hk_ok, None),
+        _hs_cn_6=f["hs_cn"].astype(str).str.slice(0, 6).where(cn_ok, None),
         _price_qty=qty.astype("float64"),
         _tariff_unit_1=unit_1, _tariff_unit_2=unit_2, _tariff_element_count=elements,
         _tariff_not_checkable=reason,

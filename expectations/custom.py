@@ -168,14 +168,15 @@ class ColumnValuesNotBlank(ColumnMapMetricProvider):
 class ColumnPairValuesInCodeListOnDate(ColumnPairMapMetricProvider):
     condition_metric_name = "column_pair_values.in_code_list_on_date"
     condition_domain_keys = _PAIR_DOMAIN_KEYS
-    condition_value_keys = ("codes_by_date", "prefix_length", "only_if_matches")
+    condition_value_keys = ("codes_by_date", "prefix_length", "only_if_matches", "extra_codes")
 
     @_pandas_pair
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
         codes_by_date: Mapping[str, list[str]] = kwargs["codes_by_date"]
         prefix: int | None = kwargs.get("prefix_length")
         only_if: str | None = kwargs.get("only_if_matches")
-        sets = {day: set(codes) for day, codes in codes_by_date.items()}
+        extra = set(kwargs.get("extra_codes") or [])
+        sets = {day: set(codes) | extra for day, codes in codes_by_date.items()}
         # The shape filter uses the same pandas regex call as ExpectColumnValuesToMatchRegex.
         shaped = (column_A.astype(str).str.contains(only_if, na=False).tolist() if only_if
                   else [True] * len(column_A))
@@ -268,19 +269,21 @@ class ExpectColumnValuesToBeInCodeListOnDate(ColumnPairMapExpectation):
     ``codes_by_date`` maps an ISO date to the codes valid that day (usually a suite parameter,
     filled from ``data/reference`` at run time). ``prefix_length`` compares only the leading
     characters (HS-6 of an 8-digit HKHS); values not matching ``only_if_matches`` are left to the
-    format rule and count as expected here."""
+    format rule and count as expected here; ``extra_codes`` are accepted besides the list (e.g.
+    ``000``, "no second unit")."""
 
     code_list: str
     codes_by_date: dict[str, list[str]] | dict[str, str]
     prefix_length: int | None = None
     only_if_matches: str | None = None
+    extra_codes: list[str] | None = None
     ignore_row_if: Literal["both_values_are_missing", "either_value_is_missing", "neither"] = (
         "either_value_is_missing"
     )
 
     map_metric: ClassVar[str] = "column_pair_values.in_code_list_on_date"
     success_keys: ClassVar[tuple[str, ...]] = ("codes_by_date", "prefix_length", "only_if_matches",
-                                               "code_list", "ignore_row_if", "mostly")
+                                               "extra_codes", "code_list", "ignore_row_if", "mostly")
 
 
 class ExpectColumnPairValuesAToBePresentWhenBIsSet(ColumnPairMapExpectation):

@@ -39,7 +39,6 @@ def build_data_docs(results: Mapping[str, ExpectationSuiteValidationResult], out
         context = gx.get_context(mode="ephemeral")
         context.add_data_docs_site(SITE_NAME, {
             "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })

@@ -187,7 +187,8 @@ def _set(column: str, value: object) -> Defect:
         if column not in frame.columns:
             frame[column] = None
         values = frame[column].astype(object).to_numpy(copy=True)
-        values[pos] = value
+        for p in pos:  # one by one: numpy would spread a list value over the positions
+            values[p] = list(value) if isinstance(value, list) else value
         frame[column] = values
         fr[table] = frame
     return apply
@@ -346,7 +347,7 @@ DEFECTS: Final[dict[str, Defect]] = {
     "V12.line_amount_positive": _set("line_amount_value", -5.0),
     "V12.unit_price_positive": _set("unit_price", 0.0),
     "V15.tariff_line_known": _set("hs_cn", "8517120000"),
-    "V15.legal_unit_1": _set("cn_unit_legal_1", "035"),
+    "V15.legal_unit_1": _set("cn_unit_legal_1", "999"),
     "V15.legal_qty_1": _set("cn_qty_legal_1", None),
     "V15.legal_unit_2": _on_second_unit(_set("cn_unit_legal_2", None)),
     "V15.legal_qty_2": _on_second_unit(_set("cn_qty_legal_2", None)),

@@ -54,8 +54,13 @@ def run(
     from flows.env import configure
 
     configure(settings.workspace, startup_timeout=settings.prefect_startup_timeout)
-    from flows.env import attach_log_file
-    from flows.run import nightly_filing
+    from flows.env import attach_log_file, start_ephemeral_server_early
+
+    starting = start_ephemeral_server_early(settings.prefect_startup_timeout)
+    from flows.run import nightly_filing  # imports pandas, GX, lxml while the server starts
+
+    if starting is not None:
+        starting.join()  # type: ignore[attr-defined]
 
     log_path = attach_log_file(settings.workspace)
     try:
@@ -197,6 +202,11 @@ def config_show(workspace: Annotated[Path | None, typer.Option()] = None) -> Non
     for name, value, src in explain(settings, workspace=workspace):
         t.add_row(name, value, src)
     console.print(t)
+
+
+from flows.cli_report import register as register_report  # noqa: E402
+
+register_report(app)
 
 
 def main() -> None:

@@ -43,21 +43,52 @@ def attach_log_file(workspace: Path, run_label: str = "ssdd") -> Path:
     """JSON lines for machines: every Prefect flow/task record of this process, in the workspace."""
     import json
     import logging
+    import logging.handlers
 
     class _Json(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
             doc = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
                    "logger": record.name, "message": record.getMessage(),
+                   "run_id": getattr(record, "run_id", None),
                    "flow_run": getattr(record, "flow_run_name", None), "task_run": getattr(record, "task_run_name", None)}
-            if record.exc_info:
-                doc["exception"] = self.formatException(record.exc_info)
+            if record.exc_info or record.exc_text:
+                doc["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
             return json.dumps(doc, ensure_ascii=False)
 
     logs = workspace / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     path = logs / f"{run_label}.jsonl"
-    handler = logging.FileHandler(path, encoding="utf-8")
+    # a new file each midnight (ssdd.jsonl.YYYY-MM-DD), none deleted: `ssdd prune` applies retention_days
+    handler = logging.handlers.TimedRotatingFileHandler(path, when="midnight", backupCount=0, encoding="utf-8")
     handler.setFormatter(_Json())
     handler.setLevel(logging.INFO)
-    logging.getLogger("prefect").addHandler(handler)
+    for name in ("prefect", "ssdd"):
+        logging.getLogger(name).addHandler(handler)
+    logging.getLogger("ssdd").setLevel(logging.INFO)
+    logging.getLogger("ssdd").propagate = False  # the terminal gets sentences from the CLI, not records
+    from flows.logs import install
+
+    install(handler)  # run id on every record, personal data redacted (terminal, Prefect API, this file)
     return path
+
+
+def start_ephemeral_server_early(timeout: int) -> object | None:
+    """Start Prefect's ephemeral API server in a thread while the caller imports the heavy data
+    libraries (GX alone takes seconds); join the returned thread before running the flow.
+
+    Prefect keys its ephemeral server by port ``None``, so the flow's client finds this very server
+    already healthy instead of starting a second one.
+    """
+    import threading
+
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+
+    def _start() -> None:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        SubprocessASGIServer().start(timeout=timeout)
+
+    thread = threading.Thread(target=_start, name="prefect-ephemeral-start", daemon=True)
+    thread.start()
+    return thread

@@ -18,7 +18,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
 from expectations import validate
-from transforms.analytics import append_tables
+from flows.logs import bind_run_id
+from flows.policy import IO_RETRY
+from transforms.analytics import append_events, append_tables
+from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
 from transforms.bundle import FilingBundle, bundles_to_frames, split_bundles
 from transforms.filing import FilingResult, file_submissions
@@ -27,6 +30,7 @@ from transforms.ledger import Ledger
 from transforms.profiles.registry import load_profiles
 from transforms.quarantine import write_reports
 from transforms.reference import Reference
+from transforms.responses import read_responses
 from transforms.settings import Settings
 from transforms.summary import RunSummary, SubmissionEntry, check_reconciled, count_lines, write_json_atomic
 from transforms.timeutil import parse_as_of
@@ -43,7 +47,7 @@ def trader_folders(inbox: Path) -> list[Path]:
     return sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
 
-@task(name="ingest-trader", timeout_seconds=1800)
+@task(name="ingest-trader", timeout_seconds=1800, **IO_RETRY)
 def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None) -> TraderIngest:
     return ingest_trader(folder, inbox, load_profiles(profiles_dir), Reference.load())
 
@@ -103,16 +107,16 @@ def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledg
     return Checked(findings, held, outcome.results)
 
 
-@task(name="file", timeout_seconds=3600)
+@task(name="file", timeout_seconds=3600, **IO_RETRY)
 def file_task(bundles: list[FilingBundle], checked: Checked, settings: Settings, run_id: str, as_of: datetime,
               traders: dict[str, str]) -> list[FilingResult]:
     ledger = Ledger(settings.ledger_location)
     return file_submissions(bundles, held=checked.held, ledger=ledger, workspace=settings.workspace,
                             run_id=run_id, as_of=as_of, max_items=settings.max_items_per_declaration,
-                            workers=settings.workers, traders=traders)
+                            workers=settings.workers, traders=traders, sender_id=settings.cn_sender_id)
 
 
-@task(name="quarantine", timeout_seconds=1800)
+@task(name="quarantine", timeout_seconds=1800, **IO_RETRY)
 def quarantine_task(findings: pd.DataFrame, results: list[FilingResult], asm: Assembly,
                     ingests: list[TraderIngest], settings: Settings) -> list[str]:
     """Error workbooks for every file with errors on held submissions or unassembled lines."""
@@ -154,7 +158,7 @@ def quarantine_task(findings: pd.DataFrame, results: list[FilingResult], asm: As
     return paths
 
 
-@task(name="analytics", timeout_seconds=1800, retries=2, retry_delay_seconds=[1, 5])
+@task(name="analytics", timeout_seconds=1800, **IO_RETRY)
 def analytics_task(bundles: list[FilingBundle], results: list[FilingResult], findings: pd.DataFrame,
                    settings: Settings, run_id: str) -> dict[str, int]:
     done = {r.submission_id: r for r in results if r.status in ("filed", "amended")}
@@ -172,7 +176,17 @@ def analytics_task(bundles: list[FilingBundle], results: list[FilingResult], fin
         from transforms.model import FINDINGS
 
         frames["findings"] = f[[c for c in FINDINGS.names if c in f.columns]]
-    return append_tables(settings.workspace / "analytics", frames, run_id)
+    return append_tables(settings.workspace / "analytics", frames, run_id, pii_key=settings.pii_key)
+
+
+@task(name="responses", timeout_seconds=1800, **IO_RETRY)
+def responses_task(settings: Settings, as_of: datetime, run_id: str) -> dict[str, Any]:
+    """Customs responses in <inbox>/_responses/ -> ledger events and statuses -> analytics/events."""
+    events, rejects = read_responses(settings.inbox, received_at=as_of)
+    with Ledger(settings.ledger_location) as ledger:
+        outcome = ledger.apply_events(events)
+    appended = append_events(settings.workspace / "analytics", outcome.events, run_id)
+    return responses_summary(settings.inbox, outcome, rejects, appended)
 
 
 def _submission_entries(bundles: list[FilingBundle], results: list[FilingResult],
@@ -196,6 +210,8 @@ def nightly_filing(settings: Settings) -> RunSummary:
     clock = _Clock()
     as_of = parse_as_of(settings.as_of)
     run_id = f"{as_of.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    bind_run_id(run_id)  # on every log record of this process from here on (flows.logs)
+    logger.info("ssdd run %s as of %s", run_id, as_of.isoformat())
     inbox = settings.inbox
     futures = [ingest_task.submit(folder, inbox, settings.profiles_dir) for folder in trader_folders(inbox)]
     ingests: list[TraderIngest] = [f.result() for f in futures]
@@ -216,6 +232,8 @@ def nightly_filing(settings: Settings) -> RunSummary:
         b.submission["created_at"] = as_of
     results = file_task(bundles, checked, settings, run_id, as_of, traders)
     clock.lap("file")
+    responses = responses_task(settings, as_of, run_id)
+    clock.lap("responses")
     count_lines(files, asm.line_states, results)
     reports = quarantine_task(checked.findings, results, asm, ingests, settings)
     clock.lap("quarantine")
@@ -225,7 +243,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
                          files=files, submissions=_submission_entries(bundles, results, traders),
                          pending=_pending(asm), quarantine_reports=reports, timings=clock.laps,
-                         goods_lines=int(len(asm.line_states)))
+                         goods_lines=int(len(asm.line_states)), responses=responses)
     for line in bad:
         logger.error("counts do not reconcile: %s", line)
     write_json_atomic(settings.workspace / "runs" / run_id / "summary.json", summary.to_json())

@@ -190,6 +190,15 @@ def _key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "\x1f")
 
 
+def _first_of_each(keys: pa.Array) -> pa.Array | None:
+    """Row indices of each key's first occurrence, or None when every key is unique."""
+    rows = pa.table({"k": keys, "i": pa.array(np.arange(len(keys), dtype=np.int64))})
+    firsts = rows.group_by("k", use_threads=False).aggregate([("i", "min")])
+    if firsts.num_rows == len(keys):
+        return None
+    return pa.array(np.sort(firsts["i_min"].to_numpy()))
+
+
 def _existing_keys(folder: Path, key: tuple[str, ...]) -> pa.Array | None:
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
@@ -227,9 +236,9 @@ def _append(root: Path, name: str, table: pa.Table, run_id: str, pii: PiiHasher)
         folder = partition_dir(root, name, crossing, control_point)
         keys = _key_strings(part, key)
         # first occurrence of each key within this batch, then only keys not stored yet
-        _, first = np.unique(np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object), return_index=True)
-        if len(first) < len(part):
-            part, keys = part.take(np.sort(first)), keys.take(pa.array(np.sort(first)))
+        first = _first_of_each(keys)
+        if first is not None:
+            part, keys = part.take(first), keys.take(first)
         stored = _existing_keys(folder, key)
         if stored is not None:
             fresh = pc.invert(pc.is_in(keys, value_set=stored))

@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import sys
 import unicodedata
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -34,11 +34,11 @@ DEMO_PII_KEY: Final = "ssdd-DEMO-pii-key-not-secret"
 #: Source headers (any case) whose finding values are personal: the driver columns' names and labels.
 _PII_HEADER = re.compile(r"driver|司機|司机|hkid|身份證|身份证|phone|電話|电话|手機|手机", re.IGNORECASE)
 
+DEMO_KEY_WARNING: Final = ("ssdd: warning: SSDD_PII_KEY is not set, so personal data in analytics/ is hashed with "
+                            "the public DEMO key (fine for the sample data, not for real drivers); set SSDD_PII_KEY "
+                            "to a long random secret.")
+
 _warned = False
-
-
-class DemoKeyWarning(RuntimeWarning):
-    """Personal data is hashed with the public demo key (SSDD_PII_KEY is not set)."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,8 @@ def hasher(key: SecretStr | str | None) -> PiiHasher:
         return PiiHasher(secret.encode("utf-8"), demo=False)
     if not _warned:
         _warned = True
-        warnings.warn("SSDD_PII_KEY is not set: personal data in analytics/ is hashed with the public DEMO key "
-                      "(fine for the sample data, not for real drivers); set SSDD_PII_KEY to a long random "
-                      "secret.", DemoKeyWarning, stacklevel=2)
+        # Straight to stderr: a warnings.warn inside a flow can be filtered away by libraries' filters.
+        print(DEMO_KEY_WARNING, file=sys.stderr, flush=True)
     return PiiHasher(DEMO_PII_KEY.encode("utf-8"), demo=True)
 
 
@@ -120,3 +119,12 @@ def redact_findings(frame: pd.DataFrame, pii: PiiHasher) -> pd.DataFrame:
 
 def _message_columns(columns: Iterable[Any]) -> list[str]:
     return [str(c) for c in columns if str(c).startswith("message_")]
+
+
+def require_key(key: SecretStr | str | None, command: str) -> PiiHasher:
+    """For long-running commands (``serve``, ``watch``): no demo key, refuse to start without SSDD_PII_KEY."""
+    secret = key.get_secret_value() if isinstance(key, SecretStr) else key
+    if not secret:
+        raise ValueError(f"`ssdd {command}` needs SSDD_PII_KEY (a long random secret that keys the hash of "
+                         "drivers' personal data in analytics/); it refuses to run with the public demo key.")
+    return PiiHasher(secret.encode("utf-8"), demo=False)

@@ -40,11 +40,13 @@ class RenderJob:
     bundle: FilingBundle
     as_of: datetime
     max_items: int
+    sender_id: str
 
 
 def _render(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], list[str]]:
     """Worker: preflight + render + validate all three documents for one bundle."""
-    ctx = WriterContext(reference=Reference.load(), as_of=job.as_of, max_items=job.max_items)
+    ctx = WriterContext(reference=Reference.load(), as_of=job.as_of, max_items=job.max_items,
+                        sender_id=job.sender_id)
     problems_en: list[str] = []
     problems_zh: list[str] = []
     for w in ALL_WRITERS:
@@ -76,7 +78,7 @@ def render_all(jobs: Sequence[RenderJob], workers: int) -> Iterable[tuple[str, d
 
 def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[list[str], list[str]]],
                      ledger: Ledger, workspace: Path, run_id: str, as_of: datetime, max_items: int,
-                     workers: int, traders: dict[str, str]) -> list[FilingResult]:
+                     workers: int, traders: dict[str, str], sender_id: str) -> list[FilingResult]:
     """File every bundle not held by the checks; returns one result per bundle."""
     results: list[FilingResult] = []
     jobs: list[RenderJob] = []
@@ -87,10 +89,7 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
         b.submission["content_hash"] = chash
         if sid in held:
             en, zh = held[sid]
-            ledger.record_held(submission_id=sid, run_id=run_id, as_of=as_of, reasons=en, trader=traders[sid].split(","),
-                               carrier_code=b.submission["carrier_code"], trip_ref=b.submission["trip_ref"],
-                               direction=b.submission["direction"], control_point=b.submission["control_point"],
-                               expected_crossing_at=b.submission["expected_crossing_at"])
+            _hold(ledger, b, en, run_id, as_of, traders[sid])
             results.append(FilingResult(sid, "held", 0, reasons=list(en), reasons_zh=list(zh)))
             continue
         decision = ledger.decide(sid, chash)
@@ -99,16 +98,24 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
             outputs = dict(current.get("outputs") or {})
             results.append(FilingResult(sid, "unchanged", decision.version, outputs))
             continue
+        status = ledger.status(sid)
+        if decision.action == "amend" and status in ("arrived", "released"):
+            # the truck has crossed: customs takes corrections through its post-arrival procedure,
+            # not a replacement manifest, so the change is held for a person to handle
+            en = [f"Trip {b.submission['trip_ref']} changed after the truck {status}; a filed manifest cannot be "
+                  "replaced after arrival, so the change is held for a manual correction with customs."]
+            zh = [f"车次 {b.submission['trip_ref']} 在车辆{'已抵达' if status == 'arrived' else '已放行'}后发生变更；"
+                  "抵达后不能替换已申报的舱单，变更已暂扣，请与海关办理人工更正。"]
+            _hold(ledger, b, en, run_id, as_of, traders[sid])
+            results.append(FilingResult(sid, "held", decision.version - 1, reasons=en, reasons_zh=zh))
+            continue
         decisions[sid] = decision
-        jobs.append(RenderJob(b.with_version(decision.version, decision.function_code), as_of, max_items))
+        jobs.append(RenderJob(b.with_version(decision.version, decision.function_code), as_of, max_items, sender_id))
     by_id = {j.bundle.submission_id: j.bundle for j in jobs}
     for sid, docs, en, zh in render_all(jobs, workers):
         b = by_id[sid]
         if en:
-            ledger.record_held(submission_id=sid, run_id=run_id, as_of=as_of, reasons=en, trader=traders[sid].split(","),
-                               carrier_code=b.submission["carrier_code"], trip_ref=b.submission["trip_ref"],
-                               direction=b.submission["direction"], control_point=b.submission["control_point"],
-                               expected_crossing_at=b.submission["expected_crossing_at"])
+            _hold(ledger, b, en, run_id, as_of, traders[sid])
             results.append(FilingResult(sid, "held", 0, reasons=en, reasons_zh=zh))
             continue
         outputs: dict[str, str] = {}
@@ -130,6 +137,15 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
         results.append(FilingResult(sid, status, d.version, outputs))
     order = {b.submission_id: i for i, b in enumerate(bundles)}
     return sorted(results, key=lambda r: order[r.submission_id])
+
+
+def _hold(ledger: Ledger, b: FilingBundle, reasons: Sequence[str], run_id: str, as_of: datetime,
+          traders: str) -> None:
+    sub = b.submission
+    ledger.record_held(submission_id=b.submission_id, run_id=run_id, as_of=as_of, reasons=reasons,
+                       trader=traders.split(","), carrier_code=sub["carrier_code"], trip_ref=sub["trip_ref"],
+                       direction=sub["direction"], control_point=sub["control_point"],
+                       expected_crossing_at=sub["expected_crossing_at"])
 
 
 def _kill_point(name: str) -> None:

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -20,6 +20,9 @@ from pydantic_settings import (
 )
 
 SETTINGS_FILE = "ssdd.toml"
+#: Default keep-periods (days) per workspace folder for `ssdd prune`; outbox and ledger follow
+#: ``filings_retention_years`` instead, and the ledger's history is never pruned.
+RETENTION_DAYS: dict[str, int] = {"runs": 90, "logs": 30, "quarantine": 180, "archive": 365, "reports": 90}
 
 
 class Settings(BaseSettings):
@@ -36,6 +39,9 @@ class Settings(BaseSettings):
     profiles_dir: Path | None = Field(None, description="Extra folder of user profile YAML files.")
     max_items_per_declaration: int = Field(50, ge=1, le=999,
                                            description="Mainland declaration item limit before a split.")
+    cn_sender_id: str = Field(
+        "SSDD", min_length=1, max_length=50,
+        description="Mainland manifest Head/SenderID: the filing agent's registered single-window sender id.")
     cn_manifest_lead_minutes: int = Field(60, ge=0,
                                           description="Minimum minutes between filing and crossing (Mainland).")
     pending_max_age_hours: int = Field(
@@ -48,6 +54,44 @@ class Settings(BaseSettings):
     prefect_startup_timeout: int = Field(
         120, ge=10, description="Seconds the ephemeral Prefect server may take to start.")
     pii_key: SecretStr | None = Field(None, description="Keyed-hash secret for personal data (env only).")
+    # -- operations: schedules, watching, locks, alerts, retention, scale-out (issue 7) --------------------
+    nightly_cron: str = Field("0 2 * * *", description="Cron time of the nightly filing run, in Asia/Hong_Kong.")
+    analytics_cron: str = Field("30 3 * * *",
+                                description="Cron time of the analytics refresh (compaction), in Asia/Hong_Kong.")
+    watch_settle_seconds: float = Field(
+        30, ge=0, description="A trader folder is read once none of its files has changed for this long.")
+    watch_poll_seconds: float = Field(
+        10, gt=0, description="Folder scan interval for `ssdd watch` (network shares send no file events).")
+    lock_timeout_seconds: float = Field(
+        900, ge=0, description="How long a run waits for another ssdd process to release a trader.")
+    notify_command: str | None = Field(
+        None, description="Command run for each alert, with the JSON payload on stdin (no shell).")
+    notify_webhook: SecretStr | None = Field(
+        None, description="URL that receives each alert as a JSON POST (env SSDD_NOTIFY_WEBHOOK only).")
+    notify_held_within_hours: float = Field(
+        6, ge=0, description="Alert on a held trip whose crossing is this close (either side of now).")
+    retention_days: dict[str, int] = Field(
+        default_factory=lambda: dict(RETENTION_DAYS),
+        description="Days to keep files in each workspace folder before `ssdd prune` deletes them "
+                    "(runs, logs, quarantine, archive, reports); missing keys keep their defaults.")
+    filings_retention_years: float = Field(
+        3, ge=0, description="Outbox filings are kept at least this long after customs released the truck.")
+    runner: Literal["local", "dask"] = Field(
+        "local", description="Task runner: local threads and processes, or a Dask cluster (prefect-dask).")
+    dask_address: str | None = Field(
+        None, description="Dask scheduler (tcp://HOST:PORT) for runner=dask; default: a LocalCluster.")
+    dask_workers: int = Field(2, ge=1, le=256, description="Workers of the LocalCluster when no dask_address.")
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _retention_defaults(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            unknown = set(value) - set(RETENTION_DAYS)
+            if unknown:
+                raise ValueError(f"retention_days has unknown folders {sorted(unknown)}; "
+                                 f"known: {sorted(RETENTION_DAYS)}")
+            return {**RETENTION_DAYS, **value}
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -64,6 +108,11 @@ class Settings(BaseSettings):
     @property
     def ledger_location(self) -> str:
         return self.ledger_url or f"sqlite:///{(self.workspace / 'ledger.sqlite').as_posix()}"
+
+
+#: Settings read only from the environment and never printed.
+SECRET_FIELDS: tuple[str, ...] = tuple(
+    name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation))
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -88,8 +137,10 @@ class _TomlSource(PydanticBaseSettingsSource):
             return {}
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-        if "pii_key" in data:
-            raise ValueError(f"{path}: pii_key is a secret and is read only from the environment (SSDD_PII_KEY).")
+        for name in SECRET_FIELDS:
+            if name in data:
+                raise ValueError(f"{path}: {name} is a secret and is read only from the environment "
+                                 f"(SSDD_{name.upper()}).")
         return data
 
 

@@ -43,6 +43,8 @@ class RunSummary:
     quarantine_reports: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     goods_lines: int = 0
+    #: customs responses read this run: inbox, counts, and every refused row with its reason
+    responses: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         doc = {
@@ -55,6 +57,7 @@ class RunSummary:
             "totals": self.totals(),
             "timings_s": self.timings,
             "goods_lines": self.goods_lines,
+            "responses": self.responses,
         }
         return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 

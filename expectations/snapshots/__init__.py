@@ -29,7 +29,7 @@ def _stable(suite_json: dict[str, Any]) -> dict[str, Any]:
 
 def render() -> dict[str, str]:
     """Suite name -> snapshot text, exactly as committed."""
-    return {name: json.dumps(_stable(suite.to_json_dict()), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return {name: json.dumps(_stable(suite.to_json_dict()), indent=2, ensure_ascii=True, sort_keys=True) + "\n"
             for name, suite in build_suites().items()}
 
 

@@ -85,9 +85,14 @@ def test_consignments_and_goods_items(lmc: FilingBundle, ctx: WriterContext) -> 
     assert xp(doc, "//s:Party[@consignmentSeq='2']/@role") == ["CONSIGNOR", "CONSIGNEE"]
 
 
-def test_required_canonical_value_missing_raises(ctx: WriterContext) -> None:
+def test_required_canonical_value_missing_holds_the_trip(ctx: WriterContext) -> None:
     b = make_bundle()
     b.goods_items[0]["country_of_origin"] = None
+    problems = W.preflight(b, ctx)
+    assert [p.message_en for p in problems] == [
+        "goods_items.country_of_origin is missing (consignment 1, line 1); the single-submission record needs it, "
+        "so the trip is held until it is supplied."]
+    assert problems[0].message_zh.startswith("缺少原产国")
     with pytest.raises(MissingValueError, match=r"goods_items\.country_of_origin"):
         W.render(b, ctx)
 

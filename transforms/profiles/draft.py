@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from transforms.paths import DATA_DIR
 from transforms.profiles.match import norm_header
 from transforms.profiles.registry import Profiles
 from transforms.readers import RawSheet, RawWorkbook
@@ -83,6 +84,16 @@ def _known_headers(profiles: Profiles) -> dict[str, tuple[str, str]]:
     return known
 
 
+VOCABULARY_FILE = DATA_DIR / "draft_vocabulary.yaml"
+
+
+def _vocabulary() -> list[tuple[str, str, str]]:
+    """(normalised phrase, field, type), longest phrases first."""
+    doc = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
+    out = [(norm_header(p), field, spec["type"]) for field, spec in doc["fields"].items() for p in spec["phrases"]]
+    return sorted(out, key=lambda t: -len(t[0]))
+
+
 def suggest(wb: RawWorkbook, profiles: Profiles) -> tuple[RawSheet, int, list[Suggestion]]:
     sheet = next((s for s in wb.sheets if not s.hidden and s.rows), wb.sheets[0])
     hdr = _header_row(sheet)
@@ -90,6 +101,7 @@ def suggest(wb: RawWorkbook, profiles: Profiles) -> tuple[RawSheet, int, list[Su
     body = sheet.rows[hdr + 1: hdr + 201]
     known = _known_headers(profiles)
     names = list(known)
+    vocabulary = _vocabulary()
     taken: set[str] = set()
     out: list[Suggestion] = []
     for i, cell in enumerate(header):
@@ -103,6 +115,9 @@ def suggest(wb: RawWorkbook, profiles: Profiles) -> tuple[RawSheet, int, list[Su
         if key in known:
             field, typ = known[key]
             conf, why = 1.0, "header spelled as a known profile spells it"
+        elif (hit := next(((p, f, t) for p, f, t in vocabulary if p in key and f not in taken), None)):
+            field, typ = hit[1], hit[2]
+            conf, why = round(0.7 + 0.3 * len(hit[0]) / max(len(key), 1), 2), f"header contains '{hit[0]}'"
         else:
             close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
             if close:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +33,8 @@ SAMPLE_RECORDS: Final = 50
 HINT_ROWS: Final = 30
 #: Extensions of binary spreadsheet formats: text behind one of them must at least be a table.
 _SPREADSHEET_SUFFIXES: Final = frozenset({".xls", ".xlsx", ".xlsm", ".xlsb", ".xlt", ".xltx", ".ods", ".et"})
-_ALLOWED_CONTROLS: Final = frozenset("\t\n\r\x0b\x0c\x1a\x00")
+#: C0/C1 control characters other than TAB, line and page breaks, NUL and DOS end-of-file (^Z).
+_CONTROL_CHARACTERS: Final = re.compile("[\x01-\x08\x0e-\x19\x1b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,9 @@ def _hint_matches(rows: list[list[str]], header_hint: HeaderHint) -> bool:
 
 
 def _looks_binary(text: str) -> bool:
+    # Text has next to no control characters; a binary file decoded as cp1252 or GB18030 has many.
     sample = text[:65536]
-    controls = sum(1 for char in sample if char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc")
-    return controls > max(8, len(sample) // 100)
+    return len(_CONTROL_CHARACTERS.findall(sample)) > max(8, len(sample) // 100)
 
 
 def _choose(
@@ -185,17 +186,36 @@ def _read_rows(path: Path, choice: _Choice, limits: ReadLimits) -> tuple[list[Ro
     return rows, numbers
 
 
-def _not_a_table(path: Path, head: bytes) -> ReadRefused:
-    preview = head[:60].decode("utf-8", errors="replace").splitlines()[0] if head.strip() else ""
-    if b"<html" in head[:2048].lower() or b"<table" in head[:4096].lower():
-        return ReadRefused(
-            f"{path.name} is an HTML web page saved under a spreadsheet name, not a spreadsheet; "
+def _markup(head: bytes) -> str | None:
+    """What kind of markup document the file starts as, if any (HTML or XML)."""
+    start = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html")) or (start.startswith(b"<") and b"<table" in start):
+        return "an HTML web page"
+    if start.startswith(b"<?xml"):
+        return "an HTML web page" if b"<html" in start else "an XML document"
+    return None
+
+
+def _refuse_misnamed_text(path: Path, head: bytes, tabular: bool) -> None:
+    """Refuse text behind a spreadsheet extension unless it is at least a delimited table.
+
+    Report servers save HTML or XML as ".xls", and mail gateways replace a lost attachment with a
+    line of text under the original name: read as text, either would pass for a one-column table.
+    """
+    if path.suffix.lower() not in _SPREADSHEET_SUFFIXES:
+        return
+    markup = _markup(head)
+    if markup is not None:
+        raise ReadRefused(
+            f"{path.name} is {markup} saved under a spreadsheet name, not a spreadsheet; "
             "open it in Excel, save it as .xlsx and send it again."
         )
-    return ReadRefused(
-        f"{path.name} is named like a spreadsheet but holds a line of plain text with no columns "
-        f"({preview!r}); export the spreadsheet again from the source system and send it again."
-    )
+    if not tabular:
+        preview = head[:60].decode("utf-8", errors="replace").strip().splitlines()[0] if head.strip() else ""
+        raise ReadRefused(
+            f"{path.name} is named like a spreadsheet but holds a line of plain text with no columns "
+            f"({preview!r}); export the spreadsheet again from the source system and send it again."
+        )
 
 
 def read_delimited(
@@ -212,8 +232,7 @@ def read_delimited(
     choices = _choose(path, head, complete, encodings, header_hint)
     tried = ", ".join(candidate_encodings(head, encodings))
     for choice in choices:
-        if not choice.tabular and path.suffix.lower() in _SPREADSHEET_SUFFIXES:
-            raise _not_a_table(path, head)
+        _refuse_misnamed_text(path, head, choice.tabular)
         try:
             rows, numbers = _read_rows(path, choice, limits)
         except UnicodeDecodeError:

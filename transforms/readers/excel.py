@@ -51,11 +51,9 @@ def _is_engine_failure(error: BaseException) -> bool:
     return isinstance(error, Exception) or type(error).__name__ == "PanicException"
 
 
-def _check_extent(
-    path: Path, sheet_name: str, rows: int, columns: int, limits: ReadLimits, *, claimed: bool = False
-) -> None:
+def _check_extent(path: Path, sheet_name: str, rows: int, columns: int, limits: ReadLimits) -> None:
     where = f"{path.name} sheet {sheet_name!r}"
-    used = "claims a used range of" if claimed else "has a used range of"
+    used = "has a used range of"
     if rows > limits.max_rows:
         raise ReadRefused(
             f"{where} {used} {rows:,} rows, more than the limit of {limits.max_rows:,}; "
@@ -185,6 +183,23 @@ def read_excel(path: Path, container: Container, limits: ReadLimits) -> list[Raw
         raise _refuse_engine_error(path, container, error) from None
 
 
+#: Extensions from which calamine itself picks the parser for each container.
+_ENGINE_SUFFIXES: Final = {
+    "xlsx": (".xlsx", ".xlsm", ".xlam"),
+    "xls": (".xls", ".xla"),
+    "ods": (".ods",),
+}
+
+
+def _open_workbook(path: Path, container: Container) -> calamine.CalamineWorkbook:
+    # Calamine chooses its parser from the extension when given a path, and from the bytes when
+    # given a file; a mislabelled workbook (an .xlsx named .xls) must take the second way.
+    if path.suffix.lower() in _ENGINE_SUFFIXES.get(container, ()):
+        return calamine.CalamineWorkbook.from_path(str(path))
+    with path.open("rb") as handle:
+        return calamine.CalamineWorkbook.from_filelike(handle)
+
+
 def _read_sheets(
     path: Path,
     container: Container,
@@ -194,7 +209,7 @@ def _read_sheets(
     pending: Future[_ErrorCells] | None,
 ) -> list[RawSheet]:
     sheets: list[RawSheet] = []
-    with calamine.CalamineWorkbook.from_path(str(path)) as workbook:
+    with _open_workbook(path, container) as workbook:
         for index, meta in enumerate(workbook.sheets_metadata):
             if meta.typ != calamine.SheetTypeEnum.WorkSheet:
                 continue  # chart, dialog and macro sheets hold no table

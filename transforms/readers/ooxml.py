@@ -4,7 +4,8 @@ Two things python-calamine cannot tell us before (or after) it loads a sheet:
 
 * how big the sheet's used range really is. Calamine holds the range densely, so one value in
   row 1,048,576 costs a million rows; the ``<dimension>`` claim at the top of the sheet part is
-  read first, and only a missing or outsized claim pays for a scan of the cells themselves;
+  read first, a missing or outsized claim pays for byte searches over the cell tags, and only a
+  sheet that still looks too big is parsed cell by cell;
 * which cells hold an error (``t="e"``: ``#N/A``, ``#REF!`` …). Calamine hands those back as
   empty cells; a trader's ``#N/A`` from a broken VLOOKUP must reach the error report as
   ``#N/A``, not as a blank that looks like a missing value.

@@ -98,7 +98,10 @@ def _zip_container(path: Path, limits: ReadLimits) -> Container:
 def _announces_workbook(archive: zipfile.ZipFile, names: set[str]) -> bool:
     # A workbook whose main part is not at xl/workbook.xml still names it in _rels/.rels.
     part = workbook_part(archive)
-    return part is not None and part in names and posixpath.basename(part).lower().startswith("workbook")
+    if part is None or part not in names:
+        return False
+    base = posixpath.basename(part).lower()
+    return base.startswith("workbook") and base.endswith(".xml")
 
 
 def _ole2_container(path: Path) -> Container:
@@ -138,13 +141,14 @@ def _looks_like_xml(head: bytes) -> bool:
 
 def _is_spreadsheetml(path: Path) -> bool:
     """True when the XML document's root element is a SpreadsheetML 2003 ``Workbook``."""
-    try:
-        for _event, element in etree.iterparse(
-            str(path), events=("start",), resolve_entities=False, no_network=True, huge_tree=False
-        ):
-            return bool(element.tag == f"{{{SPREADSHEETML_NS}}}Workbook")
-    except etree.XMLSyntaxError:
-        return False
+    with path.open("rb") as handle:
+        try:
+            for _event, element in etree.iterparse(
+                handle, events=("start",), resolve_entities=False, no_network=True, huge_tree=False
+            ):
+                return bool(element.tag == f"{{{SPREADSHEETML_NS}}}Workbook")
+        except etree.XMLSyntaxError:
+            return False
     return False
 
 

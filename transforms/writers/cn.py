@@ -291,7 +291,7 @@ def _plan_consignment(bundle: FilingBundle, c: Row, lines: list[Row], direction:
     # 贸易国: the trading partner's country (the overseas party), else the consignment's other end.
     partner = _country(overseas) or opt_text(
         c.get("country_of_destination" if exporting else "country_of_consignment"), "consignments.country")
-    trade_country = _map_country(partner, maps, pr, "TradeCountry", "Trading country", "贸易国", seq, None)
+    trade_country = _map_country(partner, maps, pr, "address_country", "Trading country", "贸易国", seq, None)
     dest_alpha2 = (opt_text(c.get("country_of_destination"), "consignments.country_of_destination")
                    or _country(consignee))
     destination = _map_country(dest_alpha2, maps, pr, "country_of_destination", "Destination country", "最终目的国",

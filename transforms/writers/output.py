@@ -18,10 +18,10 @@ from pathlib import Path
 class OutputInvalid(Exception):
     """The document failed validation; nothing was published."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        self.path = path
+    def __init__(self, reason: str, path: Path | None = None) -> None:
         self.reason = reason
-        super().__init__(f"{path.name}: {reason}")
+        self.path = path
+        super().__init__(reason if path is None else f"{path.name}: {reason}")
 
 
 def temp_path(path: Path) -> Path:
@@ -60,8 +60,8 @@ def write_atomic(path: Path | str, data: bytes, validate: Callable[[bytes], list
         if validate is not None:
             errors = validate(tmp.read_bytes())
             if errors:
-                raise OutputInvalid(path, "; ".join(errors[:5]) + (f" (+{len(errors) - 5} more)" if len(errors) > 5
-                                                                   else ""))
+                more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+                raise OutputInvalid("; ".join(errors[:5]) + more, path)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

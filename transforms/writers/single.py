@@ -24,6 +24,7 @@ from transforms.model import (
     PARTY_ROLES,
     SEALS,
     SUBMISSIONS,
+    TABLES,
     TRAILERS,
     TRANSPORT,
     Table,
@@ -40,6 +41,7 @@ from transforms.writers.base import (
     fmt_int,
     fmt_iso_hk,
     is_missing,
+    problem,
     serialise,
     text,
 )
@@ -264,8 +266,32 @@ class SingleWriter(BaseWriter):
     schema = "single-submission.xsd"
 
     def preflight(self, bundle: FilingBundle, ctx: WriterContext) -> list[MappingProblem]:
-        # International codes only: nothing to map.
-        return []
+        """International codes only, so nothing to map; a required canonical value that is missing
+        (the checks should have quarantined it) holds the trip instead of failing the run."""
+        rows: list[tuple[Row, tuple[_Field, ...]]] = [
+            (bundle.submission, _SUBMISSION), (bundle.transport, _TRANSPORT),
+            *((p, _PARTY) for p in bundle.parties), *((c, _CONSIGNMENT) for c in bundle.consignments),
+            *((g, _GOODS_HEAD + _GOODS_TAIL) for g in bundle.goods_items),
+            *((t, _TRAILER) for t in bundle.trailers), *((e, _EQUIPMENT) for e in bundle.equipment),
+            *((s, _SEAL) for s in bundle.seals),
+        ]
+        out: list[MappingProblem] = []
+        for row, fields in rows:
+            for f in fields:
+                if f.required and is_missing(row.get(f.column)):
+                    table, column = f.what.split(".", 1)
+                    label = TABLES[table].column(column).label_zh or column
+                    seq, line = row.get("consignment_seq"), row.get("line_no")
+                    where = "" if seq is None else (f" (consignment {seq})" if line is None
+                                                    else f" (consignment {seq}, line {line})")
+                    out.append(problem(
+                        "single", column, None, None,
+                        f"{f.what} is missing{where}; the single-submission record needs it, so the trip is held "
+                        "until it is supplied.",
+                        f"缺少{label}（{f.what}）；该车次暂缓申报，待补充后处理。",
+                        consignment_seq=None if seq is None else int(seq),
+                        line_no=None if line is None else int(line)))
+        return out
 
     def render(self, bundle: FilingBundle, ctx: WriterContext) -> bytes:
         root = _B.root("SingleSubmission")

@@ -1,0 +1,122 @@
+"""CLI commands for clearance analytics: ``ssdd report``, ``ssdd analytics compact|sync-events`` and
+``ssdd simulate-responses``. Registered on the main app by :func:`register` (see ``flows/cli.py``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]ssdd:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _workspace(workspace: Path | None) -> Path:
+    from transforms.settings import load_settings
+
+    ws = load_settings(workspace=workspace).workspace
+    if not ws.is_dir():
+        _fail(f"Workspace folder {ws} does not exist; pass --workspace DIR (the folder `ssdd run` wrote to).")
+    return ws
+
+
+def last_run_inbox(workspace: Path) -> Path | None:
+    """The inbox the newest run read responses from (``responses.inbox`` in its summary.json), if stored."""
+    summaries = sorted((workspace / "runs").glob("*/summary.json"), key=lambda p: (p.stat().st_mtime, p.name))
+    for path in reversed(summaries):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        inbox = (doc.get("responses") or {}).get("inbox") or doc.get("inbox")
+        if inbox:
+            return Path(inbox)
+    return None
+
+
+def register(app: typer.Typer) -> None:
+    """Add the analytics commands to the ``ssdd`` app."""
+    analytics_app = typer.Typer(no_args_is_help=True, help="Maintain the Parquet analytics dataset.")
+    app.add_typer(analytics_app, name="analytics")
+
+    @app.command()
+    def report(
+        workspace: Annotated[Path | None, typer.Option(help="Workspace folder (with analytics/).")] = None,
+    ) -> None:
+        """Write reports/clearance.html and reports/aggregates/*.parquet from the analytics dataset."""
+        from transforms.analytics_report import build_report
+
+        ws = _workspace(workspace)
+        result = build_report(ws)
+        console.print(f"report:     {result.html} ({result.html_bytes / 1024:.0f} KiB, {result.seconds:.1f} s)",
+                      highlight=False)
+        console.print(f"aggregates: {ws / 'reports' / 'aggregates'} ({len(result.aggregates)} Parquet files)",
+                      highlight=False)
+
+    @analytics_app.command("compact")
+    def analytics_compact(
+        workspace: Annotated[Path | None, typer.Option(help="Workspace folder (with analytics/).")] = None,
+    ) -> None:
+        """Merge each partition's small Parquet files into one (content unchanged; atomic swap)."""
+        from transforms.analytics import compact
+
+        ws = _workspace(workspace)
+        done = compact(ws / "analytics")
+        console.print(f"compacted {done.partitions} partitions: {done.files_before} files -> {done.files_after} "
+                      f"({done.rows} rows unchanged)", highlight=False)
+
+    @analytics_app.command("sync-events")
+    def analytics_sync_events(
+        workspace: Annotated[Path | None, typer.Option(help="Workspace folder (with analytics/).")] = None,
+    ) -> None:
+        """Append every ledger event missing from analytics/events (e.g. after a crash mid-run)."""
+        from transforms.analytics import append_events
+        from transforms.ledger import Ledger
+        from transforms.settings import load_settings
+
+        settings = load_settings(workspace=_workspace(workspace))
+        with Ledger(settings.ledger_location) as ledger:
+            added = append_events(settings.workspace / "analytics", ledger.events(), "sync-events")
+        console.print(f"{added} events added to {settings.workspace / 'analytics' / 'events'}", highlight=False)
+
+    @app.command("simulate-responses")
+    def simulate_responses(
+        workspace: Annotated[Path | None, typer.Option(help="Workspace folder (with the ledger).")] = None,
+        inbox: Annotated[Path | None, typer.Option(
+            help="Inbox to write <inbox>/_responses/ into; default: the inbox of the last run.")] = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 'now' (names the file).")] = None,
+    ) -> None:
+        """Write simulated customs responses for every current filing (a demo and test stub)."""
+        from transforms.ledger import Ledger
+        from transforms.responses import RESPONSES_DIR
+        from transforms.settings import load_settings
+        from transforms.simulator import simulate, write_responses
+        from transforms.timeutil import AsOfError, parse_as_of
+
+        ws = _workspace(workspace)
+        settings = load_settings(workspace=ws, as_of=as_of)
+        try:
+            now = parse_as_of(settings.as_of)
+        except AsOfError as exc:
+            _fail(str(exc))
+            return
+        target = inbox or last_run_inbox(ws)
+        if target is None:
+            _fail(f"no run in {ws / 'runs'} recorded its inbox; pass --inbox DIR.")
+            return
+        with Ledger(settings.ledger_location) as ledger:
+            filed = ledger.filed()
+        if filed.empty:
+            console.print("no current filings in the ledger: nothing to simulate.")
+            return
+        paths = write_responses(simulate(filed), target / RESPONSES_DIR, now)
+        for p in paths:
+            console.print(f"responses:  {p} ({len(filed)} filings)", highlight=False)

@@ -1,0 +1,119 @@
+"""One filing run as operations need it, whoever starts it (``run``, ``watch`` or a served schedule).
+
+Around :func:`flows.run.nightly_filing` this adds: the locks of every trader in the inbox, held for
+the whole run (taken in sorted order; a second writer waits up to ``lock_timeout_seconds``); the
+task runner (``runner=dask`` sends the per-trader work to a Dask cluster through prefect-dask);
+archiving of finished inbox files (``archive``); and alerts through the notification hook for a
+failed run, new quarantine and held trips whose crossing is near. Import after
+:func:`flows.env.configure` (it imports Prefect).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from flows.logs import bind_run_id
+from transforms.archive import Archived, archive_files
+from transforms.ledger import Ledger
+from transforms.locks import trader_locks
+from transforms.notify import Notifier, near_crossings, newest_summary, payload, quarantine_news
+from transforms.settings import Settings
+from transforms.summary import RunSummary
+from transforms.timeutil import parse_as_of
+
+log = logging.getLogger("ssdd.service")
+
+
+WORKSPACE_DIRS = ("outbox/single", "outbox/hk", "outbox/cn", "quarantine", "analytics", "reports", "runs")
+
+
+def prepare_workspace(settings: Settings) -> None:
+    for sub in WORKSPACE_DIRS:
+        (settings.workspace / sub).mkdir(parents=True, exist_ok=True)
+
+
+def notifier(settings: Settings) -> Notifier:
+    return Notifier(command=settings.notify_command, webhook=settings.notify_webhook)
+
+
+def alert(settings: Settings, event: str, message: str, **details: Any) -> None:
+    """Send one alert; a delivery problem is logged, never raised."""
+    hook = notifier(settings)
+    if not hook.configured:
+        return
+    for problem in hook.send(payload(event, settings.workspace, message, **details)):
+        log.warning("alert %s not delivered: %s", event, problem)
+
+
+def task_runner(settings: Settings) -> Any:
+    """The Prefect task runner for ``settings.runner`` (None: the flow's own thread pool)."""
+    if settings.runner != "dask":
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    if settings.dask_address:
+        return DaskTaskRunner(address=settings.dask_address)
+    return DaskTaskRunner(cluster_class="distributed.LocalCluster",
+                          cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1,
+                                          "processes": True, "dashboard_address": None})
+
+
+def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSummary:
+    """Run the filing flow over ``settings.inbox`` with locks, runner, archive and alerts.
+
+    ``source_inbox`` is where the files really live when ``settings.inbox`` is a snapshot of it
+    (``ssdd watch``): finished files are archived from there.
+    """
+    from flows.run import nightly_filing, trader_folders
+
+    workspace = settings.workspace
+    previous = newest_summary(workspace)
+    flow = nightly_filing
+    runner = task_runner(settings)
+    if runner is not None:
+        flow = nightly_filing.with_options(task_runner=runner)
+    traders = [p.name for p in trader_folders(settings.inbox)]
+    archived: list[Archived] = []
+    try:
+        with trader_locks(workspace, traders, settings.lock_timeout_seconds):
+            summary = flow(settings)
+            bind_run_id(summary.run_id)
+            if settings.archive:
+                archived = archive_files(summary.files, inbox=source_inbox or settings.inbox, workspace=workspace,
+                                         run_id=summary.run_id)
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        log.error("run failed: %s", first, exc_info=True)
+        alert(settings, "run_failed", f"ssdd run over {settings.inbox} failed: {first}",
+              inbox=str(source_inbox or settings.inbox), error=exc.__class__.__name__)
+        raise
+    for a in archived:
+        log.info("archived %s (sha256 %s) to %s", a.path, a.sha256, a.archived_to)
+    log.info("run %s %s: %d files, %d submissions, %d archived", summary.run_id, summary.status,
+             len(summary.files), len(summary.submissions), len(archived))
+    _after_run(settings, summary, previous[1] if previous else None)
+    return summary
+
+
+def _after_run(settings: Settings, summary: RunSummary, previous: dict[str, Any] | None) -> None:
+    import json
+
+    if summary.status != "completed":
+        alert(settings, "run_failed", f"ssdd run {summary.run_id} finished {summary.status}; see its summary.",
+              run_id=summary.run_id, status=summary.status)
+    news = quarantine_news(json.loads(summary.to_json()), previous)
+    if news:
+        alert(settings, "quarantine_new", f"ssdd run {summary.run_id} quarantined {len(news['files'])} new file(s) "
+              f"and held {len(news['held_trips'])} new trip(s).", run_id=summary.run_id, **news)
+    held = [s for s in summary.submissions if s.status == "held"]
+    if not held or settings.notify_held_within_hours <= 0:
+        return
+    with Ledger(settings.ledger_location) as ledger:
+        crossings = [(asdict(s), (ledger.current(s.submission_id) or {}).get("expected_crossing_at")) for s in held]
+    near = near_crossings(crossings, parse_as_of(settings.as_of), settings.notify_held_within_hours)
+    if near:
+        alert(settings, "held_near_crossing", f"{len(near)} held trip(s) cross within "
+              f"{settings.notify_held_within_hours:g} h and are not filed.", run_id=summary.run_id, trips=near)

@@ -1,0 +1,172 @@
+"""`ssdd run` on the shipped sample inbox, as a user runs it: exact values in the three XML files,
+reconciled counts in summary.json, an XSD check by a second validator, Parquet read by DuckDB,
+and an idempotent re-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "data" / "samples"
+AS_OF = (SAMPLES / "AS_OF").read_text(encoding="utf-8").strip()
+SSDD = [sys.executable, "-m", "flows.cli"]
+MF_T001 = "812451c5-f99d-58a2-8a54-9e630baaef51"   # uuid5 of (EXLOG, MF-T001, HK_IMPORT)
+AC_T101 = "50dcb661-69cc-546f-875c-a464f472f46e"
+MF_T002 = "2332f2cf-43f2-5d45-b0a7-c83d4139a851"
+
+
+def _run(inbox: Path, ws: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([*SSDD, "run", "--inbox", str(inbox), "--workspace", str(ws), "--as-of", AS_OF, *extra],
+                          capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("e2e")
+    inbox = root / "inbox"
+    shutil.copytree(SAMPLES / "inbox", inbox)
+    ws = root / "ws"
+    proc = _run(inbox, ws)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summaries = list((ws / "runs").glob("*/summary.json"))
+    assert len(summaries) == 1
+    return {"inbox": inbox, "ws": ws, "stdout": proc.stdout, "stderr": proc.stderr,
+            "summary": json.loads(summaries[0].read_text(encoding="utf-8"))}
+
+
+def _xml(ws: Path, side: str, sid: str) -> etree._Element:
+    return etree.parse(str(ws / "outbox" / side / f"{sid}_v1.xml")).getroot()
+
+
+def _x(root: etree._Element, path: str) -> list[str]:
+    """Texts at a namespace-agnostic path like 'Consignment/TotalPackageQuantity'."""
+    steps = "/".join(f"*[local-name()='{s}']" for s in path.split("/"))
+    return [str(v).strip() for v in root.xpath(f".//{steps}/text()")]
+
+
+def test_run_prints_where_outputs_went_and_no_traceback(sample_run: dict[str, Any]) -> None:
+    out = sample_run["stdout"]
+    assert "outputs:" in out and "quarantine:" in out and "summary:" in out
+    assert "Traceback" not in out + sample_run["stderr"]
+    assert "held MF-T002: Control point HZM has no Mainland customs office code" in out
+
+
+def test_counts_reconcile_per_file(sample_run: dict[str, Any]) -> None:
+    files = {f["path"]: f for f in sample_run["summary"]["files"]}
+    kd = files["mingfai/销售出库单_20261125.csv"]
+    assert (kd["rows_in"], kd["rows_filed"], kd["rows_quarantined"], kd["rows_ignored"], kd["rows_pending"],
+            kd["rows_superseded"], kd["rows_reference"]) == (6, 3, 1, 1, 1, 0, 0)
+    assert kd["profile"] == "kingdee_sales_outbound@1" and kd["status"] == "read"
+    assert files["acme/goods_lines_20261125.xlsx"]["rows_filed"] == 3
+    assert files["mingfai/trip_plan.xlsx"]["rows_reference"] == 2
+    assert files["acme/item_master.csv"]["rows_reference"] == 3
+    for f in files.values():
+        assert f["rows_in"] == sum(f[k] for k in ("rows_filed", "rows_quarantined", "rows_ignored", "rows_pending",
+                                                   "rows_superseded", "rows_reference")), f
+    assert sample_run["summary"]["status"] == "completed"
+
+
+def test_submission_statuses_and_reasons(sample_run: dict[str, Any]) -> None:
+    subs = {s["trip_ref"]: s for s in sample_run["summary"]["submissions"]}
+    assert subs["MF-T001"]["status"] == "filed" and subs["MF-T001"]["version"] == 1
+    assert subs["MF-T001"]["invoices"] == ["XS-2611-001", "XS-2611-002"]
+    assert subs["MF-T001"]["submission_id"] == MF_T001
+    assert subs["MF-T001"]["outputs"] == {"single": f"outbox/single/{MF_T001}_v1.xml",
+                                          "hk": f"outbox/hk/{MF_T001}_v1.xml", "cn": f"outbox/cn/{MF_T001}_v1.xml"}
+    assert subs["AC-T101"]["status"] == "filed" and subs["AC-T101"]["submission_id"] == AC_T101
+    held = subs["MF-T002"]
+    assert held["status"] == "held" and held["outputs"] == {} and held["submission_id"] == MF_T002
+    assert any("HZM has no Mainland customs office code" in r for r in held["reasons"])
+    assert not list((sample_run["ws"] / "outbox").rglob(f"{MF_T002}*"))
+    pending = sample_run["summary"]["pending"]
+    assert pending == [{"trader": "mingfai", "invoice_no": "XS-2611-004", "lines": 1,
+                        "reason": "no trip plan lists this invoice yet"}]
+
+
+def test_hk_filing_values(sample_run: dict[str, Any]) -> None:
+    hk = _xml(sample_run["ws"], "hk", MF_T001)
+    assert _x(hk, "Consignment/TotalPackageQuantity") == ["18", "10"]
+    assert _x(hk, "Consignment/GovernmentAgencyGoodsItem/Commodity/Classification/ID")[:3] == [
+        "84713000", "85044019", "85171300"]
+    assert _x(hk, "BorderTransportMeans/ModeCode") == ["3"]
+    assert _x(hk, "BorderTransportMeans/ID") == ["AB1234"]
+    assert "636.000" in _x(hk, "GrossMassMeasure")
+
+
+def test_cn_filing_values(sample_run: dict[str, Any]) -> None:
+    cn = _xml(sample_run["ws"], "cn", MF_T001)
+    assert _x(cn, "Manifest/Head/MessageType") == ["MT2401"]
+    assert _x(cn, "Manifest/Declaration/DeclarationOfficeID") == ["5301"]
+    assert "470201" in _x(cn, "Manifest/Declaration/LoadingLocation/ID")
+    assert _x(cn, "Manifest/Declaration/BorderTransportMeans/TypeCode") == ["3"]
+    assert set(_x(cn, "DecHead/TrafMode")) == {"4"}
+    assert "8471300000" in _x(cn, "ConsignmentItem/Commodity/Classification/ID")
+    assert "8471300000" in _x(cn, "DecList/CodeTS")
+    assert set(_x(cn, "DecHead/WrapType")) == {"22"}
+
+
+def test_single_submission_records_provenance(sample_run: dict[str, Any]) -> None:
+    single = _xml(sample_run["ws"], "single", MF_T001)
+    text = etree.tostring(single, encoding="unicode")
+    assert "mingfai/销售出库单_20261125.csv" in text
+    assert "kingdee_sales_outbound" in text and "xw_control_point_cn" in text
+
+
+def test_every_xml_validates_with_xmlschema(sample_run: dict[str, Any]) -> None:
+    import xmlschema
+
+    schemas = {side: xmlschema.XMLSchema(str(REPO / "data" / "schemas" / name)) for side, name in
+               (("single", "single-submission.xsd"), ("hk", "hk-filing.xsd"), ("cn", "cn-filing.xsd"))}
+    files = 0
+    for side, schema in schemas.items():
+        for path in (sample_run["ws"] / "outbox" / side).glob("*.xml"):
+            schema.validate(str(path))
+            files += 1
+    assert files == 6
+
+
+def test_every_parquet_table_opens_in_duckdb(sample_run: dict[str, Any]) -> None:
+    import duckdb
+
+    root = sample_run["ws"] / "analytics"
+    con = duckdb.connect()
+    counts = {}
+    for table in ("submissions", "consignments", "goods_items", "parties", "transport"):
+        glob = str(root / table / "**" / "*.parquet")
+        counts[table] = con.execute(f"select count(*) from read_parquet('{glob}', hive_partitioning=true)").fetchone()
+    assert counts["submissions"] == (2,)
+    assert counts["goods_items"] == (6,)
+    assert counts["consignments"] == (3,)
+
+
+def test_held_trip_has_an_error_workbook(sample_run: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    book = sample_run["ws"] / "quarantine" / "mingfai" / "trip_plan.xlsx.errors.xlsx"
+    assert book.is_file()
+    wb = load_workbook(book)
+    assert wb.sheetnames[0] == "Summary 摘要"
+    texts = [str(c.value) for row in wb.worksheets[0].iter_rows() for c in row if c.value]
+    assert any("HZM has no Mainland customs office code" in t for t in texts)
+
+
+def test_rerun_files_nothing_new(sample_run: dict[str, Any]) -> None:
+    ws = sample_run["ws"]
+    before = sorted(p.name for p in (ws / "outbox").rglob("*.xml"))
+    proc = _run(sample_run["inbox"], ws)
+    assert proc.returncode == 0, proc.stderr
+    latest = max((ws / "runs").glob("*/summary.json"), key=lambda p: p.stat().st_mtime)
+    again = json.loads(latest.read_text(encoding="utf-8"))
+    assert {s["trip_ref"]: s["status"] for s in again["submissions"]} == {
+        "MF-T001": "unchanged", "AC-T101": "unchanged", "MF-T002": "held"}
+    assert sorted(p.name for p in (ws / "outbox").rglob("*.xml")) == before
