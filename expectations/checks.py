@@ -186,7 +186,7 @@ def _code_list_on_date(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     else:
         in_scope = np.ones(len(values), dtype=bool)
     keys = _text(values).str.slice(0, e.prefix_length) if e.prefix_length else values
-    days = f[e.column_B].astype(str).to_numpy(dtype=object)
+    days = f[e.column_B].astype(str)
     # Days sharing one code list (the usual case) are checked with a single isin.
     groups: dict[tuple[str, ...], list[str]] = {}
     for day, day_codes in codes_by_date.items():
@@ -194,7 +194,7 @@ def _code_list_on_date(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     extra = list(e.extra_codes or [])
     ok = ~in_scope
     for group_codes, group_days in groups.items():
-        rows = in_scope & np.isin(days, group_days)
+        rows = in_scope & _bool(days.isin(group_days).to_numpy())
         if rows.any():
             member = _bool(keys.isin([*group_codes, *extra]).to_numpy())
             ok[rows] = member[rows]

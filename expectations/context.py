@@ -87,10 +87,13 @@ class ValidationFrames:
         """Source row ids ``file:sheet:row``; a row without provenance gets ``table:key/values``."""
         frame = self.frames[table]
         pos = np.arange(len(frame)) if positions is None else np.fromiter(positions, dtype=np.int64)
-        files = frame["src_file"].to_numpy(dtype=object)[pos]
-        sheets = frame["src_sheet"].to_numpy(dtype=object)[pos]
-        rows = frame["src_row"].to_numpy(dtype=object)[pos]
-        keys = frame[list(TABLES[table].key)].to_numpy(dtype=object)[pos]
+
+        def take(column: str) -> np.ndarray:
+            taken: np.ndarray = frame[column].take(pos).to_numpy(dtype=object)
+            return taken
+
+        files, sheets, rows = take("src_file"), take("src_sheet"), take("src_row")
+        keys = zip(*(take(c) for c in TABLES[table].key), strict=True)
         out = []
         for f, s, r, key in zip(files, sheets, rows, keys, strict=True):
             if _missing(r) or _missing(f):

@@ -55,18 +55,22 @@ def _sha1(parts: tuple[str, ...]) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
+def _take(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray:
+    """``column`` at ``positions`` as objects (taking first: converting a 1M-row Arrow column is slow)."""
+    taken: np.ndarray = frame[column].take(positions).to_numpy(dtype=object)
+    return taken
+
+
 def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
                   source_headers: Mapping[str, Mapping[str, str]] | None) -> pd.DataFrame:
     """One finding per failing row of ``rule``, pointing at the rule's first column."""
     frame = vf.frames[rule.table]
     column = rule.columns[0]
     label = TABLES[rule.table].column(column).label_zh or column
-    raw = frame[column].to_numpy(dtype=object)[positions]
-    values = [as_text(v) for v in raw]
+    values = [as_text(v) for v in _take(frame, column, positions)]
     scalars = {k: as_text(v) for k, v in vf.parameters.items() if isinstance(v, int | float | str)}
     wanted = (_fields(rule.message_en) | _fields(rule.message_zh)) - {"value", "value_escaped", "column", "label"}
-    columns = {f: [as_text(v) for v in frame[f].to_numpy(dtype=object)[positions]]
-               for f in wanted if f in frame.columns}
+    columns = {f: [as_text(v) for v in _take(frame, f, positions)] for f in wanted if f in frame.columns}
     unknown = wanted - set(columns) - set(scalars)
     if unknown:
         raise KeyError(f"{rule.key}: message names unknown fields {sorted(unknown)}")
@@ -78,23 +82,24 @@ def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
         en.append(rule.message_en.format_map(ctx))
         zh.append(rule.message_zh.format_map(ctx))
     key_cols = [c for c in TABLES[rule.table].key if c in frame.columns]
-    keys = frame[key_cols].to_numpy(dtype=object)[positions] if key_cols else np.empty((len(positions), 0))
-    row_keys = ["|".join(as_text(v) for v in row) for row in keys]
+    key_values = [_take(frame, c, positions) for c in key_cols]
+    row_keys = ["|".join(as_text(v) for v in row) for row in zip(*key_values, strict=True)] if key_cols \
+        else [""] * len(positions)
     ids = [_sha1((rule.id, rule.table, k, column)) for k in row_keys]
-    sids = frame["submission_id"].to_numpy(dtype=object)[positions]
+    sids = _take(frame, "submission_id", positions)
     info = vf.submission_info
     sid_index = pd.Index(sids)
-    traders = (frame["trader"].to_numpy(dtype=object)[positions] if "trader" in frame.columns
+    traders = (_take(frame, "trader", positions) if "trader" in frame.columns
                else info["trader"].reindex(sid_index).to_numpy(dtype=object))
     crossing = pd.to_datetime(info["crossing_date"].reindex(sid_index), errors="coerce").dt.date
-    src_files = frame["src_file"].to_numpy(dtype=object)[positions]
+    src_files = _take(frame, "src_file", positions)
     headers = source_headers or {}
     src_columns = [headers.get(f, {}).get(column, column) if isinstance(f, str) else column for f in src_files]
-    src_rows = pd.array(frame["src_row"].to_numpy(dtype=object)[positions], dtype="Int64")
+    src_rows = pd.array(_take(frame, "src_row", positions), dtype="Int64")
     return pd.DataFrame({
         "finding_id": ids, "submission_id": sids, "trader": traders, "rule_id": rule.id,
         "severity": rule.severity, "src_file": src_files,
-        "src_sheet": frame["src_sheet"].to_numpy(dtype=object)[positions], "src_row": src_rows,
+        "src_sheet": _take(frame, "src_sheet", positions), "src_row": src_rows,
         "src_column": src_columns, "value": values, "message_en": en, "message_zh": zh,
         "control_point": info["control_point"].reindex(sid_index).to_numpy(dtype=object),
         "crossing_date": crossing.to_numpy(dtype=object),
@@ -121,7 +126,7 @@ def not_checkable_rows(rule: Rule, vf: ValidationFrames) -> tuple[np.ndarray, pd
     positions = np.flatnonzero(reasons.notna().to_numpy())
     rows = pd.DataFrame({
         "rule_id": rule.id,
-        "submission_id": frame["submission_id"].to_numpy(dtype=object)[positions],
-        "reason": reasons.to_numpy(dtype=object)[positions],
+        "submission_id": _take(frame, "submission_id", positions),
+        "reason": reasons.take(positions).to_numpy(dtype=object),
     })
     return positions, rows

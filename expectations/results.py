@@ -50,11 +50,11 @@ def _unexpected_values(rule: Rule, frame: pd.DataFrame, positions: np.ndarray) -
     gx = rule.gx
     head = positions[:MAX_RESULT_RECORDS]
     if isinstance(gx, ColumnMapExpectation):
-        values: list[Any] = frame[gx.column].to_numpy(dtype=object)[head].tolist()
+        values: list[Any] = frame[gx.column].take(head).to_numpy(dtype=object).tolist()
         return values
     if isinstance(gx, ColumnPairMapExpectation):
-        a = frame[gx.column_A].to_numpy(dtype=object)[head]
-        b = frame[gx.column_B].to_numpy(dtype=object)[head]
+        a = frame[gx.column_A].take(head).to_numpy(dtype=object)
+        b = frame[gx.column_B].take(head).to_numpy(dtype=object)
         return list(zip(a.tolist(), b.tolist(), strict=True))
     if isinstance(gx, MulticolumnMapExpectation):
         records: list[Any] = frame[gx.column_list].iloc[head].to_dict("records")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -34,6 +34,13 @@ def run(
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 'now'; no offset = Hong Kong time.")] = None,
     fail_on_quarantine: Annotated[bool | None, typer.Option(
         "--fail-on-quarantine/--no-fail-on-quarantine", help="Exit 3 when anything was quarantined.")] = None,
+    archive: Annotated[bool | None, typer.Option(
+        "--archive/--no-archive",
+        help="Move finished inbox files to <workspace>/archive/<run-id>/ (default off).")] = None,
+    runner: Annotated[Literal["local", "dask"] | None, typer.Option(
+        help="Task runner: local (threads + a process pool) or dask (prefect-dask).")] = None,
+    address: Annotated[str | None, typer.Option(
+        help="Dask scheduler address tcp://HOST:PORT for --runner dask (default: a local 2-worker cluster).")] = None,
 ) -> None:
     """File every trader folder in the inbox once."""
     from transforms.settings import load_settings
@@ -41,7 +48,8 @@ def run(
 
     try:
         settings = load_settings(inbox=inbox, workspace=workspace, as_of=as_of,
-                                 fail_on_quarantine=fail_on_quarantine)
+                                 fail_on_quarantine=fail_on_quarantine, archive=archive, runner=runner,
+                                 dask_address=address)
         parse_as_of(settings.as_of)
     except (AsOfError, ValueError) as exc:
         _fail(str(exc).splitlines()[0])
@@ -57,14 +65,15 @@ def run(
     from flows.env import attach_log_file, start_ephemeral_server_early
 
     starting = start_ephemeral_server_early(settings.prefect_startup_timeout)
-    from flows.run import nightly_filing  # imports pandas, GX, lxml while the server starts
+    from flows.run import nightly_filing  # noqa: F401  (imports pandas, GX, lxml while the server starts)
+    from flows.service import file_inbox  # locks, task runner, archive, alerts around the flow
 
     if starting is not None:
         starting.join()  # type: ignore[attr-defined]
 
     log_path = attach_log_file(settings.workspace)
     try:
-        summary = nightly_filing(settings)
+        summary = file_inbox(settings)
     except Exception as exc:  # the run could not complete: one sentence, details in the Prefect log
         first = str(exc).splitlines()[0] if str(exc) else ""
         _fail(f"the run could not complete ({exc.__class__.__name__}: {first}); details in {log_path}.", 1)
@@ -114,7 +123,8 @@ def _print_summary(summary: object, workspace: Path) -> None:
 
 
 @profiles_app.command("list")
-def profiles_list(profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None) -> None:
+def profiles_list(
+        profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None) -> None:
     """List the known profiles."""
     from transforms.profiles.registry import ProfileError, load_profiles
 
@@ -207,6 +217,10 @@ def config_show(workspace: Annotated[Path | None, typer.Option()] = None) -> Non
 from flows.cli_report import register as register_report  # noqa: E402
 
 register_report(app)
+
+from flows.cli_ops import register as register_ops  # noqa: E402
+
+register_ops(app)
 
 
 def main() -> None:

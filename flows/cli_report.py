@@ -15,7 +15,7 @@ err = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]ssdd:[/] {message}", highlight=False)
+    err.print(f"[bold red]ssdd:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -57,9 +57,9 @@ def register(app: typer.Typer) -> None:
         ws = _workspace(workspace)
         result = build_report(ws)
         console.print(f"report:     {result.html} ({result.html_bytes / 1024:.0f} KiB, {result.seconds:.1f} s)",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
         console.print(f"aggregates: {ws / 'reports' / 'aggregates'} ({len(result.aggregates)} Parquet files)",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
 
     @analytics_app.command("compact")
     def analytics_compact(
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         ws = _workspace(workspace)
         done = compact(ws / "analytics")
         console.print(f"compacted {done.partitions} partitions: {done.files_before} files -> {done.files_after} "
-                      f"({done.rows} rows unchanged)", highlight=False)
+                      f"({done.rows} rows unchanged)", highlight=False, soft_wrap=True)
 
     @analytics_app.command("sync-events")
     def analytics_sync_events(
@@ -85,7 +85,8 @@ def register(app: typer.Typer) -> None:
         settings = load_settings(workspace=_workspace(workspace))
         with Ledger(settings.ledger_location) as ledger:
             added = append_events(settings.workspace / "analytics", ledger.events(), "sync-events")
-        console.print(f"{added} events added to {settings.workspace / 'analytics' / 'events'}", highlight=False)
+        console.print(f"{added} events added to {settings.workspace / 'analytics' / 'events'}", highlight=False,
+                      soft_wrap=True)
 
     @app.command("simulate-responses")
     def simulate_responses(
@@ -119,4 +120,4 @@ def register(app: typer.Typer) -> None:
             return
         paths = write_responses(simulate(filed), target / RESPONSES_DIR, now)
         for p in paths:
-            console.print(f"responses:  {p} ({len(filed)} filings)", highlight=False)
+            console.print(f"responses:  {p} ({len(filed)} filings)", highlight=False, soft_wrap=True)

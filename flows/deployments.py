@@ -98,7 +98,7 @@ def runner_deployments(settings: Settings, *, every_seconds: float | None = None
 
     out = []
     for spec in specs(settings):
-        fn = {"scheduled_filing": scheduled_filing, "analytics_refresh": analytics_refresh}[spec.function]
+        fn: Any = {"scheduled_filing": scheduled_filing, "analytics_refresh": analytics_refresh}[spec.function]
         params: dict[str, Any] = {"workspace": str(settings.workspace.resolve())}
         if spec.function == "scheduled_filing":
             params["inbox"] = str(settings.inbox.resolve())

@@ -50,7 +50,8 @@ def attach_log_file(workspace: Path, run_label: str = "ssdd") -> Path:
             doc = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
                    "logger": record.name, "message": record.getMessage(),
                    "run_id": getattr(record, "run_id", None),
-                   "flow_run": getattr(record, "flow_run_name", None), "task_run": getattr(record, "task_run_name", None)}
+                   "flow_run": getattr(record, "flow_run_name", None),
+                   "task_run": getattr(record, "task_run_name", None)}
             if record.exc_info or record.exc_text:
                 doc["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
             return json.dumps(doc, ensure_ascii=False)

@@ -30,7 +30,7 @@ class RunRecordFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "run_id", None) is None:
-            record.run_id = _run_id  # type: ignore[attr-defined]
+            record.run_id = _run_id
         if getattr(record, "_ssdd_redacted", False):
             return True
         try:
@@ -42,7 +42,7 @@ class RunRecordFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
-        record._ssdd_redacted = True  # type: ignore[attr-defined]
+        record._ssdd_redacted = True
         return True
 
 

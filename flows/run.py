@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
 from expectations import validate
+from transforms import store
 from flows.logs import bind_run_id
 from flows.policy import IO_RETRY
 from transforms.analytics import append_events, append_tables
@@ -48,8 +49,13 @@ def trader_folders(inbox: Path) -> list[Path]:
 
 
 @task(name="ingest-trader", timeout_seconds=1800, **IO_RETRY)
-def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None) -> TraderIngest:
-    return ingest_trader(folder, inbox, load_profiles(profiles_dir), Reference.load())
+def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None, store_root: Path) -> TraderIngest:
+    ingest = ingest_trader(folder, inbox, load_profiles(profiles_dir), Reference.load())
+    if ingest.input is not None:
+        # earlier nights' item masters, trip plans and pending lines whose files are gone from the inbox
+        carried = store.load_into(store_root, ingest.input, {f.path for f in ingest.files})
+        ingest.carried_sha256.update(carried)
+    return ingest
 
 
 @task(name="assemble", timeout_seconds=1800)
@@ -213,19 +219,27 @@ def nightly_filing(settings: Settings) -> RunSummary:
     bind_run_id(run_id)  # on every log record of this process from here on (flows.logs)
     logger.info("ssdd run %s as of %s", run_id, as_of.isoformat())
     inbox = settings.inbox
-    futures = [ingest_task.submit(folder, inbox, settings.profiles_dir) for folder in trader_folders(inbox)]
+    store_root = settings.workspace / "store"
+    futures = [ingest_task.submit(folder, inbox, settings.profiles_dir, store_root) for folder in trader_folders(inbox)]
     ingests: list[TraderIngest] = [f.result() for f in futures]
     files: list[FileReport] = [f for i in ingests for f in i.files]
     clock.lap("ingest")
     asm = assemble_task(ingests, as_of, settings.pending_max_age_hours)
+    pending = asm.line_states[asm.line_states["state"] == "pending"]
+    for i in ingests:
+        if i.input is not None:
+            shas = {f.path: f.sha256 for f in i.files if f.sha256}
+            store.save(store_root, i.input, pending[pending["trader"] == i.trader], shas)
     clock.lap("assemble")
     checked = check_task(asm, ingests, as_of, settings.ledger_location, settings.cn_manifest_lead_minutes)
     clock.lap("check")
     bundles = list(split_bundles(asm.frames))
+    carried_sha = {p: h for i in ingests for p, h in i.carried_sha256.items()}
     traders = {c["submission_id"]: ",".join(sorted({str(x["trader"]) for x in b.consignments}))
                for b in bundles for c in b.consignments}
     for b in bundles:
-        b.submission["source_files"] = sorted(_source_entries(asm.sources.get(b.submission_id, set()), files))
+        b.submission["source_files"] = sorted(_source_entries(asm.sources.get(b.submission_id, set()), files,
+                                                              carried_sha))
         b.submission["profile_versions"] = sorted({f.profile for f in files if f.profile
                                                    and f.path in asm.sources.get(b.submission_id, set())})
         b.submission["reference_versions"] = sorted(f"{k}@{v}" for k, v in Reference.load().versions.items())
@@ -243,7 +257,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
                          files=files, submissions=_submission_entries(bundles, results, traders),
                          pending=_pending(asm), quarantine_reports=reports, timings=clock.laps,
-                         goods_lines=int(len(asm.line_states)), responses=responses)
+                         goods_lines=len(asm.line_states), responses=responses)
     for line in bad:
         logger.error("counts do not reconcile: %s", line)
     write_json_atomic(settings.workspace / "runs" / run_id / "summary.json", summary.to_json())
@@ -271,9 +285,9 @@ class _Clock:
         self._t = now
 
 
-def _source_entries(paths: set[str], files: list[FileReport]) -> list[str]:
-    sha = {f.path: f.sha256 for f in files}
-    return [f"{p} {sha.get(p) or ''}".strip() for p in paths]
+def _source_entries(paths: set[str], files: list[FileReport], carried: dict[str, str]) -> list[str]:
+    sha = {**carried, **{f.path: f.sha256 for f in files if f.sha256}}
+    return [f"{p} {sha.get(p) or 'unknown'}" for p in paths]
 
 
 def _pending(asm: Assembly) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
@@ -56,15 +56,17 @@ def wait_healthy(api_url: str, timeout: float, proc: subprocess.Popen[bytes] | N
 
 def _die_with_parent() -> None:
     """Linux: the server child gets SIGTERM when ssdd dies, even by SIGKILL (PR_SET_PDEATHSIG)."""
-    try:
+    with suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
 
 
 @contextmanager
-def prefect_api(workspace: Path, *, startup_timeout: float, log_path: Path | None = None) -> Iterator[str]:
-    """Yield the API URL to use; start (and finally stop) a local server when none is configured."""
+def prefect_api(workspace: Path, *, startup_timeout: float, log_path: Path | None = None,
+                export: bool = True) -> Iterator[str]:
+    """Yield the API URL to use; start (and finally stop) a local server when none is configured.
+
+    ``export`` puts the started server's URL and home into this process's environment while it runs.
+    """
     given = os.environ.get("PREFECT_API_URL")
     if given:
         wait_healthy(given, startup_timeout)
@@ -83,14 +85,16 @@ def prefect_api(workspace: Path, *, startup_timeout: float, log_path: Path | Non
         proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                                  "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)  # noqa: PLW1509
+                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     try:
         wait_healthy(url, startup_timeout, proc)
-        os.environ["PREFECT_API_URL"] = url
-        os.environ["PREFECT_HOME"] = str(home)
+        if export:
+            os.environ["PREFECT_API_URL"] = url
+            os.environ["PREFECT_HOME"] = str(home)
         yield url
     finally:
-        os.environ.pop("PREFECT_API_URL", None)
+        if export:
+            os.environ.pop("PREFECT_API_URL", None)
         _stop(proc)
 
 

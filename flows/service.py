@@ -4,7 +4,7 @@ Around :func:`flows.run.nightly_filing` this adds: the locks of every trader in 
 the whole run (taken in sorted order; a second writer waits up to ``lock_timeout_seconds``); the
 task runner (``runner=dask`` sends the per-trader work to a Dask cluster through prefect-dask);
 archiving of finished inbox files (``archive``); and alerts through the notification hook for a
-failed run, new quarantine and held trips whose crossing is near. Import after
+failed run, new quarantine and held trips whose crossing is near. Call :func:`file_inbox` only after
 :func:`flows.env.configure` (it imports Prefect).
 """
 
@@ -19,7 +19,8 @@ from flows.logs import bind_run_id
 from transforms.archive import Archived, archive_files
 from transforms.ledger import Ledger
 from transforms.locks import trader_locks
-from transforms.notify import Notifier, near_crossings, newest_summary, payload, quarantine_news
+from transforms.notify import alert as send_alert
+from transforms.notify import near_crossings, newest_summary, quarantine_news
 from transforms.settings import Settings
 from transforms.summary import RunSummary
 from transforms.timeutil import parse_as_of
@@ -35,16 +36,9 @@ def prepare_workspace(settings: Settings) -> None:
         (settings.workspace / sub).mkdir(parents=True, exist_ok=True)
 
 
-def notifier(settings: Settings) -> Notifier:
-    return Notifier(command=settings.notify_command, webhook=settings.notify_webhook)
-
-
 def alert(settings: Settings, event: str, message: str, **details: Any) -> None:
     """Send one alert; a delivery problem is logged, never raised."""
-    hook = notifier(settings)
-    if not hook.configured:
-        return
-    for problem in hook.send(payload(event, settings.workspace, message, **details)):
+    for problem in send_alert(settings, event, message, **details):
         log.warning("alert %s not delivered: %s", event, problem)
 
 
@@ -52,7 +46,7 @@ def task_runner(settings: Settings) -> Any:
     """The Prefect task runner for ``settings.runner`` (None: the flow's own thread pool)."""
     if settings.runner != "dask":
         return None
-    from prefect_dask import DaskTaskRunner
+    from prefect_dask.task_runners import DaskTaskRunner
 
     if settings.dask_address:
         return DaskTaskRunner(address=settings.dask_address)

@@ -58,6 +58,8 @@ class TraderIngest:
     files: list[FileReport] = field(default_factory=list)
     problems: list[CellProblem] = field(default_factory=list)
     source_headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: sha256 of earlier nights' files whose rows come from the store
+    carried_sha256: dict[str, str] = field(default_factory=dict)
 
 
 def is_ignored(name: str) -> bool:

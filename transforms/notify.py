@@ -22,6 +22,7 @@ from typing import Any, Final
 from pydantic import SecretStr
 
 from transforms.redact import redact_json
+from transforms.settings import Settings
 
 TIMEOUT_SECONDS: Final = 5.0
 EVENTS: Final = ("run_failed", "quarantine_new", "held_near_crossing", "nightly_missed")
@@ -64,6 +65,14 @@ class Notifier:
                     # the exception text may quote the URL (and its token): name the class only
                     problems.append(f"notify_webhook POST failed ({exc.__class__.__name__}).")
         return problems
+
+
+def alert(settings: Settings, event: str, message: str, **details: Any) -> list[str]:
+    """Send one alert through the hooks the settings configure; returns delivery problems (never raises)."""
+    hook = Notifier(command=settings.notify_command, webhook=settings.notify_webhook)
+    if not hook.configured:
+        return []
+    return hook.send(payload(event, settings.workspace, message, **details))
 
 
 def payload(event: str, workspace: Path, message: str, **details: Any) -> dict[str, Any]:

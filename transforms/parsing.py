@@ -19,7 +19,7 @@ import pandas as pd
 HK_TZ: Final = ZoneInfo("Asia/Hong_Kong")
 _EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
 _SERIAL = re.compile(r"^\d{4,6}(\.\d+)?$")
-_LIST_SPLIT = re.compile(r"[;；,，/、\r\n]+")
+_LIST_SPLIT = re.compile(r"[;；,，、\r\n]+")
 
 Parsed = tuple[pd.Series, pd.Series]
 
@@ -132,12 +132,21 @@ def clean_code(raw: pd.Series, pad_to: int | None = None) -> Parsed:
     return s.astype(object).where(s.notna(), None), bad
 
 
+def _split_slash(part: str) -> list[str]:
+    """``INV1/INV2`` is two invoices, but ``INV/HK/2611/07`` is one: split on '/' only when every
+    piece looks like a whole document number (a letter-and-digit code of four or more characters)."""
+    pieces = [p.strip() for p in part.split("/")]
+    if len(pieces) > 1 and all(len(p) >= 4 and any(c.isdigit() for c in p) for p in pieces):
+        return pieces
+    return [part]
+
+
 def split_list(raw: pd.Series) -> Parsed:
-    """``INV1; INV2`` / ``INV1,INV2`` / one per line -> list of trimmed values."""
+    """``INV1; INV2`` / ``INV1,INV2`` / ``INV1/INV2`` / one per line -> list of trimmed values."""
     def split(v: object) -> list[str] | None:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return None
-        parts = [p.strip() for p in _LIST_SPLIT.split(str(v)) if p.strip()]
+        parts = [q for p in _LIST_SPLIT.split(str(v)) if p.strip() for q in _split_slash(p.strip())]
         return parts or None
     return raw.map(split), pd.Series(False, index=raw.index)
 

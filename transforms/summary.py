@@ -70,7 +70,7 @@ class RunSummary:
         return out
 
 
-def count_lines(files: Sequence[FileReport], line_states: pd.DataFrame, results: Sequence[FilingResult]) -> None:
+def count_lines(files: list[FileReport], line_states: pd.DataFrame, results: Sequence[FilingResult]) -> None:
     """Fill each commercial file's buckets from the line states and the filing outcome.
 
     A line of a held submission is quarantined; a line of a filed, amended or unchanged submission
@@ -91,8 +91,14 @@ def count_lines(files: Sequence[FileReport], line_states: pd.DataFrame, results:
     by_path = {f.path: f for f in files}
     for (path, name), n in counts.items():
         report = by_path.get(str(path))
-        if report is not None:
-            setattr(report, str(name), getattr(report, str(name)) + int(n))
+        if report is None:
+            # lines carried over from an earlier night's file that is no longer in the inbox
+            report = FileReport(str(path), str(st.loc[st["src_file"] == path, "trader"].iloc[0]), status="carried")
+            by_path[str(path)] = report
+            files.append(report)
+        if report.status == "carried":
+            report.rows_in += int(n)
+        setattr(report, str(name), getattr(report, str(name)) + int(n))
 
 
 def check_reconciled(files: Sequence[FileReport]) -> list[str]:

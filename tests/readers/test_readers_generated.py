@@ -222,6 +222,19 @@ def test_error_cells_in_a_streamed_workbook_without_dimension(tmp_path: Path) ->
     assert rows[9] == ["SKU-8", "8471300008", "2"]
 
 
+def test_wide_streamed_workbook_is_bounded_without_dimension(tmp_path: Path) -> None:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("wide")
+    for row in range(5):
+        sheet.append([f"r{row}c{col}" for col in range(30)])
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    rows = read_file(path).sheets[0].rows
+    assert len(rows) == 5 and rows[4][29] == "r4c29"
+    with pytest.raises(ReadRefused, match=r"^wide\.xlsx sheet 'wide' has a used range of 30 columns"):
+        read_file(path, limits=ReadLimits(max_columns=20))
+
+
 def _with_dimension(path: Path, ref: str) -> Path:
     """Rewrite the first sheet's <dimension> (as LibreOffice does with A1:AMJ1048576)."""
     patched = path.with_name("patched_" + path.name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from transforms.readers.delimited import read_delimited
@@ -53,13 +54,16 @@ def read_file(
                 "split it into smaller files and send them again."
             )
         container = sniff_container(path, limits)
-        if container == "csv":
-            sheets = [read_delimited(path, encodings=encodings, header_hint=header_hint, limits=limits)]
-        elif container == "spreadsheetml":
-            sheets = read_spreadsheetml(path, limits)
-        else:
-            sheets = read_excel(path, container, limits)
-        return RawWorkbook(path=path, container=container, sheets=sheets, sha256=_sha256(path), size=size)
+        # hashlib releases the GIL, so the digest is computed beside the parse at no wall time.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digest = pool.submit(_sha256, path)
+            if container == "csv":
+                sheets = [read_delimited(path, encodings=encodings, header_hint=header_hint, limits=limits)]
+            elif container == "spreadsheetml":
+                sheets = read_spreadsheetml(path, limits)
+            else:
+                sheets = read_excel(path, container, limits)
+            return RawWorkbook(path=path, container=container, sheets=sheets, sha256=digest.result(), size=size)
     except OSError as error:
         raise ReadRefused(
             f"{path.name} could not be opened ({library_message(error)}); check that it is not locked "

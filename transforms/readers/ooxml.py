@@ -31,6 +31,7 @@ _REF: Final = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _ERROR_MARKERS: Final = (b't="e"', b"t='e'")
 # Fast paths for the way Excel, LibreOffice, openpyxl and xlsxwriter write cells and rows.
 _FAST_CELL_COLUMN: Final = re.compile(rb'<c r="([A-Z]{1,3})\d')
+_MULTI_LETTER_COLUMN: Final = re.compile(rb'<c r="[A-Z]{2}')
 _FAST_ROW: Final = re.compile(rb'<row r="(\d{1,7})"')
 _REF_ATTRIBUTE: Final = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{1,3}\d{1,7})["\']')
 #: The cached value after a cell's start tag, past an optional formula element.
@@ -227,9 +228,10 @@ class ByteScan:
 def byte_scan(archive: zipfile.ZipFile, part: str, *, bound: bool) -> ByteScan:
     """One pass over a sheet part: error cells (``t="e"``) and, if ``bound``, a used-range bound.
 
-    The bound takes rows from the last ``<row r="N"`` and columns from the widest ``<c r="XX..."``.
-    Empty styled cells count too, so it can only be too big, never too small; writers that omit
-    ``r=`` or put it after other attributes leave it unknown (None).
+    The bound takes rows from the last ``<row r="N"`` and columns from the widest ``<c r="XX..."``
+    (or Z when no column reference has two letters). Empty styled cells count too, so it can only
+    be too big, never too small; writers that omit ``r=`` or put it after other attributes leave
+    it unknown (None).
     """
     last_row, widest, carry = 0, b"", b""
     bound_known = bound
@@ -248,11 +250,14 @@ def byte_scan(archive: zipfile.ZipFile, part: str, *, bound: bool) -> ByteScan:
                     errors.update(found)
             if not bound_known:
                 continue
-            columns = set(_FAST_CELL_COLUMN.findall(body))
-            if columns:
+            if b'<c r="' not in body:
+                bound_known = not (b"<c>" in body or b"<c " in body)
+            elif _MULTI_LETTER_COLUMN.search(body):
+                columns = set(_FAST_CELL_COLUMN.findall(body))
                 widest = max((*columns, widest), key=lambda letters: (len(letters), letters))
-            elif b"<c>" in body or b"<c " in body:
-                bound_known = False
+            elif len(widest) < 2:
+                # Single-letter columns only: Z bounds them without collecting every reference.
+                widest = b"Z"
             at = body.rfind(b'<row r="')
             if at >= 0:
                 match = _FAST_ROW.match(body, at)

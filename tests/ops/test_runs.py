@@ -1,0 +1,99 @@
+"""Whole runs of `ssdd run` on the sample inbox: a run killed before its ledger commit resumes without
+double filing, and the Dask runner (a 2-worker LocalCluster) files exactly what the local runner files.
+
+The three runs that do not depend on each other (clean, killed, Dask) start together to save wall time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.ops.conftest import AS_OF, Server, copy_sample, ssdd_env, start_ssdd
+from transforms.ledger import Ledger
+
+TIMEOUT = 420
+
+
+@dataclass
+class Done:
+    workspace: Path
+    inbox: Path
+    returncode: int
+    output: str
+
+
+def _run_args(inbox: Path, workspace: Path, *extra: str) -> list[str]:
+    return ["run", "--inbox", str(inbox), "--workspace", str(workspace), "--as-of", AS_OF, *extra]
+
+
+def _finish(proc: subprocess.Popen[str], inbox: Path, workspace: Path) -> Done:
+    out, _ = proc.communicate(timeout=TIMEOUT)
+    return Done(workspace, inbox, proc.returncode, out)
+
+
+@pytest.fixture(scope="module")
+def runs(prefect_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Done]:
+    root = tmp_path_factory.mktemp("runs")
+    env = ssdd_env(prefect_server)
+    started = {}
+    for name, extra, hook in (("clean", (), {}), ("killed", (), {"SSDD_KILL_AT": "ledger"}),
+                              ("dask", ("--runner", "dask"), {})):
+        inbox, ws = copy_sample(root / name / "inbox"), root / name / "workspace"
+        started[name] = (start_ssdd(*_run_args(inbox, ws, *extra), env={**env, **hook}), inbox, ws)
+    done = {name: _finish(*s) for name, s in started.items()}
+    k = done["killed"]
+    done["resumed"] = _finish(start_ssdd(*_run_args(k.inbox, k.workspace), env=env), k.inbox, k.workspace)
+    return done
+
+
+def _outbox(workspace: Path) -> dict[str, bytes]:
+    return {p.relative_to(workspace).as_posix(): p.read_bytes()
+            for p in sorted((workspace / "outbox").rglob("*")) if p.is_file()}
+
+
+def _summary(workspace: Path) -> dict[str, object]:
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in (workspace / "runs").glob("*/summary.json")]
+    assert len(docs) == 1, f"expected one run summary in {workspace}, found {len(docs)}"
+    return docs[0]
+
+
+def _ledger_state(workspace: Path) -> list[tuple[object, ...]]:
+    with Ledger(workspace / "ledger.sqlite") as ledger:
+        filed = ledger.filed()
+        rows = []
+        for sid in sorted(filed["submission_id"]):
+            history = [(h["version"], h["status"], h["content_hash"]) for h in ledger.history(sid)
+                       if h["status"] != "held"]
+            rows.append((sid, ledger.status(sid), tuple(history)))
+        return rows
+
+
+def test_clean_run_completes(runs: dict[str, Done], prefect_server: Server) -> None:
+    clean = runs["clean"]
+    assert clean.returncode == 0, clean.output + prefect_server.explain()
+    assert _outbox(clean.workspace), "the sample inbox files at least one trip"
+
+
+def test_killed_run_resumes_without_double_filing(runs: dict[str, Done], prefect_server: Server) -> None:
+    clean, killed, resumed = runs["clean"], runs["killed"], runs["resumed"]
+    assert killed.returncode == 137, f"SSDD_KILL_AT=ledger should kill the run: {killed.output}"
+    assert resumed.returncode == 0, resumed.output + prefect_server.explain()
+    assert _outbox(resumed.workspace) == _outbox(clean.workspace)
+    # the same filings, each version once (the killed run's renamed files were re-rendered, not re-filed)
+    assert _ledger_state(resumed.workspace) == _ledger_state(clean.workspace)
+    leftovers = [p for p in resumed.workspace.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+    assert _summary(resumed.workspace)["totals"] == _summary(clean.workspace)["totals"]
+
+
+def test_dask_runner_files_what_the_local_runner_files(runs: dict[str, Done], prefect_server: Server) -> None:
+    clean, dask = runs["clean"], runs["dask"]
+    assert dask.returncode == 0, dask.output + prefect_server.explain()
+    assert _outbox(dask.workspace) == _outbox(clean.workspace)
+    assert _summary(dask.workspace)["totals"] == _summary(clean.workspace)["totals"]
+    assert _ledger_state(dask.workspace) == _ledger_state(clean.workspace)
