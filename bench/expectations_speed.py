@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Hong_Kong"))
 

@@ -15,15 +15,15 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import great_expectations as gx  # noqa: E402
-from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult  # noqa: E402
-from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
-from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
+import great_expectations as gx
+from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.resource_identifiers import (
     ExpectationSuiteIdentifier,
     ValidationResultIdentifier,
 )
 
-from expectations.suites import build_suites  # noqa: E402
+from expectations.suites import build_suites
 
 __all__ = ["SITE_NAME", "build_data_docs"]
 

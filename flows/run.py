@@ -18,9 +18,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
 from expectations import validate
-from transforms import store
 from flows.logs import bind_run_id
 from flows.policy import IO_RETRY
+from transforms import store
 from transforms.analytics import append_events, append_tables
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble

@@ -149,8 +149,10 @@ def _distribution(con: duckdb.DuckDBPyConnection) -> pa.Table:
 def compute_aggregates(analytics: Path) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     """Every aggregate of the report as Arrow tables, plus facts for the page header."""
     con = connect(analytics)
-    con.execute("CREATE TEMP TABLE submission_metrics_t AS SELECT * FROM submission_metrics")
-    con.execute("CREATE TEMP TABLE clearance_t AS SELECT * FROM clearance")
+    # computed once: the views built on submission_metrics (clearance, consignment_metrics) read this table
+    con.execute("CREATE TABLE submission_metrics_t AS SELECT * FROM submission_metrics")
+    con.execute("CREATE OR REPLACE VIEW submission_metrics AS SELECT * FROM submission_metrics_t")
+    con.execute("CREATE TABLE clearance_t AS SELECT * FROM clearance")
     aggs = {name: con.sql(sql).to_arrow_table() for name, sql in QUERIES.items()}
     aggs["clearance_distribution"] = _distribution(con)
     facts_row = con.execute("""

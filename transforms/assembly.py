@@ -153,7 +153,7 @@ def assemble(inputs: Sequence[TraderInput], reference: Reference, *, as_of: date
     lines["submission_id"] = [invoice_trip.get((t, str(i))) for t, i in
                               zip(lines["trader"], lines["invoice_no"], strict=True)]
     no_trip = live & lines["submission_id"].isna()
-    invoice_dates = pd.to_datetime(lines.get("invoice_date"), errors="coerce") if "invoice_date" in lines else None
+    invoice_dates = pd.to_datetime(lines["invoice_date"], errors="coerce") if "invoice_date" in lines else None
     too_old = pd.Series(False, index=lines.index)
     if invoice_dates is not None:
         local_asof = pd.Timestamp(as_of).tz_convert(HK_TZ).tz_localize(None)
@@ -230,16 +230,18 @@ def _build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, T
         lines[col] = lines[col].where(lines[col].notna(), from_tariff)
         lines[f"cn_qty_legal_{n}"] = [
             _legal_qty(u, du, q, nm) for u, du, q, nm in
-            zip(lines[col], lines["cn_unit_declared"], lines["quantity_value"], lines.get("net_mass_kg"), strict=True)]
-    lines["line_amount_currency"] = lines.get("line_amount_currency")
+            zip(lines[col], lines["cn_unit_declared"], lines["quantity_value"], _column(lines, "net_mass_kg"),
+                strict=True)]
 
     goods = lines[[c for c in GOODS_ITEMS.names if c in lines.columns]].copy()
 
-    trip_by_sid = {r["submission_id"]: {k: (None if _missing(v) else v) for k, v in r.items()}
-                   for r in trips.to_dict("records")}
+    trip_by_sid: dict[str, dict[str, Any]] = {
+        str(r["submission_id"]): {str(k): (None if _missing(v) else v) for k, v in r.items()}
+        for r in trips.to_dict("records")}
     consignments, parties = [], []
     sources: dict[str, set[str]] = {}
-    for (sid, seq), grp in lines.groupby(["submission_id", "consignment_seq"], sort=True):
+    for key, grp in lines.groupby(["submission_id", "consignment_seq"], sort=True):
+        sid, seq = str(key[0]), _int(key[1])
         trader = str(grp["trader"].iloc[0])
         tin = traders[trader]
         ts = tin.settings
@@ -253,21 +255,23 @@ def _build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, T
         currencies = sorted(set(grp["line_amount_currency"].dropna()))
         if len(currencies) > 1:
             sub_problems.append((sid, _problem(
-                first["src_file"], first["src_sheet"], int(first["src_row"]), "line_amount_currency", "currency",
+                first["src_file"], first["src_sheet"], _int(first["src_row"]), "line_amount_currency", "currency",
                 "/".join(currencies), "A04",
                 f"{first['src_file']}: invoice '{first['invoice_no']}' mixes currencies {', '.join(currencies)}; "
                 "one invoice must use one currency.",
-                f"{first['src_file']}：发票「{first['invoice_no']}」混用币制 {', '.join(currencies)}；同一发票只能使用一种币制。")))
+                f"{first['src_file']}：发票「{first['invoice_no']}」混用币制 {', '.join(currencies)}；"
+                "同一发票只能使用一种币制。")))
         pkg_types = sorted(set(grp["packages_type"].dropna())) if "packages_type" in grp else []
         pkg_type = pkg_types[0] if len(pkg_types) == 1 else None
         if pkg_type is None and ts.defaults.package_type:
             pkg_type = ts.defaults.package_type
             sub_problems.append((sid, _problem(
-                first["src_file"], first["src_sheet"], int(first["src_row"]), "packages_type", "packages_type",
+                first["src_file"], first["src_sheet"], _int(first["src_row"]), "packages_type", "packages_type",
                 pkg_type, "A05W",
                 f"{first['src_file']}: invoice '{first['invoice_no']}' states no package type; the trader default "
                 f"'{pkg_type}' from trader.yaml was used.",
-                f"{first['src_file']}：发票「{first['invoice_no']}」未注明包装种类，已使用 trader.yaml 中的默认值「{pkg_type}」。")))
+                f"{first['src_file']}：发票「{first['invoice_no']}」未注明包装种类，"
+                f"已使用 trader.yaml 中的默认值「{pkg_type}」。")))
         n_cons = len(trip.get("invoice_nos") or [])
         stated_pkgs = trip.get("total_packages_qty") if n_cons == 1 else None
         line_pkgs = grp["packages_qty"].sum(min_count=1) if "packages_qty" in grp else None
@@ -279,7 +283,7 @@ def _build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, T
         if customer is None:
             name = _first(grp["customer"]) if "customer" in grp else None
             sub_problems.append((sid, _problem(
-                first["src_file"], first["src_sheet"], int(first["src_row"]), "customer", "customer", str(name),
+                first["src_file"], first["src_sheet"], _int(first["src_row"]), "customer", "customer", str(name),
                 "A03", f"{first['src_file']}: customer '{name}' of invoice '{first['invoice_no']}' is not among the "
                 "customers in trader.yaml; add it with its name and address (the consignee).",
                 f"{first['src_file']}：发票「{first['invoice_no']}」的客户「{name}」不在 trader.yaml 的客户列表中；"
@@ -287,7 +291,7 @@ def _build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, T
         consignments.append({
             "submission_id": sid, "version": 0, "consignment_seq": int(seq), "trader": trader,
             "invoice_no": str(first["invoice_no"]), "ucr": f"{trader}-{first['invoice_no']}"[:35],
-            "total_packages_qty": None if not _num(total_pkgs) else int(total_pkgs),
+            "total_packages_qty": _int(total_pkgs) if _num(total_pkgs) else None,
             "total_packages_type": pkg_type,
             "total_packages_derived": not _num(stated_pkgs),
             "package_description": _package_words(reference, pkg_type),
@@ -307,7 +311,7 @@ def _build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, T
             "country_of_destination": "HK" if trip["direction"] == "HK_IMPORT" else customer.country if customer
             else None,
             "equipment_refs": [trip["container_no"]] if trip.get("container_no") else None,
-            "src_file": first["src_file"], "src_sheet": first["src_sheet"], "src_row": int(first["src_row"]),
+            "src_file": first["src_file"], "src_sheet": first["src_sheet"], "src_row": _int(first["src_row"]),
         })
         me = ts.self_
         parties.append({"submission_id": sid, "version": 0, "consignment_seq": int(seq), "role": "CONSIGNOR",
@@ -325,7 +329,7 @@ def _build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, T
 
     submissions, transport, trailers, equipment, seals = [], [], [], [], []
     for sid, trip in sorted(trip_by_sid.items()):
-        tin = traders[trip["trader"]]
+        tin = traders[str(trip["trader"])]
         crossing = pd.Timestamp(trip["expected_crossing_at"]) if pd.notna(trip["expected_crossing_at"]) else None
         submissions.append({
             "submission_id": sid, "version": 0, "function_code": "9", "direction": trip["direction"], "mode": "3",
@@ -333,7 +337,7 @@ def _build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, T
             "carrier_code": trip["carrier_code"], "expected_crossing_at": crossing,
             "crossing_date": crossing.tz_convert(HK_TZ).date() if crossing is not None else None,
             "cn_trip_batch_no": f"{trip['carrier_code']}{trip['trip_ref']}"[:35],
-            "src_file": trip["src_file"], "src_sheet": trip["src_sheet"], "src_row": int(trip["src_row"]),
+            "src_file": trip["src_file"], "src_sheet": trip["src_sheet"], "src_row": _int(trip["src_row"]),
         })
         carrier = tin.settings.carrier
         transport.append({
@@ -342,12 +346,12 @@ def _build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, T
             "driver_name": trip.get("driver_name"), "driver_cn_code": trip.get("driver_cn_code"),
             "carrier_code": trip["carrier_code"], "carrier_name": carrier.name_en if carrier else None,
             "carrier_cn_customs_code": carrier.cn_customs_code if carrier else None,
-            "src_file": trip["src_file"], "src_sheet": trip["src_sheet"], "src_row": int(trip["src_row"]),
+            "src_file": trip["src_file"], "src_sheet": trip["src_sheet"], "src_row": _int(trip["src_row"]),
         })
         parties.append({"submission_id": sid, "version": 0, "consignment_seq": 0, "role": "CARRIER",
                         "name": carrier.name_en if carrier else trip["carrier_code"],
                         "ids_cn_customs_code": carrier.cn_customs_code if carrier else None,
-                        "src_file": trip["src_file"], "src_row": int(trip["src_row"])})
+                        "src_file": trip["src_file"], "src_row": _int(trip["src_row"])})
         if trip.get("trailer_id"):
             trailers.append({"submission_id": sid, "version": 0, "trailer_seq": 1, "trailer_id": trip["trailer_id"]})
         if trip.get("container_no"):
@@ -391,6 +395,14 @@ def _declared_unit(raw: Any, unit: Any, hs: Any, cn_words: dict[str, str], unit_
     return unit_cn.get(unit) if isinstance(unit, str) else None
 
 
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
+
+
+def _int(v: Any) -> int:
+    return int(v)
+
+
 def _missing(v: Any) -> bool:
     if v is None or v is pd.NaT or v is pd.NA:
         return True
@@ -426,9 +438,9 @@ def _legal_qty(legal_unit: Any, declared_unit: Any, qty: Any, net_kg: Any) -> fl
 def _file_total(tin: TraderInput, grp: pd.DataFrame, key: str) -> float | None:
     """A totals row is an independent total only when its file holds this one invoice."""
     for src in tin.lines:
-        if src.label == grp["src_file"].iloc[0] and key in src.table.totals:
-            if src.table.frame["invoice_no"].nunique() == 1:
-                return src.table.totals[key]
+        if (src.label == grp["src_file"].iloc[0] and key in src.table.totals
+                and src.table.frame["invoice_no"].nunique() == 1):
+            return src.table.totals[key]
     return None
 
 

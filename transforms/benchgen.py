@@ -61,15 +61,15 @@ def _line(family: str, inv: str, day: str, it: Any, qty: int, bad: bool) -> tupl
 
 
 _HEADERS = {
-    "kingdee_csv": ["单据编号", "日期", "客户", "物料编码", "物料名称", "规格型号", "库存单位", "实发数量", "含税单价",
-                    "价税合计", "币别", "原产地", "HS编码", "毛重", "净重", "件数", "包装方式", "备注"],
-    "yonyou_xlsx": ["发票号", "开票日期", "客户简称", "存货编码", "存货名称", "规格型号", "计量单位", "数量", "原币单价",
-                    "原币价税合计", "币种", "产地", "商品编码", "毛重", "净重", "件数"],
+    "kingdee_csv": ["单据编号", "日期", "客户", "物料编码", "物料名称", "规格型号", "库存单位", "实发数量",
+                    "含税单价", "价税合计", "币别", "原产地", "HS编码", "毛重", "净重", "件数", "包装方式", "备注"],
+    "yonyou_xlsx": ["发票号", "开票日期", "客户简称", "存货编码", "存货名称", "规格型号", "计量单位", "数量",
+                    "原币单价", "原币价税合计", "币种", "产地", "商品编码", "毛重", "净重", "件数"],
     "sap_csv": ["Billing Document", "Billing Date", "Item", "Material", "Material Description", "Billed Quantity",
                 "Sales Unit", "Net Value", "Document Currency", "Gross Weight", "Net Weight", "Weight Unit",
                 "Commodity Code", "Country of Origin", "Incoterms", "Sold-To Party", "Ship-To Party"],
-    "hk_csv": ["發票編號", "發票日期", "收貨人", "貨品編號", "貨品說明", "數量", "單位", "單價", "總值", "貨幣", "原產地",
-               "香港商品編號", "毛重(公斤)", "淨重(公斤)", "箱數"],
+    "hk_csv": ["發票編號", "發票日期", "收貨人", "貨品編號", "貨品說明", "數量", "單位", "單價", "總值", "貨幣",
+               "原產地", "香港商品編號", "毛重(公斤)", "淨重(公斤)", "箱數"],
     "canonical_xlsx": ["invoice_no", "invoice_date", "consignee", "sku", "description_en", "description_zh", "model",
                        "brand", "hs_hk", "hs_cn", "quantity_value", "quantity_unit", "unit_price",
                        "line_amount_value", "line_amount_currency", "country_of_origin", "gross_mass_kg",
@@ -94,9 +94,10 @@ def write_bench_inbox(root: Path, lines: int, seed: int = 7, bad_share: float = 
         trader = f"t{t:03d}_{family.split('_')[0]}"
         folder = root / trader
         folder.mkdir(exist_ok=True)
-        base = dict(MINGFAI) if t % 2 == 0 else dict(ACME)
+        base: dict[str, Any] = dict(MINGFAI) if t % 2 == 0 else dict(ACME)
         base["profile"] = _PROFILES[family]
-        base["customers"] = [{**base["customers"][0], "names": ["香港明辉贸易有限公司", "香港明輝貿易有限公司"]}]
+        first_customer: dict[str, Any] = base["customers"][0]
+        base["customers"] = [{**first_customer, "names": ["香港明辉贸易有限公司", "香港明輝貿易有限公司"]}]
         base.pop("defaults", None)
         (folder / "trader.yaml").write_text(_trader_yaml(trader, **base), encoding="utf-8")
         _write_csv(folder / "item_master.csv", _master_rows(CATALOG), "utf-8-sig", newline="\n")

@@ -95,8 +95,7 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
         decision = ledger.decide(sid, chash)
         if decision.action == "unchanged":
             current = ledger.current(sid) or {}
-            outputs = dict(current.get("outputs") or {})
-            results.append(FilingResult(sid, "unchanged", decision.version, outputs))
+            results.append(FilingResult(sid, "unchanged", decision.version, dict(current.get("outputs") or {})))
             continue
         status = ledger.status(sid)
         if decision.action == "amend" and status in ("arrived", "released"):

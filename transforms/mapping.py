@@ -143,7 +143,7 @@ def _parse(spec: ColumnSpec, key: str, raw: pd.Series, match: HeaderMatch, rows:
     if t == "datetime":
         return parsing.parse_local_datetime(raw, datetime_formats, tz)
     if t in ("unit", "package", "currency", "country", "control_point"):
-        return parsing.map_codes(raw, reference.alias_map(t))  # type: ignore[arg-type]
+        return parsing.map_codes(raw, reference.alias_map(t))
     if t == "direction":
         return parsing.parse_direction(raw, view)
     if t == "code":

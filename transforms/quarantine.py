@@ -37,8 +37,10 @@ def neutralise(value: object) -> object:
 
 def _to_hant(text: str) -> str:
     # Reports for zh-Hant traders: a small table of the characters our messages use.
-    table = str.maketrans("应为数字发票号码国家币制单位规格类型须请补充该编码与无个条错误价总净过时间车检查码据项报关单证",
-                          "應為數字發票號碼國家幣制單位規格類型須請補充該編碼與無個條錯誤價總淨過時間車檢查碼據項報關單證")
+    table = str.maketrans("应为数字发票号码国家币制单位规格类型须请补充该编码与无个条错误"
+                          "价总净过时间车检查码据项报关单证",
+                          "應為數字發票號碼國家幣制單位規格類型須請補充該編碼與無個條錯誤"
+                          "價總淨過時間車檢查碼據項報關單證")
     return text.translate(table)
 
 
@@ -113,16 +115,17 @@ def _held_rows_sheet(wb: Workbook, rows: pd.DataFrame, source: Path) -> None:
             continue
         ws = wb.create_sheet(_sheet_title(f"Rows {sheet_name}".strip()))
         pos = {n: i for i, n in enumerate(sheet.row_numbers)}
-        header = _header_row(sheet.rows, grp["src_column"].dropna().unique())
+        header = _header_row(sheet.rows, [str(c) for c in grp["src_column"].dropna().unique()])
         ws.append(["source row / 原行号", *[neutralise(c) for c in (sheet.rows[header] if header is not None else [])]])
         for c in ws[1]:
             c.font = _HEAD_FONT
         headers = [str(c).strip() if c is not None else "" for c in (sheet.rows[header] if header is not None else [])]
-        for src_row, cells in grp.groupby("src_row", sort=True):
-            if pd.isna(src_row) or int(src_row) not in pos:
+        for key, cells in grp.groupby("src_row", sort=True):
+            src_row = int(str(key)) if not pd.isna(key) else -1
+            if src_row not in pos:
                 continue
-            values = sheet.rows[pos[int(src_row)]]
-            ws.append([int(src_row), *[neutralise(v) for v in values]])
+            values = sheet.rows[pos[src_row]]
+            ws.append([src_row, *[neutralise(v) for v in values]])
             r = ws.max_row
             for rec in cells.to_dict("records"):
                 col = rec.get("src_column")

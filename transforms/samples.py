@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,8 +104,9 @@ def _fix_zip_times(path: Path) -> None:
         for info in sorted(zin.infolist(), key=lambda i: i.filename):
             data = zin.read(info.filename)
             if info.filename == "docProps/core.xml":
-                data = data.replace(b"<dcterms:modified xsi:type=\"dcterms:W3CDTF\">", b"<dcterms:modified "
-                                    b"xsi:type=\"dcterms:W3CDTF\">", 1)
+                # openpyxl stamps the save time into dcterms:modified whatever the properties say
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>2026-11-25T12:00:00Z\g<2>", data)
             zi = zipfile.ZipInfo(info.filename, date_time=(2026, 11, 25, 12, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(zi, data)
@@ -156,7 +158,8 @@ ACME = {
              "address": "3 Industrial Avenue, Chang'an Town, Dongguan", "city": "Dongguan", "country": "CN",
              "ids": {"cn_uscc": "91441900MA4UKL8X5R", "cn_customs_code": "4419960123"}},
     "customers": [{"names": ["Acme HK Distribution", "艾克美香港"], "name_en": "Acme HK Distribution Ltd.",
-                   "name_zh": "艾克美香港分銷有限公司", "address": "12/F, Harbour Industrial Building, 8 Sheung Yuet Road, "
+                   "name_zh": "艾克美香港分銷有限公司",
+                   "address": "12/F, Harbour Industrial Building, 8 Sheung Yuet Road, "
                    "Kowloon Bay", "city": "Hong Kong", "country": "HK", "ids": {"hk_brn": "31415926"}}],
     "carrier": {"name_en": "Harbour Trucking Co.", "cn_customs_code": "4403961234"},
     "declaration": {"cn_trade_mode": "0110", "cn_transaction_method": "3", "cn_levy_nature": "101",

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -89,8 +89,9 @@ def count_lines(files: list[FileReport], line_states: pd.DataFrame, results: Seq
     st["bucket"] = bucket
     counts = st.groupby(["src_file", "bucket"]).size()
     by_path = {f.path: f for f in files}
-    for (path, name), n in counts.items():
-        report = by_path.get(str(path))
+    for key, n in counts.items():
+        path, name = (str(k) for k in cast(tuple[str, str], key))
+        report = by_path.get(path)
         if report is None:
             # lines carried over from an earlier night's file that is no longer in the inbox
             report = FileReport(str(path), str(st.loc[st["src_file"] == path, "trader"].iloc[0]), status="carried")

@@ -90,7 +90,7 @@ def test_unparseable_cells_are_reported_with_file_row_column_value(tmp_path: Pat
     rows = [fixtures.KINGDEE_HEADER,
             ["XS-9", "2026/13/45", "明辉", "SKU-1", "笔记本电脑", "", "台", "abc", "1", "1", "火星币", "中国",
              "8471300000", "1", "1", "1", "纸箱", ""]]
-    pid, t = _map(fixtures.write_csv(tmp_path / "bad.csv", rows, "gb18030"))
+    _, t = _map(fixtures.write_csv(tmp_path / "bad.csv", rows, "gb18030"))
     msgs = sorted(p.message_en for p in t.problems)
     assert "bad.csv row 2, column 实发数量: 'abc' is not a number such as 1234.50." in msgs
     assert "bad.csv row 2, column 日期: '2026/13/45' is not a date such as 2026-11-03." in msgs
@@ -125,10 +125,10 @@ def test_profile_with_unknown_key_or_code_is_refused(tmp_path: Path) -> None:
     (tmp_path / "x.yaml").write_text("id: x\nprofile_version: 1\nrole: trip_plan\ntitle: t\ncontainers: [csv]\n"
                                      "columns: {a: {headers: [a], required: true}}\nrun: rm -rf /\n")
     load_profiles.cache_clear()
-    with pytest.raises(ProfileError, match="x.yaml: run: Extra inputs are not permitted"):
+    with pytest.raises(ProfileError, match=r"x\.yaml: run: Extra inputs are not permitted"):
         load_profiles(tmp_path)
     (tmp_path / "x.yaml").write_text("!!python/object/apply:os.system ['echo pwned']\n")
-    with pytest.raises(ProfileError, match="x.yaml is not valid YAML"):
+    with pytest.raises(ProfileError, match=r"x\.yaml is not valid YAML"):
         load_profiles(tmp_path)
     load_profiles.cache_clear()
 

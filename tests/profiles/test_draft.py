@@ -26,10 +26,10 @@ ODOO_HEADER = ["Invoice Reference", "Invoice Date", "Customer", "Product Code", 
 
 def _odoo(path: Path) -> Path:
     rows = [ODOO_HEADER,
-            ["ODO-1", "2026-11-25", "Acme HK Distribution", "AC-TS-COT", "男式棉制T恤衫", "100", "PCS", "3.20", "320.00",
-             "USD", "CN", "6109100010", "25", "20", "2"],
-            ["ODO-1", "2026-11-25", "Acme HK Distribution", "AC-SHOE-RN", "纺织鞋面运动鞋", "10", "PR", "14.00", "140.00",
-             "USD", "CN", "6404110000", "9", "6", "1"]]
+            ["ODO-1", "2026-11-25", "Acme HK Distribution", "AC-TS-COT", "男式棉制T恤衫", "100", "PCS", "3.20",
+             "320.00", "USD", "CN", "6109100010", "25", "20", "2"],
+            ["ODO-1", "2026-11-25", "Acme HK Distribution", "AC-SHOE-RN", "纺织鞋面运动鞋", "10", "PR", "14.00",
+             "140.00", "USD", "CN", "6404110000", "9", "6", "1"]]
     return write_csv(path, rows, "utf-8")
 
 
