@@ -284,21 +284,25 @@ def _goods(f: pd.DataFrame, info: pd.DataFrame, reference: CodeLists) -> pd.Data
     unit_2 = np.full(n, None, dtype=object)
     elements = np.full(n, np.nan)
     known = np.zeros(n, dtype=bool)
-    days = crossing.to_numpy(dtype=object)
     cn_ok_np = cn_ok.to_numpy()
     hs_cn = f["hs_cn"]
-    for day in pd.unique(days[cn_ok_np]):
-        rows = cn_ok_np & (days == day)
-        tariff = reference.table("cn_tariff_lines", on=date.fromisoformat(str(day))).set_index("hs_cn")
-        codes = hs_cn[rows]
-        found = codes.isin(tariff.index).to_numpy()
-        idx = np.flatnonzero(rows)[found]
-        hits = tariff.reindex(codes[found].astype(str))
-        known[idx] = True
+    # Days that see the same tariff table (the usual case: all of them) share one lookup.
+    tables: dict[tuple[tuple[str, ...], ...], tuple[pd.DataFrame, list[str]]] = {}
+    for day in pd.unique(crossing[cn_ok].dropna()):
+        table = reference.table("cn_tariff_lines", on=date.fromisoformat(str(day)))
+        table = table.drop_duplicates("hs_cn", keep="last").set_index("hs_cn")[["unit_1", "unit_2", "element_count"]]
+        table["element_count"] = pd.to_numeric(table["element_count"], errors="coerce").astype("float64")
+        signature = tuple(tuple(map(str, row)) for row in table.itertuples())
+        tables.setdefault(signature, (table, []))[1].append(str(day))
+    for table, days in tables.values():
+        rows = cn_ok_np & crossing.isin(days).to_numpy()
+        hit = rows & hs_cn.isin(table.index).to_numpy()
+        codes = hs_cn[hit]
+        known |= hit
         for target, col in ((unit_1, "unit_1"), (unit_2, "unit_2")):
-            units = hits[col].fillna("").astype(object)
-            target[idx] = units.where(~units.isin(NO_UNIT), "").to_numpy(dtype=object)
-        elements[idx] = pd.to_numeric(hits["element_count"], errors="coerce").to_numpy(dtype="float64")
+            units = codes.map(table[col]).fillna("").astype(object)
+            target[hit] = units.where(~units.isin(NO_UNIT), "").to_numpy(dtype=object)
+        elements[hit] = codes.map(table["element_count"]).to_numpy(dtype="float64", na_value=np.nan)
     unknown = cn_ok_np & ~known
     reason = np.full(n, None, dtype=object)
     if unknown.any():

@@ -61,16 +61,25 @@ def _take(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray
     return taken
 
 
+def _texts(frame: pd.DataFrame, column: str, positions: np.ndarray) -> list[str]:
+    """:func:`as_text` of ``column`` at ``positions`` (string columns take a vectorised shortcut)."""
+    values = frame[column].take(positions)
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        texts: list[str] = values.fillna("").astype(str).tolist()
+        return texts
+    return [as_text(v) for v in values.to_numpy(dtype=object)]
+
+
 def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
                   source_headers: Mapping[str, Mapping[str, str]] | None) -> pd.DataFrame:
     """One finding per failing row of ``rule``, pointing at the rule's first column."""
     frame = vf.frames[rule.table]
     column = rule.columns[0]
     label = TABLES[rule.table].column(column).label_zh or column
-    values = [as_text(v) for v in _take(frame, column, positions)]
+    values = _texts(frame, column, positions)
     scalars = {k: as_text(v) for k, v in vf.parameters.items() if isinstance(v, int | float | str)}
     wanted = (_fields(rule.message_en) | _fields(rule.message_zh)) - {"value", "value_escaped", "column", "label"}
-    columns = {f: [as_text(v) for v in _take(frame, f, positions)] for f in wanted if f in frame.columns}
+    columns = {f: _texts(frame, f, positions) for f in wanted if f in frame.columns}
     unknown = wanted - set(columns) - set(scalars)
     if unknown:
         raise KeyError(f"{rule.key}: message names unknown fields {sorted(unknown)}")
@@ -82,9 +91,8 @@ def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
         en.append(rule.message_en.format_map(ctx))
         zh.append(rule.message_zh.format_map(ctx))
     key_cols = [c for c in TABLES[rule.table].key if c in frame.columns]
-    key_values = [_take(frame, c, positions) for c in key_cols]
-    row_keys = ["|".join(as_text(v) for v in row) for row in zip(*key_values, strict=True)] if key_cols \
-        else [""] * len(positions)
+    key_values = [_texts(frame, c, positions) for c in key_cols]
+    row_keys = ["|".join(row) for row in zip(*key_values, strict=True)] if key_cols else [""] * len(positions)
     ids = [_sha1((rule.id, rule.table, k, column)) for k in row_keys]
     sids = _take(frame, "submission_id", positions)
     info = vf.submission_info

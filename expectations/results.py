@@ -48,6 +48,8 @@ Status = Literal["passed", "failed", "not_checkable"]
 def _unexpected_values(rule: Rule, frame: pd.DataFrame, positions: np.ndarray) -> list[Any]:
     """Failing values as GX lists them (capped at MAX_RESULT_RECORDS like its pandas metrics)."""
     gx = rule.gx
+    if len(positions) == 0:
+        return []
     head = positions[:MAX_RESULT_RECORDS]
     if isinstance(gx, ColumnMapExpectation):
         values: list[Any] = frame[gx.column].take(head).to_numpy(dtype=object).tolist()

@@ -65,7 +65,8 @@ def run(
     from flows.env import attach_log_file, start_ephemeral_server_early
 
     starting = start_ephemeral_server_early(settings.prefect_startup_timeout)
-    from flows.run import nightly_filing  # noqa: F401  (imports pandas, GX, lxml while the server starts)
+    import expectations  # noqa: F401  (GX, imported while the server starts)
+    from flows.run import nightly_filing  # noqa: F401  (imports pandas, lxml while the server starts)
     from flows.service import file_inbox  # locks, task runner, archive, alerts around the flow
 
     if starting is not None:

@@ -126,7 +126,8 @@ def watch(
     prepare_workspace(settings)
     configure(settings.workspace, startup_timeout=settings.prefect_startup_timeout)
     starting = start_ephemeral_server_early(settings.prefect_startup_timeout)
-    import flows.run  # noqa: F401  (the flow's heavy imports, while the server starts)
+    import expectations  # noqa: F401  (the flow's heavy imports, while the server starts)
+    import flows.run  # noqa: F401
     from flows.service import file_inbox
     from flows.watch import watch as watch_inbox
 

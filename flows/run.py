@@ -17,7 +17,6 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
-from expectations import validate
 from flows.logs import bind_run_id
 from flows.policy import IO_RETRY
 from transforms import store
@@ -75,6 +74,9 @@ def _problem_rows(problems: list[Any], severity_of: Any) -> pd.DataFrame:
 def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledger_url: str,
                lead_minutes: int) -> Checked:
     """GX suites over the assembled frames, plus ingest and assembly problems, into one findings table."""
+    # GX takes seconds to import: only where the checks run, not in every Dask worker that ingests
+    from expectations import validate
+
     ledger = Ledger(ledger_url)
     frames = asm.frames
     headers: dict[str, dict[str, str]] = {}

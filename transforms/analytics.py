@@ -101,11 +101,13 @@ def append_tables(root: Path, frames: Mapping[str, pd.DataFrame | None], run_id:
     subs = frames.get("submissions")
     written: dict[str, int] = {}
     with locked(root):
+        batch: list[tuple[Path, bytes]] = []
         for name, frame in frames.items():
             if frame is None or frame.empty:
                 continue
             table = _prepare(name, frame, subs, hashing)
-            written[name] = _append(root, name, table, run_id, hashing)
+            written[name] = _append(root, name, table, run_id, hashing, batch)
+        _publish(batch)
         write_views_file(root)
     return written
 
@@ -217,28 +219,60 @@ def _file_metadata(name: str, run_id: str, pii: PiiHasher | None) -> dict[bytes,
     return meta
 
 
-def _write_parquet(path: Path, table: pa.Table) -> None:
+def _parquet_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", row_group_size=1_000_000)
+    data: bytes = sink.getvalue().to_pybytes()
+    return data
+
+
+def _write_parquet(path: Path, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, sink.getvalue().to_pybytes(), None)
+    write_atomic(path, _parquet_bytes(table), None)
+
+
+def _publish(batch: list[tuple[Path, bytes]]) -> None:
+    """Make a run's files visible, each complete or not at all (invariant 3), with two syncs in all.
+
+    Every file goes to a hidden temporary name beside its target; one ``os.sync`` puts them all on
+    disk before any is renamed into place, and a second one makes the renames durable. (An fsync per
+    file and folder costs seconds for the hundreds of partitions one night touches.)
+    """
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for path, data in batch:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.tmp")
+            temp.write_bytes(data)
+            temps.append((temp, path))
+        if temps:
+            os.sync()
+        for temp, path in temps:
+            os.replace(temp, path)
+        if temps:
+            os.sync()
+    finally:
+        for temp, _ in temps:
+            temp.unlink(missing_ok=True)
 
 
 def _safe(run_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in run_id)
 
 
-def _append(root: Path, name: str, table: pa.Table, run_id: str, pii: PiiHasher) -> int:
+def _append(root: Path, name: str, table: pa.Table, run_id: str, pii: PiiHasher,
+            batch: list[tuple[Path, bytes]]) -> int:
+    """Add the table's new rows to ``batch`` as one file per partition; returns the rows added."""
     key = append_key(name)
     data_cols = [c for c in table.column_names if c not in PARTITIONS]
     total = 0
     for crossing, control_point, part in _split(table):
         folder = partition_dir(root, name, crossing, control_point)
-        keys = _key_strings(part, key)
-        # first occurrence of each key within this batch, then only keys not stored yet
-        first = _first_of_each(keys)
+        # a row repeated within the batch (its full model key twice) is written once
+        first = _first_of_each(_key_strings(part, TABLES[name].key))
         if first is not None:
-            part, keys = part.take(first), keys.take(first)
+            part = part.take(first)
+        keys = _key_strings(part, key)
         stored = _existing_keys(folder, key)
         if stored is not None:
             fresh = pc.invert(pc.is_in(keys, value_set=stored))
@@ -247,7 +281,7 @@ def _append(root: Path, name: str, table: pa.Table, run_id: str, pii: PiiHasher)
             continue
         part = part.select(data_cols).sort_by([(k, "ascending") for k in key])
         part = part.replace_schema_metadata(_file_metadata(name, run_id, pii))
-        _write_parquet(folder / f"part-{_safe(run_id)}-{uuid.uuid4().hex[:8]}.parquet", part)
+        batch.append((folder / f"part-{_safe(run_id)}-{uuid.uuid4().hex[:8]}.parquet", _parquet_bytes(part)))
         total += part.num_rows
     return total
 

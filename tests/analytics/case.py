@@ -108,6 +108,8 @@ def _frames(trips: list[str], version: int, function_code: str, created_at: date
                       "hs_hk": spec["hs"], "hs_cn": spec["hs"] + "00", "quantity_value": 5.0, "quantity_unit": "H87",
                       "line_amount_value": 1000.0, "line_amount_currency": "HKD", "country_of_origin": "CN",
                       "cn_declaration_elements": ["品牌", "型号"]})
+        if t == "T1":  # a second line: a child table keeps every row of a (submission_id, version)
+            goods.append({**goods[-1], "line_no": 2, "hs_hk": "84719000", "hs_cn": "8471900000"})
         transport.append({**key, "vehicle_reg_hk": "AB1234", "driver_name": DRIVER, "driver_phone": DRIVER_PHONE,
                           "driver_cn_code": "D1234567", "driver_hk_id_masked": "A123***(7)", "carrier_code": "CARR01"})
     return {"submissions": pd.DataFrame(subs), "consignments": pd.DataFrame(cons),

@@ -107,6 +107,8 @@ def test_duckdb_views_give_every_metric_per_submission(case: dict[str, Any]) -> 
 def test_current_view_keeps_the_latest_version_only(case: dict[str, Any]) -> None:
     con = connect(case["root"])
     assert con.execute("SELECT count(*) FROM submissions").fetchone() == (5,)  # history: T3 twice
+    assert con.execute("SELECT count(*) FROM goods_items").fetchone() == (6,)  # T1 has two lines
+    assert con.execute("SELECT count(*) FROM current_goods_items").fetchone() == (5,)
     current = dict(con.execute("SELECT trip_ref, version FROM current_submissions").fetchall())
     assert current == {"T1": 1, "T2": 1, "T3": 2, "T4": 1}
     assert con.execute("SELECT count(*), max(version) FROM current_consignments "

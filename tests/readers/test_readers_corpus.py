@@ -16,7 +16,7 @@ from transforms.readers import RawWorkbook, ReadRefused, read_file
 #: Corpus files we refuse although the README does not mark them, with the words the reason must
 #: contain. A bare BIFF2-4 stream (Excel 2.x-4.x, before 1997) needs a reader of its own that no
 #: project dependency provides (xlrd is not one); the file is refused with a re-save instruction.
-REFUSED_BY_DESIGN = {"spreadsheets/xlrd/biff4_no_format_no_window2.xls": "pre-1997 Excel format"}
+REFUSED_BY_DESIGN: dict[str, str] = {}
 
 #: The files the README names as broken on purpose: the README parse must keep finding them.
 KNOWN_BROKEN = {
@@ -89,3 +89,14 @@ def test_corpus_file_is_read_or_refused_cleanly(relative: str) -> None:
         for row in sheet.rows:
             assert any(cell is not None for cell in row), "empty rows are left out"
             assert all(cell is None or (isinstance(cell, str) and cell) for cell in row)
+
+
+def test_bare_biff4_stream_is_read_with_exact_values(corpus: Path) -> None:
+    from transforms.readers import read_file
+
+    wb = read_file(corpus / "spreadsheets" / "xlrd" / "biff4_no_format_no_window2.xls")
+    assert wb.container == "biff"
+    sheet = wb.sheets[0]
+    assert sheet.rows[0] == ["ID", "TOTAL", "MAIN", "SUB"]
+    assert sheet.rows[1][:3] == ["A", "DOG & CAT PRODUCTS", "Dog & Cat Product"]
+    assert sheet.row_numbers[:2] == [1, 2]

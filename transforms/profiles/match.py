@@ -127,7 +127,8 @@ def detect(profiles: Iterable[Profile], wb: RawWorkbook, *, file_label: str) -> 
     """
     matches: list[HeaderMatch] = []
     for profile in profiles:
-        if wb.container not in profile.containers:
+        # an Excel 2.x-4.x stream is an .xls to the trader and to the profile
+        if ("xls" if wb.container == "biff" else wb.container) not in profile.containers:
             continue
         for sheet in _visible(wb):
             m = find_header(profile, sheet)

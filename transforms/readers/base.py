@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from transforms.readers.biff import read_biff
 from transforms.readers.delimited import read_delimited
 from transforms.readers.excel import read_excel
 from transforms.readers.raw import RawSheet, RawWorkbook, ReadLimits, ReadRefused, library_message
@@ -61,6 +62,8 @@ def read_file(
                 sheets = [read_delimited(path, encodings=encodings, header_hint=header_hint, limits=limits)]
             elif container == "spreadsheetml":
                 sheets = read_spreadsheetml(path, limits)
+            elif container == "biff":
+                sheets = read_biff(path, limits)
             else:
                 sheets = read_excel(path, container, limits)
             return RawWorkbook(path=path, container=container, sheets=sheets, sha256=digest.result(), size=size)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Container = Literal["xlsx", "xls", "ods", "csv", "spreadsheetml"]
+Container = Literal["xlsx", "xls", "ods", "csv", "spreadsheetml", "biff"]
 
 Cell = str | None
 Row = list[Cell]

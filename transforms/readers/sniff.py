@@ -163,9 +163,7 @@ def sniff_container(path: Path, limits: ReadLimits) -> Container:
     if head.startswith(cfb.OLE2_MAGIC):
         return _ole2_container(path)
     if _biff_stream(head):
-        raise ReadRefused(
-            f"{path.name} is in a pre-1997 Excel format (Excel 2.x-4.x worksheet) that we do not read; {_RESAVE}."
-        )
+        return "biff"
     for magic, what in _OTHER_FORMATS:
         if head.startswith(magic):
             raise ReadRefused(f"{path.name} is {what}, not a spreadsheet; send the .xlsx or .csv export instead.")
