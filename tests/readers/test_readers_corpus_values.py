@@ -196,7 +196,6 @@ def test_tab_delimited_file_named_csv(corpus: Path) -> None:
         ("spreadsheets/python-calamine/empty_file.xlsx", "is empty (0 bytes)"),
         ("spreadsheets/openpyxl/null_archive.xlsx", "zip archive that holds no spreadsheet"),
         ("spreadsheets/calamine/too_small.xls", "plain text with no columns"),
-        ("spreadsheets/xlrd/biff4_no_format_no_window2.xls", "pre-1997 Excel format"),
     ],
 )
 def test_refusal_reasons_say_what_is_wrong(corpus: Path, relative: str, words: str) -> None:
