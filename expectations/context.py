@@ -110,19 +110,31 @@ def _missing(value: Any) -> bool:
 # -- helpers ------------------------------------------------------------------------------------
 
 def _canonical(frames: Mapping[str, pd.DataFrame], table: str) -> pd.DataFrame:
-    """The input frame (or an empty one) with every model column present and numbers as float."""
+    """The input frame (or an empty one) with every model column present, text as pandas' Arrow-backed
+    ``str`` dtype and numbers as float64, so every later check runs on fast native columns."""
     given = frames.get(table)
     frame = empty_frame(table) if given is None else given.reset_index(drop=True)
-    names = [*TABLES[table].names, *(p for p in PROVENANCE if p not in TABLES[table].names)]
-    missing = {c: pd.Series([None] * len(frame), index=frame.index, dtype=object)
-               for c in names if c not in frame.columns}
-    if missing:
-        frame = frame.assign(**missing)
-    numeric = {c.name: pd.to_numeric(frame[c.name], errors="coerce").astype("float64")
-               for c in TABLES[table].columns
-               if (pa.types.is_decimal(c.type) or pa.types.is_integer(c.type))
-               and frame[c.name].dtype != "float64" and c.name not in TABLES[table].key}
-    return frame.assign(**numeric) if numeric else frame
+    n = len(frame)
+    spec = TABLES[table]
+    types = {c.name: c.type for c in spec.columns}
+    for p in PROVENANCE:
+        types.setdefault(p, pa.int32() if p == "src_row" else pa.string())
+    fixed: dict[str, pd.Series] = {}
+    for name, typ in types.items():
+        present = name in frame.columns
+        if pa.types.is_string(typ):
+            if not present:
+                fixed[name] = pd.Series(np.full(n, np.nan), index=frame.index, dtype="str")
+            elif frame[name].dtype == object:
+                fixed[name] = frame[name].astype("str")
+        elif (pa.types.is_decimal(typ) or pa.types.is_integer(typ)) and name not in spec.key:
+            if not present:
+                fixed[name] = pd.Series(np.full(n, np.nan), index=frame.index)
+            elif frame[name].dtype != "float64":
+                fixed[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+        elif not present:
+            fixed[name] = pd.Series([None] * n, index=frame.index, dtype=object)
+    return frame.assign(**fixed) if fixed else frame
 
 
 def _iso_dates(values: pd.Series) -> pd.Series:

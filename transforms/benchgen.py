@@ -98,7 +98,7 @@ def write_bench_inbox(root: Path, lines: int, seed: int = 7, bad_share: float = 
         base["profile"] = _PROFILES[family]
         first_customer: dict[str, Any] = base["customers"][0]
         base["customers"] = [{**first_customer, "names": ["香港明辉贸易有限公司", "香港明輝貿易有限公司"]}]
-        base.pop("defaults", None)
+        base["defaults"] = {"package_type": "CT"}   # families without a package column need it
         (folder / "trader.yaml").write_text(_trader_yaml(trader, **base), encoding="utf-8")
         _write_csv(folder / "item_master.csv", _master_rows(CATALOG), "utf-8-sig", newline="\n")
         n_inv = -(-n_lines // LINES_PER_INVOICE)

@@ -108,6 +108,9 @@ def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
                     f"'{value}' is not {exp_en}.",
                     f"{src_file}{_sheet_part(sheet.name)} 第{int(frame['src_row'].iloc[i])}行「{header}」列："
                     f"「{value}」不是{exp_zh}。"))
+    for key, value in profile.constants.items():
+        if key not in frame.columns:
+            frame[key] = value
     if profile.tax is not None:
         _apply_tax_rule(frame, match, rows, profile.decimal, profile.thousands)
     totals = _totals(match, [body[i] for i in totals_rows], profile.decimal, profile.thousands)

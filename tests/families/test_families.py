@@ -151,3 +151,10 @@ def test_unknown_file_is_refused_naming_closest_profiles(tmp_path: Path) -> None
     assert found.reason is not None and found.reason.startswith("x.csv matches no profile completely (closest: ")
     assert "lacks" in found.reason and "\n" not in found.reason
 
+
+
+def test_profile_json_schema_for_editors_is_current() -> None:
+    from transforms.profiles.registry import BUILTIN_DIR, json_schema
+
+    shipped = (BUILTIN_DIR / "profile.schema.json").read_text(encoding="utf-8")
+    assert shipped == json_schema(), "regenerate with: ssdd profiles schema --out data/profiles/profile.schema.json"

@@ -68,6 +68,9 @@ class Profile(_Strict):
     header_scan_rows: int = Field(30, ge=1, le=200)
     totals_markers: list[str] = Field(default_factory=lambda: ["合计", "合計", "总计", "總計", "Total", "Totals"])
     columns: dict[str, ColumnSpec]
+    constants: dict[str, str] = Field(
+        default_factory=dict,
+        description="Values the family implies for every row, e.g. packages_type CT when the count column is 箱數.")
     tax: TaxRule | None = None
 
     @field_validator("columns")
