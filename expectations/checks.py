@@ -6,8 +6,9 @@ pandas/numpy operations, and :func:`considered_mask` reproduces which rows GX wo
 (nulls are skipped by map expectations, pairs and multicolumns follow ``ignore_row_if``). The
 parity test runs real GX over the same frames and asserts identical failing rows per rule.
 
-Every implementation mirrors the installed GX pandas metric it replaces (see the comment above
-each), including its quirks, e.g. regexes are applied with ``astype(str).str.contains``.
+Implementations of GX core types mirror the installed GX pandas metric (named in the comment above
+each), quirks included, e.g. regexes are applied with ``astype(str).str.contains``. Our custom
+types (:mod:`expectations.custom`) are implemented twice on purpose: row by row there, vectorised here.
 """
 
 from __future__ import annotations
@@ -59,14 +60,17 @@ def _text(series: pd.Series) -> pd.Series:
 
 # -- column map ---------------------------------------------------------------------------------
 
+# GX ColumnValuesMatchRegex: column.astype(str).str.contains(regex)
 def _match_regex(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     return ~_bool(_text(f[e.column]).str.contains(resolve(e.regex, p), na=False))
 
 
+# GX ColumnValuesNotMatchRegex: ~column.astype(str).str.contains(regex)
 def _not_match_regex(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     return _bool(_text(f[e.column]).str.contains(resolve(e.regex, p), na=False))
 
 
+# GX ColumnValuesInSet: column.isin(value_set)
 def _in_set(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     return ~_bool(f[e.column].isin(list(resolve(e.value_set, p))))
 
@@ -82,17 +86,20 @@ def _between_values(values: pd.Series, lo: Any, hi: Any, strict_lo: bool, strict
     return ~ok
 
 
+# GX ColumnValuesBetween (numeric dtypes): min <= column <= max, strict_* switch to < / >
 def _between(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     return _between_values(f[e.column], resolve(e.min_value, p), resolve(e.max_value, p),
                            bool(e.strict_min), bool(e.strict_max))
 
 
+# GX ColumnValuesValueLength: column.astype(str).str.len() compared like _between
 def _lengths_between(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     lengths = _text(f[e.column]).str.len()
     return _between_values(lengths, resolve(e.min_value, p), resolve(e.max_value, p),
                            bool(e.strict_min), bool(e.strict_max))
 
 
+# GX ColumnValuesNonNull: ~column.isnull(), over every row
 def _not_null(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     return ~_notnull(f, e.column)
 
@@ -167,10 +174,12 @@ def _uscc(e: Any, f: pd.DataFrame, p: Params) -> Mask:
 
 # -- column pair --------------------------------------------------------------------------------
 
+# GX ColumnPairValuesEqual: column_A == column_B
 def _pair_equal(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     return ~_bool((f[e.column_A] == f[e.column_B]).to_numpy())
 
 
+# GX ColumnPairValuesAGreaterThanB: A >= B (or_equal) / A > B
 def _pair_a_greater(e: Any, f: pd.DataFrame, p: Params) -> Mask:
     a = f[e.column_A].to_numpy(dtype="float64", na_value=np.nan)
     b = f[e.column_B].to_numpy(dtype="float64", na_value=np.nan)

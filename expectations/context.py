@@ -300,21 +300,25 @@ def _goods(f: pd.DataFrame, info: pd.DataFrame, reference: CodeLists) -> pd.Data
     hs_cn = f["hs_cn"]
     # Days that see the same tariff table (the usual case: all of them) share one lookup.
     tables: dict[tuple[tuple[str, ...], ...], tuple[pd.DataFrame, list[str]]] = {}
-    for day in pd.unique(crossing[cn_ok].dropna()):
+    for day in info["crossing_date"].dropna().unique():
         table = reference.table("cn_tariff_lines", on=date.fromisoformat(str(day)))
         table = table.drop_duplicates("hs_cn", keep="last").set_index("hs_cn")[["unit_1", "unit_2", "element_count"]]
         table["element_count"] = pd.to_numeric(table["element_count"], errors="coerce").astype("float64")
+        for col in ("unit_1", "unit_2"):
+            table[col] = table[col].fillna("").astype(object).where(~table[col].isin(NO_UNIT), "")
         signature = tuple(tuple(map(str, row)) for row in table.itertuples())
         tables.setdefault(signature, (table, []))[1].append(str(day))
     for table, days in tables.values():
-        rows = cn_ok_np & crossing.isin(days).to_numpy()
-        hit = rows & hs_cn.isin(table.index).to_numpy()
-        codes = hs_cn[hit]
+        hit = cn_ok_np & crossing.isin(days).to_numpy() & hs_cn.isin(table.index).to_numpy()
+        if not hit.any():
+            continue
         known |= hit
-        for target, col in ((unit_1, "unit_1"), (unit_2, "unit_2")):
-            units = codes.map(table[col]).fillna("").astype(object)
-            target[hit] = units.where(~units.isin(NO_UNIT), "").to_numpy(dtype=object)
-        elements[hit] = codes.map(table["element_count"]).to_numpy(dtype="float64", na_value=np.nan)
+        # factorise once, look up each distinct code once
+        codes, uniques = pd.factorize(hs_cn[hit])
+        found = table.reindex(uniques)
+        unit_1[hit] = found["unit_1"].to_numpy(dtype=object)[codes]
+        unit_2[hit] = found["unit_2"].to_numpy(dtype=object)[codes]
+        elements[hit] = found["element_count"].to_numpy(dtype="float64")[codes]
     unknown = cn_ok_np & ~known
     reason = np.full(n, None, dtype=object)
     if unknown.any():
@@ -323,7 +327,7 @@ def _goods(f: pd.DataFrame, info: pd.DataFrame, reference: CodeLists) -> pd.Data
     count, text = _list_stats(f["cn_declaration_elements"])
 
     def declared(unit: pd.Series) -> pd.Series:
-        return unit.astype(object).where(~_blank(unit) & ~unit.isin(NO_UNIT), "")
+        return unit.where(~_blank(unit) & ~unit.isin(NO_UNIT), "")
 
     qty = f["cn_qty_declared"].where(f["cn_qty_declared"].notna(), f["quantity_value"])
     return f.assign(
@@ -369,7 +373,6 @@ def suite_parameters(reference: CodeLists, dates: Collection[str], run: RunConte
         name: {d: sorted(reference.codes(name, on=date.fromisoformat(d))) for d in dates} for name in CODE_LISTS
     }
     params["cn_manifest_lead_minutes"] = run.cn_manifest_lead_minutes
-    params["aci_max_minutes"] = ACI_MAX_MINUTES
     return params
 
 

@@ -70,6 +70,34 @@ FORBIDDEN_CHARS: Final = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "\ufffe\uffff
 PO_BOX: Final = r"(?i)\b(?:p\.?\s*o\.?\s*box|post\s+office\s+box|g\.?p\.?o\.?\s*box)\b|郵政信箱|邮政信箱"
 HK_BRN: Final = r"^[0-9]{8}$"
 
+#: Why each rule exists (ssdd-domain.md §6.4; [Sn] = its Sources list). Stamped into the suites' meta.
+SOURCES: Final[dict[str, str]] = {
+    "V01": "only 6 road land boundary control points exist [S28][S31]",
+    "V02": "ROCARS is road-only [S1]; SSDD covers road cargo [S13]",
+    "V03": "the 8 mandatory ROCARS e-ACI items [S1][S2]",
+    "V04": "ACI 30 min to 14 days before crossing; bundling >= 30 min [S1][S3]; Mainland manifest lead "
+           "is a run parameter",
+    "V05": "HKHS is 8 digits, first 6 = HS [S26]; annual editions [S24]",
+    "V06": "China 商品编号 is 10 digits [S38]",
+    "V07": "HKHS and China codes extend the same HS subheading [S26][S38]",
+    "V08": "WCO DM / China manifest code lists: ISO 3166-1 alpha-2, ISO 4217 [S33][S45]",
+    "V09": "UN/ECE Rec 20/21 and China legal units [S33][S54][S36]",
+    "V10": "physical consistency; China manifest carries consignment and item GrossMassMeasure [S33]",
+    "V11": "ROCARS item (a) vs manifest ConsignmentItem/Packaging [S1][S33]",
+    "V12": "报关单 DeclPrice x GQty = DeclTotal [S38]",
+    "V13": "ISO 6346 check digit [S57]",
+    "V14": "GB 32100-2015 mod-31 check character [S58]",
+    "V15": "legal units fixed per tariff line (unit1/unit2) [S42]",
+    "V16": "GModel is |-delimited in the tariff line's element order [S39]",
+    "V17": "C&SD major data items: BRN, HK address, no P.O. box [S23]; needed by the later TDEC",
+    "V18": "Cap. 60E: TDEC within 14 days of import/export [S22]",
+    "V19": "WCO UCR an..35 [S47][S49]",
+    "V20": "ROCARS bundling is per truck (CCRNs + VRN) [S1]; MT4401 is per conveyance [S35]",
+    "V21": "XML 1.0 character rules; text must survive both filings' XML (architecture invariant 4)",
+    "V22": "conveyance ID and driver code needed in 承运确报 MT4401/MT4402 [S35]",
+    "REQ": "goods-line items both filings need (quantity, unit, amount, currency, origin, China code)",
+}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -94,7 +122,7 @@ class Rule:
     def expectation(self) -> Expectation:
         """``gx`` stamped with the rule's identity, ready to add to a suite."""
         meta = {"rule_id": self.id, "rule_key": self.key, "severity": self.severity,
-                "columns": list(self.columns)}
+                "columns": list(self.columns), "source": SOURCES[self.id]}
         stamped: Expectation = self.gx.copy(update={
             "meta": meta, "severity": _GX_SEVERITY[self.severity], "id": None,
             "description": f"{self.key} [{self.severity}]: {_generic(self.message_en)}",

@@ -7,11 +7,7 @@ import great_expectations as gx
 from expectations.context import SUITE_TABLES
 from expectations.rules import RULES, Rule, rules_for
 
-__all__ = ["build_suite", "build_suites", "suite_names"]
-
-
-def suite_names() -> tuple[str, ...]:
-    return SUITE_TABLES
+__all__ = ["build_suite", "build_suites"]
 
 
 def build_suite(table: str, rules: tuple[Rule, ...] = RULES) -> gx.ExpectationSuite:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from expectations.context import CodeLists, hk_date
 from expectations.custom import _ISO6346_VALUES, _USCC_ALPHABET, _USCC_WEIGHTS
-from expectations.rules import RULES, Rule
+from expectations.rules import Rule
 
 __all__ = ["DEFECTS", "Frames", "break_rule", "clean_frames", "iso6346_number", "uscc_number"]
 
@@ -189,9 +189,18 @@ def _set(column: str, value: object) -> Defect:
         values = frame[column].astype(object).to_numpy(copy=True)
         for p in pos:  # one by one: numpy would spread a list value over the positions
             values[p] = list(value) if isinstance(value, list) else value
-        frame[column] = values
+        frame[column] = _keep_dtype(values, frame[column].dtype)
         fr[table] = frame
     return apply
+
+
+def _keep_dtype(values: npt.NDArray[np.object_], dtype: object) -> pd.Series | npt.NDArray[np.object_]:
+    """The new values in the column's old dtype when they fit (a mapper would not turn floats to objects)."""
+    try:
+        kept: pd.Series = pd.Series(values, dtype=dtype)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return values
+    return kept
 
 
 def _scale(column: str, factor: float, like: str | None = None) -> Defect:
@@ -371,6 +380,3 @@ def defect_for(rule: Rule) -> Defect:
 def break_rule(frames: Frames, rule: Rule, positions: Positions, as_of: datetime) -> None:
     defect_for(rule)(frames, rule.table, positions, as_of)
 
-
-def all_rules_have_defects() -> bool:
-    return all(r.key in DEFECTS or r.id == "V21" for r in RULES)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -91,18 +92,23 @@ def analytics_refresh(workspace: str | None = None) -> dict[str, Any]:
 
 
 def runner_deployments(settings: Settings, *, every_seconds: float | None = None) -> list[Any]:
-    """The deployments to serve, for this inbox and workspace (``every_seconds``: an interval instead
-    of the cron, to try the schedule out)."""
+    """The deployments to serve, for this inbox and workspace.
+
+    ``every_seconds`` replaces the cron by an interval to try the schedule out: the first runs are due
+    a few seconds after serving starts (once the server's scheduler has seen the deployments), then
+    one every ``every_seconds``.
+    """
     from prefect.schedules import Cron, Interval
     from prefect.types.entrypoint import EntrypointType
 
+    first = datetime.now(UTC) + timedelta(seconds=8)
     out = []
     for spec in specs(settings):
         fn: Any = {"scheduled_filing": scheduled_filing, "analytics_refresh": analytics_refresh}[spec.function]
         params: dict[str, Any] = {"workspace": str(settings.workspace.resolve())}
         if spec.function == "scheduled_filing":
             params["inbox"] = str(settings.inbox.resolve())
-        schedule = Interval(every_seconds, timezone=spec.timezone) if every_seconds else \
+        schedule = Interval(every_seconds, anchor_date=first, timezone=spec.timezone) if every_seconds else \
             Cron(spec.cron, timezone=spec.timezone)
         out.append(fn.to_deployment(spec.name, schedules=[schedule], parameters=params, description=spec.description,
                                     tags=list(spec.tags), concurrency_limit=1,

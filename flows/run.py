@@ -23,7 +23,7 @@ from transforms import store
 from transforms.analytics import append_events, append_tables
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
-from transforms.bundle import FilingBundle, bundles_to_frames, split_bundles
+from transforms.bundle import FilingBundle, bundles_to_frames, content_hashes, split_bundles
 from transforms.filing import FilingResult, file_submissions
 from transforms.ingest import FileReport, TraderIngest, ingest_trader
 from transforms.ledger import Ledger
@@ -41,6 +41,7 @@ class Checked:
     findings: pd.DataFrame
     held: dict[str, tuple[list[str], list[str]]]
     results: dict[str, Any]
+    hashes: dict[str, str]
 
 
 def trader_folders(inbox: Path) -> list[Path]:
@@ -83,13 +84,12 @@ def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledg
     for i in ingests:
         headers.update(i.source_headers)
     # time rules only on new or changed trips, so a nightly re-run never holds what is already filed
-    from transforms.bundle import content_hash
-
+    hashes = content_hashes(frames)
     new_or_changed = set()
-    for b in split_bundles(frames):
-        cur = ledger.current(b.submission_id)
-        if cur is None or cur.get("current_hash") != content_hash(b):
-            new_or_changed.add(b.submission_id)
+    for sid, chash in hashes.items():
+        cur = ledger.current(sid)
+        if cur is None or cur.get("current_hash") != chash:
+            new_or_changed.add(sid)
     outcome = validate(frames, reference=Reference.load(), as_of=as_of, new_or_changed=new_or_changed,
                        cn_manifest_lead_minutes=lead_minutes, source_headers=headers)
     findings = outcome.findings.copy()
@@ -112,7 +112,7 @@ def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledg
         for sid, grp in errors.groupby("submission_id", sort=True):
             uniq = grp.drop_duplicates("message_en")
             held[str(sid)] = (uniq["message_en"].tolist(), uniq["message_zh"].fillna("").tolist())
-    return Checked(findings, held, outcome.results)
+    return Checked(findings, held, outcome.results, hashes)
 
 
 @task(name="file", timeout_seconds=3600, **IO_RETRY)
@@ -246,6 +246,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
                                                    and f.path in asm.sources.get(b.submission_id, set())})
         b.submission["reference_versions"] = sorted(f"{k}@{v}" for k, v in Reference.load().versions.items())
         b.submission["created_at"] = as_of
+        b.submission["content_hash"] = checked.hashes.get(b.submission_id)
     results = file_task(bundles, checked, settings, run_id, as_of, traders)
     clock.lap("file")
     responses = responses_task(settings, as_of, run_id)

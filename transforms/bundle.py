@@ -8,14 +8,14 @@ pandas. :func:`split_bundles` groups the canonical frames of a run into bundles.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Row = dict[str, Any]
 
@@ -71,42 +71,64 @@ class FilingBundle:
         )
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-stable form of a cell: floats rounded, timestamps ISO in UTC, NaN as None."""
-    if value is None:
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
-    if isinstance(value, pd.Timestamp | datetime):
-        ts = pd.Timestamp(value)
-        return (ts.tz_convert("UTC") if ts.tzinfo else ts).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
+_HASHED_TABLES = ("submissions", "transport", "parties", "consignments", "goods_items", "trailers", "equipment",
+                  "seals")
 
 
-def _business(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _plain(v) for k, v in sorted(row.items()) if k not in NON_BUSINESS_COLUMNS}
+def _text_column(series: pd.Series) -> pa.Array:
+    """One column as canonical text: numbers rounded to 6 places without float noise, times in
+    UTC ISO form, lists joined, missing values empty. Pure Arrow compute, so it scales."""
+    try:
+        arr = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array(series.map(lambda v: None if v is None or v != v else str(v)), type=pa.string())
+    t = arr.type
+    if pa.types.is_null(t):
+        return pa.array([""] * len(arr), type=pa.string())
+    if pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t):
+        arr = pc.round(pc.cast(arr, pa.float64()), 6)
+    elif pa.types.is_timestamp(t):
+        if t.tz is None:
+            arr = pc.assume_timezone(arr, "UTC")
+        arr = pc.strftime(pc.cast(arr, pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%S", locale="C")
+    elif pa.types.is_list(t) or pa.types.is_large_list(t):
+        arr = pc.binary_join(pc.cast(arr, pa.list_(pa.string())), "|")
+    text = pc.cast(arr, pa.string())
+    return pc.fill_null(text, "")
+
+
+def content_hashes(frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+    """sha256 per submission over business content only (not provenance, versions, run id or
+    as-of), so a profile or code-list change does not amend every trip. Columns come from the
+    canonical model, so a column that is absent hashes like one that is empty."""
+    from transforms.model import TABLES
+
+    digests: dict[str, Any] = {}
+    for name in _HASHED_TABLES:
+        frame = frames.get(name)
+        if frame is None or frame.empty:
+            continue
+        spec = TABLES[name]
+        keys = [k for k in spec.key if k in frame.columns and k != "version"]
+        frame = frame.sort_values(keys, kind="stable") if keys else frame
+        cols = [c for c in spec.names if c not in NON_BUSINESS_COLUMNS]
+        texts = [_text_column(frame[c]) if c in frame.columns else pa.array([""] * len(frame), type=pa.string())
+                 for c in cols]
+        rows = pc.binary_join_element_wise(*texts, "\x1f").to_pylist()
+        tag = name.encode()
+        for sid, row in zip(frame["submission_id"].astype(str), rows, strict=True):
+            d = digests.get(sid)
+            if d is None:
+                d = digests[sid] = hashlib.sha256()
+            d.update(tag)
+            d.update(row.encode("utf-8"))
+            d.update(b"\x1e")
+    return {sid: d.hexdigest() for sid, d in digests.items()}
 
 
 def content_hash(bundle: FilingBundle) -> str:
-    """sha256 over business content only (not provenance, versions, run id or as-of)."""
-    doc = {
-        "submission": _business(bundle.submission),
-        "transport": _business(bundle.transport),
-        "parties": [_business(r) for r in bundle.parties],
-        "consignments": [_business(r) for r in bundle.consignments],
-        "goods_items": [_business(r) for r in bundle.goods_items],
-        "trailers": [_business(r) for r in bundle.trailers],
-        "equipment": [_business(r) for r in bundle.equipment],
-        "seals": [_business(r) for r in bundle.seals],
-    }
-    raw = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    """The content hash of one bundle: the same function as :func:`content_hashes`."""
+    return content_hashes(bundles_to_frames([bundle]))[bundle.submission_id]
 
 
 def _records(frame: pd.DataFrame) -> list[Row]:

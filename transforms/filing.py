@@ -9,8 +9,10 @@ re-renders byte-identical files on the next run, and ``record_filed`` is idempot
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,9 +22,12 @@ from transforms.bundle import FilingBundle, content_hash
 from transforms.ledger import Ledger
 from transforms.reference import Reference
 from transforms.writers.context import WriterContext
-from transforms.writers.output import write_atomic
+from transforms.writers.output import write_many_atomic
 from transforms.writers.registry import ALL_WRITERS
 from transforms.writers.schemas import validate as validate_xml
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,7 +49,19 @@ class RenderJob:
 
 
 def _render(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], list[str]]:
-    """Worker: preflight + render + validate all three documents for one bundle."""
+    """Worker: preflight + render + validate all three documents for one bundle.
+
+    A value the checks let through but a writer cannot express holds this one trip with the
+    writer's sentence; it never stops the other trips."""
+    try:
+        return _render_checked(job)
+    except ValueError as exc:
+        first = str(exc).splitlines()[0]
+        return job.bundle.submission_id, {}, [f"The filing could not be written: {first}."], [
+            f"无法生成申报文件：{first}。"]
+
+
+def _render_checked(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], list[str]]:
     ctx = WriterContext(reference=Reference.load(), as_of=job.as_of, max_items=job.max_items,
                         sender_id=job.sender_id)
     problems_en: list[str] = []
@@ -67,13 +84,20 @@ def _render(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], list[str]
     return job.bundle.submission_id, docs, [], []
 
 
-def render_all(jobs: Sequence[RenderJob], workers: int) -> Iterable[tuple[str, dict[str, bytes], list[str], list[str]]]:
-    """Rendering is CPU-bound lxml work: spread it over processes when there is enough of it."""
+def render_all(jobs: Sequence[RenderJob], workers: int) -> Iterator[tuple[str, dict[str, bytes], list[str], list[str]]]:
+    """Rendering is CPU-bound lxml work: spread it over processes when there is enough of it.
+
+    Results stream back in job order, so the caller publishes while workers keep rendering. Workers
+    come from a fork server that imported this module once: cheap to start, and unlike a plain fork
+    they inherit no locks from the flow's threads."""
     if workers <= 1 or len(jobs) < 64:
-        return [_render(j) for j in jobs]
-    chunk = max(1, len(jobs) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_render, jobs, chunksize=chunk))
+        yield from (_render(j) for j in jobs)
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["transforms.filing"])
+    chunk = max(1, min(64, len(jobs) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(_render, jobs, chunksize=chunk)
 
 
 def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[list[str], list[str]]],
@@ -85,7 +109,7 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
     decisions = {}
     for b in bundles:
         sid = b.submission_id
-        chash = content_hash(b)
+        chash = b.submission.get("content_hash") or content_hash(b)
         b.submission["content_hash"] = chash
         if sid in held:
             en, zh = held[sid]
@@ -111,31 +135,52 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
         decisions[sid] = decision
         jobs.append(RenderJob(b.with_version(decision.version, decision.function_code), as_of, max_items, sender_id))
     by_id = {j.bundle.submission_id: j.bundle for j in jobs}
-    for sid, docs, en, zh in render_all(jobs, workers):
-        b = by_id[sid]
-        if en:
-            _hold(ledger, b, en, run_id, as_of, traders[sid])
-            results.append(FilingResult(sid, "held", 0, reasons=en, reasons_zh=zh))
-            continue
-        outputs: dict[str, str] = {}
-        for w in ALL_WRITERS:
-            target = workspace / "outbox" / w.folder / w.filename(b)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, docs[w.id], None)  # validated in the worker; bytes unchanged since
-            outputs[w.id] = target.relative_to(workspace).as_posix()
+    # publish in chunks: one data sync per chunk, then the ledger records each filing of the chunk
+    for chunk in _chunks(render_all(jobs, workers), PUBLISH_CHUNK):
+        ready: list[tuple[str, dict[str, str]]] = []
+        batch: list[tuple[Path, bytes]] = []
+        for sid, docs, en, zh in chunk:
+            b = by_id[sid]
+            if en:
+                _hold(ledger, b, en, run_id, as_of, traders[sid])
+                results.append(FilingResult(sid, "held", 0, reasons=en, reasons_zh=zh))
+                continue
+            outputs: dict[str, str] = {}
+            for w in ALL_WRITERS:
+                target = workspace / "outbox" / w.folder / w.filename(b)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                batch.append((target, docs[w.id]))   # validated in the worker; bytes unchanged since
+                outputs[w.id] = target.relative_to(workspace).as_posix()
+            ready.append((sid, outputs))
+        write_many_atomic(batch)
         _kill_point("ledger")
-        d = decisions[sid]
-        ledger.record_filed(submission_id=sid, version=d.version, function_code=d.function_code,
-                            content_hash=b.submission["content_hash"], run_id=run_id, as_of=as_of,
-                            trader=traders[sid].split(","), carrier_code=b.submission["carrier_code"],
-                            trip_ref=b.submission["trip_ref"], direction=b.submission["direction"],
-                            control_point=b.submission["control_point"],
-                            expected_crossing_at=b.submission["expected_crossing_at"], outputs=outputs,
-                            cn_trip_batch_no=b.submission.get("cn_trip_batch_no"))
-        status = "filed" if d.action in ("new", "refile") else "amended"
-        results.append(FilingResult(sid, status, d.version, outputs))
+        for sid, outputs in ready:
+            b, d = by_id[sid], decisions[sid]
+            ledger.record_filed(submission_id=sid, version=d.version, function_code=d.function_code,
+                                content_hash=b.submission["content_hash"], run_id=run_id, as_of=as_of,
+                                trader=traders[sid].split(","), carrier_code=b.submission["carrier_code"],
+                                trip_ref=b.submission["trip_ref"], direction=b.submission["direction"],
+                                control_point=b.submission["control_point"],
+                                expected_crossing_at=b.submission["expected_crossing_at"], outputs=outputs,
+                                cn_trip_batch_no=b.submission.get("cn_trip_batch_no"))
+            status = "filed" if d.action in ("new", "refile") else "amended"
+            results.append(FilingResult(sid, status, d.version, outputs))
     order = {b.submission_id: i for i, b in enumerate(bundles)}
     return sorted(results, key=lambda r: order[r.submission_id])
+
+
+PUBLISH_CHUNK = 500
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _hold(ledger: Ledger, b: FilingBundle, reasons: Sequence[str], run_id: str, as_of: datetime,

@@ -38,17 +38,35 @@ def _finish(proc: subprocess.Popen[str], inbox: Path, workspace: Path) -> Done:
 
 @pytest.fixture(scope="module")
 def runs(prefect_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Done]:
+    """clean (in this process), killed (SSDD_KILL_AT=ledger) then resumed, and dask (`ssdd run` children)."""
     root = tmp_path_factory.mktemp("runs")
     env = ssdd_env(prefect_server)
     started = {}
-    for name, extra, hook in (("clean", (), {}), ("killed", (), {"SSDD_KILL_AT": "ledger"}),
-                              ("dask", ("--runner", "dask"), {})):
+    for name, extra, hook in (("killed", (), {"SSDD_KILL_AT": "ledger"}), ("dask", ("--runner", "dask"), {})):
         inbox, ws = copy_sample(root / name / "inbox"), root / name / "workspace"
         started[name] = (start_ssdd(*_run_args(inbox, ws, *extra), env={**env, **hook}), inbox, ws)
-    done = {name: _finish(*s) for name, s in started.items()}
+    done = {"clean": _clean_run(prefect_server, copy_sample(root / "clean" / "inbox"), root / "clean" / "workspace")}
+    done["killed"] = _finish(*started["killed"])
     k = done["killed"]
-    done["resumed"] = _finish(start_ssdd(*_run_args(k.inbox, k.workspace), env=env), k.inbox, k.workspace)
+    resumed = start_ssdd(*_run_args(k.inbox, k.workspace), env=env)
+    done["dask"] = _finish(*started["dask"])
+    done["resumed"] = _finish(resumed, k.inbox, k.workspace)
     return done
+
+
+def _clean_run(server: Server, inbox: Path, workspace: Path) -> Done:
+    """The reference: the flow with the local runner, in this process (against the same server)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.run import nightly_filing
+    from flows.service import prepare_workspace
+    from transforms.settings import Settings
+
+    settings = Settings(inbox=inbox, workspace=workspace, as_of=AS_OF)
+    prepare_workspace(settings)
+    with temporary_settings({PREFECT_API_URL: server.url}):
+        summary = nightly_filing(settings)
+    return Done(workspace, inbox, 0 if summary.status == "completed" else 1, summary.status)
 
 
 def _outbox(workspace: Path) -> dict[str, bytes]:

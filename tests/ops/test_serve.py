@@ -40,7 +40,7 @@ def test_served_deployments_run_on_their_schedule(prefect_server: Server, tmp_pa
     inbox, workspace = tmp_path / "inbox", tmp_path / "ws"
     inbox.mkdir()                      # an empty inbox keeps the scheduled filing run short
     env = ssdd_env(prefect_server, PREFECT_RUNNER_POLL_FREQUENCY="2")
-    proc = start_ssdd("serve", "--inbox", str(inbox), "--workspace", str(workspace), "--every", "5", env=env)
+    proc = start_ssdd("serve", "--inbox", str(inbox), "--workspace", str(workspace), "--every", "60", env=env)
     completed: dict[str, dict[str, Any]] = {}
     runs: dict[str, list[dict[str, Any]]] = {}
     try:

@@ -692,11 +692,23 @@ class CnWriter(BaseWriter):
     folder = "cn"
     schema = "cn-filing.xsd"
 
+    def __init__(self) -> None:
+        # preflight and render of the same bundle follow each other: plan the declaration items once
+        self._last: tuple[int, int, tuple[Plan | None, list[MappingProblem]]] | None = None
+
+    def _plan(self, bundle: FilingBundle, ctx: WriterContext) -> tuple[Plan | None, list[MappingProblem]]:
+        if self._last is not None and self._last[0] == id(bundle) and self._last[1] == id(ctx):
+            return self._last[2]
+        result = plan(bundle, ctx)
+        self._last = (id(bundle), id(ctx), result)
+        return result
+
     def preflight(self, bundle: FilingBundle, ctx: WriterContext) -> list[MappingProblem]:
-        return plan(bundle, ctx)[1]
+        return self._plan(bundle, ctx)[1]
 
     def render(self, bundle: FilingBundle, ctx: WriterContext) -> bytes:
-        p, problems = plan(bundle, ctx)
+        p, problems = self._plan(bundle, ctx)
+        self._last = None
         if p is None:
             raise MappingError(problems)
         sub = bundle.submission

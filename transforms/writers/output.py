@@ -68,3 +68,29 @@ def write_atomic(path: Path | str, data: bytes, validate: Callable[[bytes], list
             tmp.unlink()
         raise
     _fsync_dir(path.parent)
+
+
+def write_many_atomic(items: list[tuple[Path, bytes]]) -> None:
+    """Publish a batch of already-validated files with one data sync instead of one per file.
+
+    Every temp file is written first, then one ``os.sync`` makes all their bytes durable, then each
+    is renamed into place and each folder entry is fsynced once. Same guarantee as
+    :func:`write_atomic` (a crash leaves old or new files, never partial ones) at a fraction of the
+    fsync cost when a run publishes thousands of files."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for path, data in items:
+            tmp = temp_path(path)
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            temps.append((tmp, path))
+        os.sync()
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    for folder in sorted({path.parent for _, path in temps}):
+        _fsync_dir(folder)
