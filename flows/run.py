@@ -109,9 +109,9 @@ def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledg
     held: dict[str, tuple[list[str], list[str]]] = {}
     if not findings.empty:
         errors = findings[(findings["severity"] == "error") & findings["submission_id"].notna()]
-        for sid, grp in errors.groupby("submission_id", sort=True):
+        for key, grp in errors.groupby("submission_id", sort=True):
             uniq = grp.drop_duplicates("message_en")
-            held[str(sid)] = (uniq["message_en"].tolist(), uniq["message_zh"].fillna("").tolist())
+            held[str(key)] = (uniq["message_en"].tolist(), uniq["message_zh"].fillna("").tolist())
     return Checked(findings, held, outcome.results, hashes)
 
 

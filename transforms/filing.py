@@ -12,11 +12,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from transforms.bundle import FilingBundle, content_hash
 from transforms.ledger import Ledger
@@ -25,7 +25,6 @@ from transforms.writers.context import WriterContext
 from transforms.writers.output import write_many_atomic
 from transforms.writers.registry import ALL_WRITERS
 from transforms.writers.schemas import validate as validate_xml
-
 
 T = TypeVar("T")
 
