@@ -137,8 +137,8 @@ class Rule:
 
 
 def _generic(template: str) -> str:
-    """A message template as a rule statement: ``'{value}'`` becomes ``<value>``."""
-    return re.sub(r"\{(\w+)(![rsa])?\}", r"<\1>", template).replace("<value_escaped>", "<value>")
+    """A message template as a rule statement: ``'{value}'`` becomes ``'«value»'`` (HTML-safe)."""
+    return re.sub(r"\{(\w+)(![rsa])?\}", r"«\1»", template).replace("«value_escaped»", "«value»")
 
 
 def _p(name: str) -> dict[str, str]:

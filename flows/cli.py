@@ -120,6 +120,8 @@ def _print_summary(summary: object, workspace: Path) -> None:
     console.print(f"quarantine: {ws / 'quarantine'}" + (f" ({len(summary.quarantine_reports)} error workbooks)"
                                                           if summary.quarantine_reports else ""))
     console.print(f"analytics:  {ws / 'analytics'}")
+    if summary.data_docs:
+        console.print(f"data docs:  {ws / summary.data_docs}")
     console.print(f"summary:    {ws / 'runs' / summary.run_id / 'summary.json'}")
 
 

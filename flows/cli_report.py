@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +44,19 @@ def last_run_inbox(workspace: Path) -> Path | None:
     return None
 
 
+@contextmanager
+def _all_traders_locked(workspace: Path) -> Iterator[None]:
+    """Every trader's lock (transforms.locks): one writer at a time, as for `ssdd run`."""
+    from transforms.locks import LockTimeout, known_traders, trader_locks
+    from transforms.settings import load_settings
+
+    try:
+        with trader_locks(workspace, known_traders(workspace), load_settings(workspace=workspace).lock_timeout_seconds):
+            yield
+    except LockTimeout as exc:
+        _fail(str(exc), 1)
+
+
 def register(app: typer.Typer) -> None:
     """Add the analytics commands to the ``ssdd`` app."""
     analytics_app = typer.Typer(no_args_is_help=True, help="Maintain the Parquet analytics dataset.")
@@ -69,7 +84,8 @@ def register(app: typer.Typer) -> None:
         from transforms.analytics import compact
 
         ws = _workspace(workspace)
-        done = compact(ws / "analytics")
+        with _all_traders_locked(ws):  # no run appends while the files are merged
+            done = compact(ws / "analytics")
         console.print(f"compacted {done.partitions} partitions: {done.files_before} files -> {done.files_after} "
                       f"({done.rows} rows unchanged)", highlight=False, soft_wrap=True)
 
@@ -113,11 +129,12 @@ def register(app: typer.Typer) -> None:
         if target is None:
             _fail(f"no run in {ws / 'runs'} recorded its inbox; pass --inbox DIR.")
             return
-        with Ledger(settings.ledger_location) as ledger:
-            filed = ledger.filed()
-        if filed.empty:
-            console.print("no current filings in the ledger: nothing to simulate.")
-            return
-        paths = write_responses(simulate(filed), target / RESPONSES_DIR, now)
+        with _all_traders_locked(ws):  # no run files (or reads responses) meanwhile
+            with Ledger(settings.ledger_location) as ledger:
+                filed = ledger.filed()
+            if filed.empty:
+                console.print("no current filings in the ledger: nothing to simulate.")
+                return
+            paths = write_responses(simulate(filed), target / RESPONSES_DIR, now)
         for p in paths:
             console.print(f"responses:  {p} ({len(filed)} filings)", highlight=False, soft_wrap=True)

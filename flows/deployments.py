@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -88,7 +88,7 @@ def analytics_refresh(workspace: str | None = None) -> dict[str, Any]:
         return {"compacted": False}
     with trader_locks(settings.workspace, known_traders(settings.workspace), settings.lock_timeout_seconds):
         result = compact(settings.workspace / "analytics")
-    return {"compacted": True, "result": result if isinstance(result, dict | list | int | str | None) else str(result)}
+    return {"compacted": True, **(asdict(result) if is_dataclass(result) and not isinstance(result, type) else {})}
 
 
 def runner_deployments(settings: Settings, *, every_seconds: float | None = None) -> list[Any]:

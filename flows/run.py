@@ -256,11 +256,14 @@ def nightly_filing(settings: Settings) -> RunSummary:
     clock.lap("quarantine")
     analytics_task(bundles, results, checked.findings, settings, run_id)
     clock.lap("analytics")
+    docs = data_docs_task(checked.results, settings.workspace)
+    clock.lap("data_docs")
     bad = check_reconciled(files)
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
                          files=files, submissions=_submission_entries(bundles, results, traders),
                          pending=_pending(asm), quarantine_reports=reports, timings=clock.laps,
-                         goods_lines=len(asm.line_states), responses=responses)
+                         goods_lines=len(asm.line_states), responses=responses,
+                         data_docs=docs.relative_to(settings.workspace.resolve()).as_posix() if docs else None)
     for line in bad:
         logger.error("counts do not reconcile: %s", line)
     write_json_atomic(settings.workspace / "runs" / run_id / "summary.json", summary.to_json())
@@ -272,7 +275,28 @@ def nightly_filing(settings: Settings) -> RunSummary:
     create_link_artifact(key="run-summary-json",
                          link=(settings.workspace / "runs" / run_id / "summary.json").resolve().as_uri(),
                          description="summary.json of this run")
+    quarantined = {r: sum(f.rows_quarantined for f in files if f.trader == r) for r in {f.trader for f in files}}
+    create_table_artifact(key="quarantine-counts", table=[
+        {"trader": t, "rows_quarantined": n, "held_trips": sum(1 for s in summary.submissions
+                                                               if s.status == "held" and t in s.trader.split(","))}
+        for t, n in sorted(quarantined.items())], description="rows quarantined and trips held, per trader")
+    if docs is not None:
+        create_link_artifact(key="data-docs", link=docs.resolve().as_uri(), description="GX Data Docs of this run")
     return summary
+
+
+@task(name="data-docs", timeout_seconds=600)
+def data_docs_task(results: dict[str, Any], workspace: Path) -> Path | None:
+    """GX Data Docs for this run's validation results, once per run, in reports/data-docs/."""
+    if not results:
+        return None
+    from expectations.data_docs import build_data_docs
+
+    try:
+        return build_data_docs(results, (workspace / "reports" / "data-docs").resolve())
+    except (OSError, ValueError) as exc:  # a report failing must not undo the filings of the run
+        get_run_logger().warning("Data Docs were not built: %s", exc)
+        return None
 
 
 class _Clock:

@@ -27,10 +27,15 @@ def _stable(suite_json: dict[str, Any]) -> dict[str, Any]:
     return {**suite_json, "meta": meta, "id": None}
 
 
+def _dumps(doc: dict[str, Any]) -> str:
+    text = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True)
+    # Readable CJK, but invisible non-characters (the V21 class) stay escaped: JSON allows either.
+    return text.replace("\ufffe", "\\ufffe").replace("\uffff", "\\uffff") + "\n"
+
+
 def render() -> dict[str, str]:
     """Suite name -> snapshot text, exactly as committed."""
-    return {name: json.dumps(_stable(suite.to_json_dict()), indent=2, ensure_ascii=True, sort_keys=True) + "\n"
-            for name, suite in build_suites().items()}
+    return {name: _dumps(_stable(suite.to_json_dict())) for name, suite in build_suites().items()}
 
 
 def stale(directory: Path = SNAPSHOT_DIR) -> list[str]:

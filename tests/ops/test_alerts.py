@@ -48,7 +48,7 @@ def test_webhook_gets_a_json_post_and_failures_never_raise(tmp_path: Path) -> No
     received: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers["Content-Length"])
             received.append({"type": self.headers["Content-Type"], "body": json.loads(self.rfile.read(length))})
             self.send_response(204)
@@ -84,8 +84,8 @@ def test_quarantine_news_and_held_trips_near_their_crossing() -> None:
     assert [f["path"] for f in news["files"]] == ["acme/y.csv"]
     assert quarantine_news(prev, prev) is None
     now = datetime(2026, 11, 25, 8, 0, tzinfo=HKT)
-    held = [({"submission_id": "soon"}, now + timedelta(hours=5)), ({"submission_id": "later"}, now + timedelta(hours=7)),
-            ({"submission_id": "unknown"}, None)]
+    held = [({"submission_id": "soon"}, now + timedelta(hours=5)),
+            ({"submission_id": "later"}, now + timedelta(hours=7)), ({"submission_id": "unknown"}, None)]
     assert [t["submission_id"] for t in near_crossings(held, now, 6)] == ["soon"]
 
 

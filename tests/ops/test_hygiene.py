@@ -85,3 +85,11 @@ def test_only_io_errors_are_retried() -> None:
     assert not is_io_error(None, None, state(TimeoutError()))       # a task's own timeout
     assert not is_io_error(None, None, state(ValueError("bad data")))
     assert not is_io_error(None, None, state(KeyError("bug")))
+
+
+def test_watch_never_archives_the_sample_inbox_by_default(tmp_path: Path) -> None:
+    from flows.cli_ops import is_sample_inbox
+    from tests.ops.conftest import SAMPLE_INBOX
+
+    assert is_sample_inbox(SAMPLE_INBOX) and is_sample_inbox(SAMPLE_INBOX / ".." / "inbox")
+    assert not is_sample_inbox(tmp_path)
