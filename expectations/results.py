@@ -4,10 +4,10 @@ The runner knows, per rule, which rows GX would judge and which fail; this modul
 the :class:`ExpectationValidationResult` GX itself would produce with
 ``result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False}`` on a frame
 indexed by source row id: the same keys, counts, percentages and caps, built by GX's own
-``_format_map_output``. Only two things are ours, both additive: ``not_checkable_count`` /
-``not_checkable_index_list`` in ``result``, and ``meta.status`` (``passed`` / ``failed`` /
-``not_checkable``). A rule with rows it could not check and no failure gets ``success=None``: it is
-never reported as passed.
+``_format_map_output``. What is ours is additive: ``not_checkable_count`` /
+``not_checkable_index_list`` (and an ``observed_value`` saying so, which Data Docs displays) in
+``result``, and ``meta.status`` (``passed`` / ``failed`` / ``not_checkable``). A rule with rows it
+could not check and no failure gets ``success=None``: it is never reported as passed.
 """
 
 from __future__ import annotations
@@ -88,6 +88,9 @@ def rule_result(rule: Rule, frame: pd.DataFrame, considered: checks.Mask, failed
         result["not_checkable_index_list"] = list(not_checkable_ids)
         if passed:
             status, success = "not_checkable", None
+        # Data Docs shows observed_value in its "Observed Value" column
+        failed_part = f"{result['unexpected_percent']:.4g}% unexpected; " if unexpected_count else ""
+        result["observed_value"] = f"{failed_part}{len(not_checkable_ids)} row(s) not checkable"
     return ExpectationValidationResult(
         success=success, expectation_config=rule.expectation().configuration, result=result,
         meta={"rule_id": rule.id, "rule_key": rule.key, "severity": rule.severity, "status": status},

@@ -221,9 +221,11 @@ from flows.cli_report import register as register_report  # noqa: E402
 
 register_report(app)
 
+from flows.cli_filings import register as register_filings  # noqa: E402
 from flows.cli_ops import register as register_ops  # noqa: E402
 
 register_ops(app)
+register_filings(app)
 
 
 def main() -> None:

@@ -156,8 +156,14 @@ def watch(
     console.print(f"watching {settings.inbox} (settle {settings.watch_settle_seconds:g} s, scan every "
                   f"{settings.watch_poll_seconds:g} s, archive {'on' if settings.archive else 'off'}); Ctrl-C stops.",
                   highlight=False)
-    watch_inbox(settings.inbox, settings.workspace, settle_seconds=settings.watch_settle_seconds,
-                poll_seconds=settings.watch_poll_seconds, run=run_snapshot, stop=stop, wake=wake)
+    from prefect.exceptions import TerminationSignal
+
+    try:
+        watch_inbox(settings.inbox, settings.workspace, settle_seconds=settings.watch_settle_seconds,
+                    poll_seconds=settings.watch_poll_seconds, run=run_snapshot, stop=stop, wake=wake)
+    except (TerminationSignal, KeyboardInterrupt):   # stopped during a run (the flow took SIGTERM)
+        _fail("ssdd watch stopped during a run; nothing is half-written and the next run files what it missed.",
+              143)
     console.print("ssdd watch stopped.")
 
 

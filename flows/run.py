@@ -124,10 +124,9 @@ def file_task(bundles: list[FilingBundle], checked: Checked, settings: Settings,
                             workers=settings.workers, traders=traders, sender_id=settings.cn_sender_id)
 
 
-@task(name="quarantine", timeout_seconds=1800, **IO_RETRY)
-def quarantine_task(findings: pd.DataFrame, results: list[FilingResult], asm: Assembly,
-                    ingests: list[TraderIngest], settings: Settings) -> list[str]:
-    """Error workbooks for every file with errors on held submissions or unassembled lines."""
+def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm: Assembly) -> pd.DataFrame:
+    """What the trader hears about: errors on held trips or unassembled lines, every warning, and the
+    writers' preflight reasons (unmapped national codes), pointed at the trip plan row."""
     from transforms.quarantine import FINDING_COLUMNS
 
     if findings.empty:
@@ -135,35 +134,53 @@ def quarantine_task(findings: pd.DataFrame, results: list[FilingResult], asm: As
     held = {r.submission_id for r in results if r.status == "held"}
     relevant = findings[findings["submission_id"].isin(held) | findings["submission_id"].isna()
                         | (findings["severity"] == "warning")]
-    # writer preflight reasons (unmapped national codes) have no cell: point them at the trip plan row
-    pre = []
+    with_findings = set(findings["submission_id"].dropna())
     subs = asm.frames["submissions"].set_index("submission_id") if not asm.frames["submissions"].empty else None
+    pre = []
     for r in results:
-        if r.status == "held" and subs is not None and r.submission_id in subs.index and r.reasons and \
-                r.submission_id not in set(findings["submission_id"].dropna()):
-            s = subs.loc[r.submission_id]
-            for en, zh in zip(r.reasons, r.reasons_zh, strict=False):
-                pre.append({"rule_id": "W01", "severity": "error", "src_file": s["src_file"],
-                            "src_sheet": s["src_sheet"], "src_row": s["src_row"], "src_column": "control_point",
-                            "value": s["control_point"], "message_en": en, "message_zh": zh,
-                            "submission_id": r.submission_id})
-    if pre:
-        relevant = pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True) if not relevant.empty \
-            else pd.DataFrame(pre)
-    if relevant.empty:
+        if r.status != "held" or subs is None or r.submission_id not in subs.index or r.submission_id in with_findings:
+            continue
+        s = subs.loc[r.submission_id]
+        for en, zh in zip(r.reasons, r.reasons_zh, strict=False):
+            pre.append({"rule_id": "W01", "severity": "error", "src_file": s["src_file"], "src_sheet": s["src_sheet"],
+                        "src_row": s["src_row"], "src_column": "control_point", "value": s["control_point"],
+                        "message_en": en, "message_zh": zh, "submission_id": r.submission_id})
+    if not pre:
+        return relevant
+    return pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True) if not relevant.empty else pd.DataFrame(pre)
+
+
+@task(name="quarantine", timeout_seconds=1800, **IO_RETRY)
+def quarantine_task(reported: pd.DataFrame, ingests: list[TraderIngest], settings: Settings) -> list[str]:
+    """Error workbooks (and CSV twins) for every file with something to report."""
+    if reported.empty:
         return []
     paths: list[str] = []
     lang = {i.trader: i.input.settings.language for i in ingests if i.input is not None}
     feedback = {i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None}
     trader_of_file = {f.path: f.trader for i in ingests for f in i.files}
-    relevant = relevant.assign(trader=relevant["src_file"].map(trader_of_file))
-    for trader, rows in relevant.groupby("trader", sort=True):
+    reported = reported.assign(trader=reported["src_file"].map(trader_of_file))
+    for trader, rows in reported.groupby("trader", sort=True):
         fb = feedback.get(str(trader))
         out = write_reports(rows, inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
                             trader=str(trader), language=lang.get(str(trader), "zh-Hans"),
                             feedback_dir=(settings.workspace / fb) if fb else None)
         paths += [p.relative_to(settings.workspace).as_posix() for p in out]
     return paths
+
+
+@task(name="quarantine-lifecycle", timeout_seconds=600)
+def quarantine_lifecycle_task(findings: pd.DataFrame, results: list[FilingResult], files: list[FileReport],
+                              bundles: list[FilingBundle], settings: Settings, run_id: str, as_of: datetime) -> None:
+    from transforms.quarantine import record_lifecycle
+
+    record_lifecycle(
+        Ledger(settings.ledger_location), findings,
+        filed={r.submission_id for r in results if r.status in ("filed", "amended", "unchanged")},
+        held={r.submission_id for r in results if r.status == "held"},
+        files_read={f.path for f in files if f.status == "read"}, trader_of_file={f.path: f.trader for f in files},
+        crossing_of={b.submission_id: b.submission.get("expected_crossing_at") for b in bundles},
+        run_id=run_id, as_of=as_of)
 
 
 @task(name="analytics", timeout_seconds=1800, **IO_RETRY)
@@ -252,7 +269,9 @@ def nightly_filing(settings: Settings) -> RunSummary:
     responses = responses_task(settings, as_of, run_id)
     clock.lap("responses")
     count_lines(files, asm.line_states, results)
-    reports = quarantine_task(checked.findings, results, asm, ingests, settings)
+    reported = _reported_findings(checked.findings, results, asm)
+    reports = quarantine_task(reported, ingests, settings)
+    quarantine_lifecycle_task(reported, results, files, bundles, settings, run_id, as_of)
     clock.lap("quarantine")
     analytics_task(bundles, results, checked.findings, settings, run_id)
     clock.lap("analytics")

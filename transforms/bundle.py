@@ -7,10 +7,13 @@ pandas. :func:`split_bundles` groups the canonical frames of a run into bundles.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -183,3 +186,52 @@ def bundles_to_frames(bundles: list[FilingBundle]) -> dict[str, pd.DataFrame]:
         for name in ("parties", "consignments", "goods_items", "trailers", "equipment", "seals"):
             rows[name].extend(getattr(b, name))
     return {name: (pd.DataFrame(r) if r else empty_frame(name)) for name, r in rows.items()}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return {"$ts": value.isoformat()}
+    if isinstance(value, datetime):
+        return {"$ts": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and "$ts" in value:
+        return pd.Timestamp(value["$ts"])
+    if isinstance(value, dict) and "$date" in value:
+        return date.fromisoformat(value["$date"])
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def dump_bundle(bundle: FilingBundle) -> bytes:
+    """A filed bundle as gzipped JSON, kept beside the ledger so a later cancellation renders from
+    exactly what was filed."""
+    doc = {name: ([{k: _encode(v) for k, v in r.items()} for r in getattr(bundle, name)]
+                  if isinstance(getattr(bundle, name), list)
+                  else {k: _encode(v) for k, v in getattr(bundle, name).items()})
+           for name in ("submission", "transport", "parties", "consignments", "goods_items", "trailers",
+                        "equipment", "seals")}
+    return gzip.compress(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8"), mtime=0)
+
+
+def load_bundle(data: bytes) -> FilingBundle:
+    doc = json.loads(gzip.decompress(data))
+
+    def rows(name: str) -> list[Row]:
+        return [{k: _decode(v) for k, v in r.items()} for r in doc[name]]
+
+    return FilingBundle(submission={k: _decode(v) for k, v in doc["submission"].items()},
+                        transport={k: _decode(v) for k, v in doc["transport"].items()},
+                        parties=rows("parties"), consignments=rows("consignments"), goods_items=rows("goods_items"),
+                        trailers=rows("trailers"), equipment=rows("equipment"), seals=rows("seals"))

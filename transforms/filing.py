@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from transforms.bundle import FilingBundle, content_hash
+from transforms.bundle import FilingBundle, content_hash, dump_bundle, load_bundle
 from transforms.ledger import Ledger
 from transforms.reference import Reference
 from transforms.writers.context import WriterContext
@@ -151,6 +151,8 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
                 batch.append((target, docs[w.id]))   # validated in the worker; bytes unchanged since
                 outputs[w.id] = target.relative_to(workspace).as_posix()
             ready.append((sid, outputs))
+            # what was filed, for a later cancellation or an audit: store/filed/<id>_v<version>.json.gz
+            batch.append((filed_bundle_path(workspace, sid, b.version), dump_bundle(b)))
         write_many_atomic(batch)
         _kill_point("ledger")
         for sid, outputs in ready:
@@ -169,6 +171,39 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
 
 
 PUBLISH_CHUNK = 500
+
+
+def filed_bundle_path(workspace: Path, submission_id: str, version: int) -> Path:
+    folder = workspace / "store" / "filed"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{submission_id}_v{version}.json.gz"
+
+
+def cancel_submission(submission_id: str, *, ledger: Ledger, workspace: Path, run_id: str, as_of: datetime,
+                      sender_id: str, max_items: int) -> FilingResult:
+    """Render and publish the cancellation (function code 1) of a filed trip, then record it.
+
+    The ledger refuses (LedgerError, one sentence) an unknown, held, already cancelled, arrived or
+    released trip before anything is written."""
+    decision = ledger.check_cancel(submission_id)
+    current = ledger.current(submission_id) or {}
+    source = filed_bundle_path(workspace, submission_id, int(current.get("current_version") or 0))
+    if not source.is_file():
+        raise FileNotFoundError(f"cannot cancel {submission_id}: the filed content {source.name} is missing from "
+                                "store/filed, so the cancellation cannot be rendered.")
+    bundle = load_bundle(source.read_bytes()).with_version(decision.version, decision.function_code)
+    _, docs, en, _zh = _render(RenderJob(bundle, as_of, max_items, sender_id))
+    if en:
+        raise ValueError(f"cannot cancel {submission_id}: {en[0]}")
+    batch: list[tuple[Path, bytes]] = []
+    outputs: dict[str, str] = {}
+    for w in ALL_WRITERS:
+        target = workspace / "outbox" / w.folder / w.filename(bundle)
+        batch.append((target, docs[w.id]))
+        outputs[w.id] = target.relative_to(workspace).as_posix()
+    write_many_atomic(batch)
+    ledger.cancel(submission_id, run_id=run_id, as_of=as_of, outputs=outputs)
+    return FilingResult(submission_id, "cancelled", decision.version, outputs)
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

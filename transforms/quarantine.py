@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from transforms.ledger import Ledger, quarantine_item_id
 from transforms.readers import ReadRefused, read_file
 from transforms.writers.output import write_atomic
 
@@ -150,3 +152,35 @@ def _sheet_title(text: str) -> str:
     for ch in "[]:*?/\\":
         text = text.replace(ch, " ")
     return text[:31] or "Rows"
+
+
+def record_lifecycle(ledger: Ledger, findings: pd.DataFrame, *, filed: set[str], held: set[str],
+                     files_read: set[str], trader_of_file: dict[str, str], crossing_of: dict[str, object],
+                     run_id: str, as_of: datetime) -> tuple[int, int]:
+    """Open an item for every error that held a trip or a line; resolve the open items whose trip is
+    now filed, or whose file was read again without that error. Returns (open, resolved) counts."""
+    seen: set[str] = set()
+    if not findings.empty:
+        errors = findings[(findings["severity"] == "error")
+                          & (findings["submission_id"].isin(list(held)) | findings["submission_id"].isna())]
+        if not errors.empty:
+            items = pd.DataFrame({
+                "trader": errors["src_file"].map(lambda f: trader_of_file.get(str(f), "")),
+                "src_file": errors["src_file"].astype(str), "rule_id": errors["rule_id"].astype(str),
+                "reason": errors["message_en"].astype(str), "src_sheet": errors["src_sheet"],
+                "src_row": errors["src_row"], "submission_id": errors["submission_id"],
+                "crossing_at": errors["submission_id"].map(lambda s: crossing_of.get(str(s)))})
+            items["row_key"] = [f"{sh if isinstance(sh, str) else ''}!{int(r) if pd.notna(r) else ''}"
+                                for sh, r in zip(items["src_sheet"], items["src_row"], strict=True)]
+            items["item_id"] = [quarantine_item_id(t, f, r, k) for t, f, r, k in
+                                zip(items["trader"], items["src_file"], items["rule_id"], items["row_key"],
+                                    strict=True)]
+            ledger.quarantine_upsert(items.drop_duplicates("item_id"), run_id, as_of=as_of)
+            seen = set(items["item_id"])
+    open_items = ledger.quarantine_list("open")
+    if open_items.empty:
+        return len(seen), 0
+    done = open_items[open_items["submission_id"].isin(list(filed))
+                      | (open_items["src_file"].isin(list(files_read)) & ~open_items["item_id"].isin(list(seen)))]
+    ledger.quarantine_resolve(list(done["item_id"]), run_id)
+    return len(open_items) - len(done), len(done)

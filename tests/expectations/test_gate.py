@@ -53,6 +53,7 @@ def test_missing_independent_total_is_not_checkable_never_passed(
     assert evr.success is None and evr.meta["status"] == "not_checkable"
     assert evr.result["unexpected_count"] == 0
     assert evr.result["not_checkable_count"] == 1
+    assert evr.result["observed_value"] == "1 row(s) not checkable"
     assert out.results["consignments"].success is False  # a suite with an unchecked rule is not a pass
     (row,) = out.not_checkable.itertuples(index=False)
     assert (row.rule_id, row.submission_id) == ("V10", cons.loc[0, "submission_id"])
