@@ -169,7 +169,7 @@ def quarantine_task(reported: pd.DataFrame, ingests: list[TraderIngest], setting
     return paths
 
 
-@task(name="quarantine-lifecycle", timeout_seconds=600)
+@task(name="quarantine-lifecycle", timeout_seconds=600, **IO_RETRY)
 def quarantine_lifecycle_task(findings: pd.DataFrame, results: list[FilingResult], files: list[FileReport],
                               bundles: list[FilingBundle], settings: Settings, run_id: str, as_of: datetime) -> None:
     from transforms.quarantine import record_lifecycle

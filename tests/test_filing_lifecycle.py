@@ -1,0 +1,81 @@
+"""Re-run, amendment, cancellation and response ingestion end to end through the flow and the ledger."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+from openpyxl import load_workbook
+
+from transforms.filing import cancel_submission
+from transforms.ledger import Ledger, LedgerError
+from transforms.timeutil import parse_as_of
+
+REPO = Path(__file__).resolve().parents[1]
+AS_OF = "2026-11-25T20:00:00+08:00"
+
+
+def _texts(path: Path, name: str) -> list[str]:
+    root = etree.parse(str(path)).getroot()
+    return [str(t) for t in root.xpath(f"//*[local-name()='{name}']/text()")]
+
+
+def test_amend_then_cancel_then_refuse_after_arrival(tmp_path: Path, run_flow: Any) -> None:
+    inbox, ws = tmp_path / "inbox", tmp_path / "ws"
+    shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", inbox / "acme")
+    first = run_flow(inbox, ws, AS_OF)
+    [sub] = first.submissions
+    sid = sub.submission_id
+    assert (sub.status, sub.version) == ("filed", 1)
+
+    again = run_flow(inbox, ws, "2026-11-25T20:30:00+08:00")
+    assert [(s.status, s.version) for s in again.submissions] == [("unchanged", 1)]
+
+    book = inbox / "acme" / "goods_lines_20261125.xlsx"
+    wb = load_workbook(book)
+    ws_sheet = wb.active
+    assert ws_sheet is not None
+    ws_sheet["K2"], ws_sheet["N2"] = 2500, 8000       # 2,500 T-shirts instead of 2,400
+    wb.save(book)
+    amended = run_flow(inbox, ws, "2026-11-25T21:00:00+08:00")
+    assert [(s.status, s.version) for s in amended.submissions] == [("amended", 2)]
+    cn_v2 = ws / "outbox" / "cn" / f"{sid}_v2.xml"
+    assert _texts(cn_v2, "FunctionCode")[0] == "5"
+    assert _texts(cn_v2, "ChangeReasonCode") == ["004"]
+    assert (ws / "outbox" / "cn" / f"{sid}_v1.xml").is_file()      # history is kept, never overwritten
+
+    ledger = Ledger(ws / "ledger.sqlite")
+    result = cancel_submission(sid, ledger=ledger, workspace=ws, run_id="cancel-1",
+                               as_of=parse_as_of("2026-11-25T22:00:00+08:00"), sender_id="SSDD", max_items=50)
+    assert (result.status, result.version) == ("cancelled", 3)
+    cn_v3 = ws / "outbox" / "cn" / f"{sid}_v3.xml"
+    assert _texts(cn_v3, "FunctionCode")[0] == "3"                 # Mainland CN010 3 = 删除申请
+    assert [h["version"] for h in ledger.history(sid)] == [1, 2, 3]
+    with pytest.raises(LedgerError, match="already cancelled"):
+        ledger.check_cancel(sid)
+
+
+def test_responses_update_status_and_block_cancel_after_arrival(tmp_path: Path, run_flow: Any) -> None:
+    inbox, ws = tmp_path / "inbox", tmp_path / "ws"
+    shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", inbox / "acme")
+    [sub] = run_flow(inbox, ws, AS_OF).submissions
+    responses = inbox / "_responses"
+    responses.mkdir()
+    (responses / "hk_feed.csv").write_text(
+        "submission_id,reference,side,event,occurred_at,detail\n"
+        f"{sub.submission_id},,HK,ACI_ACCEPTED,2026-11-25T20:05:00+08:00,\n"
+        f"{sub.submission_id},,HK,CCRN_ISSUED,2026-11-25T20:06:00+08:00,CCRN0000123\n"
+        f"{sub.submission_id},,HK,ARRIVED,2026-11-26T07:50:00+08:00,\n"
+        f"{sub.submission_id},,HK,ARRIVED,2026-11-26T07:50:00+08:00,\n"
+        "UNKNOWN-REF,,CN,01,2026-11-26T07:51:00+08:00,\n", encoding="utf-8")
+    summary = run_flow(inbox, ws, "2026-11-26T08:00:00+08:00")
+    ledger = Ledger(ws / "ledger.sqlite")
+    assert ledger.status(sub.submission_id) == "arrived"
+    r = summary.responses
+    assert (r["rows_read"], r["events_new"], r["duplicates"], r["unmatched"]) == (5, 4, 1, 1)
+    assert (ledger.current(sub.submission_id) or {})["ccrn"] == "CCRN0000123"
+    with pytest.raises(LedgerError, match="arrived"):
+        ledger.check_cancel(sub.submission_id)
