@@ -67,7 +67,7 @@ def test_responses_update_status_and_block_cancel_after_arrival(tmp_path: Path, 
     (responses / "hk_feed.csv").write_text(
         "submission_id,reference,side,event,occurred_at,detail\n"
         f"{sub.submission_id},,HK,ACI_ACCEPTED,2026-11-25T20:05:00+08:00,\n"
-        f"{sub.submission_id},,HK,CCRN_ISSUED,2026-11-25T20:06:00+08:00,CCRN0000123\n"
+        f"{sub.submission_id},CCRN0000123,HK,CCRN_ISSUED,2026-11-25T20:06:00+08:00,\n"
         f"{sub.submission_id},,HK,ARRIVED,2026-11-26T07:50:00+08:00,\n"
         f"{sub.submission_id},,HK,ARRIVED,2026-11-26T07:50:00+08:00,\n"
         "UNKNOWN-REF,,CN,01,2026-11-26T07:51:00+08:00,\n", encoding="utf-8")
