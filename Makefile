@@ -11,7 +11,7 @@ LINES ?= 100000
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: run test lint typecheck pytest venv lock bench samples clean report
+.PHONY: run test lint typecheck pytest venv lock bench samples clean report report-browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -48,6 +48,9 @@ samples: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/ssdd report --workspace data/workspace
+
+report-browser: $(STAMP)
+	$(BIN)/pytest tests/analytics/test_report_browser.py -rs
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --lines $(LINES)

@@ -101,33 +101,39 @@ def write_bench_inbox(root: Path, lines: int, seed: int = 7, bad_share: float = 
         base["defaults"] = {"package_type": "CT"}   # families without a package column need it
         (folder / "trader.yaml").write_text(_trader_yaml(trader, **base), encoding="utf-8")
         _write_csv(folder / "item_master.csv", _master_rows(CATALOG), "utf-8-sig", newline="\n")
+        # SAP exports carry no package counts: its trips carry one invoice each, with the trucking
+        # company's stated package total in the trip plan (the ROCARS count needs one or the other)
+        per_trip = 1 if family.startswith("sap") else INVOICES_PER_TRIP
         n_inv = -(-n_lines // LINES_PER_INVOICE)
-        n_trips = -(-n_inv // INVOICES_PER_TRIP)
+        n_trips = -(-n_inv // per_trip)
         bad_trips = set(rng.sample(range(n_trips), k=round(n_trips * bad_share)))
-        trips = [TRIP_HEADER]
+        trips: list[list[Any]] = [[*TRIP_HEADER, "total_packages"]]
         rows: list[list[Any]] = []
         written = 0
         file_no = 0
         for trip in range(n_trips):
             trip_no += 1
-            invs = [f"{trader.upper()}-{trip:05d}-{k}" for k in range(INVOICES_PER_TRIP)
-                    if trip * INVOICES_PER_TRIP + k < n_inv]
+            invs = [f"{trader.upper()}-{trip:05d}-{k}" for k in range(per_trip) if trip * per_trip + k < n_inv]
             day = f"2026-11-{26 + trip % 3:02d}"
             cp = CONTROL_POINTS[trip % len(CONTROL_POINTS)]
-            trips.append([f"TR{trip_no:07d}", cp, f"{day} {6 + trip % 14:02d}:{(trip * 7) % 60:02d}", "HK_IMPORT",
-                          f"HK{trip_no % 9999:04d}", f"粤Z·{trip_no % 99999:05d}港", "陳大文", f"D{trip_no:09d}",
-                          f"CAR{t:03d}", f"V{trip_no:07d}", "", "", f"SL{trip_no:08d}", ";".join(invs)])
+            packages = 0
             for inv in invs:
                 for _ in range(LINES_PER_INVOICE):
                     if written >= n_lines:
                         break
                     it = CATALOG[rng.randrange(len(CATALOG))]
-                    _, row = _line(family, inv, "2026-11-25", it, rng.randint(1, 500), trip in bad_trips)
+                    qty = rng.randint(1, 500)
+                    packages += max(1, qty // 10)
+                    _, row = _line(family, inv, "2026-11-25", it, qty, trip in bad_trips)
                     rows.append(row)
                     written += 1
                     if len(rows) >= MAX_LINES_PER_FILE:
                         manifest["files"].append(_flush(folder, family, rows, file_no))
                         rows, file_no = [], file_no + 1
+            trips.append([f"TR{trip_no:07d}", cp, f"{day} {6 + trip % 14:02d}:{(trip * 7) % 60:02d}", "HK_IMPORT",
+                          f"HK{trip_no % 9999:04d}", f"粤Z·{trip_no % 99999:05d}港", "陳大文", f"D{trip_no:09d}",
+                          f"CAR{t:03d}", f"V{trip_no:07d}", "", "", f"SL{trip_no:08d}", ";".join(invs),
+                          packages if per_trip == 1 else ""])
         if rows:
             manifest["files"].append(_flush(folder, family, rows, file_no))
         _write_csv(folder / "trip_plan.csv", trips, "utf-8-sig", newline="\n")
