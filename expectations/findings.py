@@ -104,10 +104,20 @@ def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
     headers = source_headers or {}
     src_columns = [headers.get(f, {}).get(column, column) if isinstance(f, str) else column for f in src_files]
     src_rows = pd.array(_take(frame, "src_row", positions), dtype="Int64")
+    sheets = _take(frame, "src_sheet", positions)
+    # every sentence names where the trader finds the cell: file, sheet, row and their own header
+    for i, (f, sh, r, col) in enumerate(zip(src_files, sheets, src_rows, src_columns, strict=True)):
+        if not isinstance(f, str):
+            continue
+        sheet = f" (sheet {sh})" if isinstance(sh, str) and sh else ""
+        row = f" row {r}" if r is not pd.NA else ""
+        row_zh = f" 第{r}行" if r is not pd.NA else ""
+        en[i] = f"{f}{sheet}{row}, column {col}: {en[i]}"
+        zh[i] = f"{f}{sheet}{row_zh}「{col}」列：{zh[i]}"
     return pd.DataFrame({
         "finding_id": ids, "submission_id": sids, "trader": traders, "rule_id": rule.id,
         "severity": rule.severity, "src_file": src_files,
-        "src_sheet": _take(frame, "src_sheet", positions), "src_row": src_rows,
+        "src_sheet": sheets, "src_row": src_rows,
         "src_column": src_columns, "value": values, "message_en": en, "message_zh": zh,
         "control_point": info["control_point"].reindex(sid_index).to_numpy(dtype=object),
         "crossing_date": crossing.to_numpy(dtype=object),

@@ -57,3 +57,10 @@ def install(*extra: logging.Handler) -> None:
     for handler in handlers:
         if _FILTER not in handler.filters:
             handler.addFilter(_FILTER)
+
+
+def dask_setup(worker: object) -> None:
+    """Dask preload (``--preload flows.logs``): the same redaction in every Dask worker process."""
+    import prefect.main  # noqa: F401  (sets up Prefect's handlers, which the filter then joins)
+
+    install()

@@ -52,7 +52,8 @@ def task_runner(settings: Settings) -> Any:
         return DaskTaskRunner(address=settings.dask_address)
     return DaskTaskRunner(cluster_class="distributed.LocalCluster",
                           cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1,
-                                          "processes": True, "dashboard_address": None})
+                                          "processes": True, "dashboard_address": None,
+                                          "preload": ["flows.logs"]})  # redaction in the workers too
 
 
 def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSummary:

@@ -150,7 +150,10 @@ def _parse(spec: ColumnSpec, key: str, raw: pd.Series, match: HeaderMatch, rows:
     if t == "direction":
         return parsing.parse_direction(raw, view)
     if t == "code":
-        return parsing.clean_code(raw, spec.pad_to)
+        values, bad = parsing.clean_code(raw, spec.pad_to)
+        if spec.pad_to and key in _HS_COLUMNS:
+            values = _keep_padding_only_for_real_subheadings(values, parsing.clean_code(raw)[0], reference)
+        return values, bad
     if t == "list":
         return parsing.split_list(raw)
     if t == "mass":
@@ -163,6 +166,22 @@ def _parse(spec: ColumnSpec, key: str, raw: pd.Series, match: HeaderMatch, rows:
             kg, bad_unit = parsing.to_kg(num, spec.mass_unit or "KGM")
         return kg, bad | bad_unit
     return parsing.clean_text(raw)
+
+
+_HS_COLUMNS = frozenset({"hs_cn", "hs_hk"})
+
+
+def _keep_padding_only_for_real_subheadings(padded: pd.Series, raw: pd.Series, reference: Reference) -> pd.Series:
+    """A number cell loses an HS code's leading zero (0303899000 -> 303899000), but a typo also
+    leaves a code one digit short (851713000). Restore the zero only when that yields a real HS
+    subheading; otherwise keep what was written, and the format check reports it."""
+    changed = padded.notna() & (padded.astype("string") != raw.astype("string").str.replace(r"[\s.\-]", "",
+                                                                                               regex=True))
+    if not changed.any():
+        return padded
+    subheadings = reference.codes("hs2022_subheadings")
+    real = padded.map(lambda v: isinstance(v, str) and v[:6] in subheadings)
+    return padded.where(~changed | real, raw)
 
 
 def _apply_tax_rule(frame: pd.DataFrame, match: HeaderMatch, rows: list[list[str | None]], decimal: str,

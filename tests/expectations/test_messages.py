@@ -22,11 +22,18 @@ def _only(findings: pd.DataFrame, rule_id: str) -> pd.Series:
     return row
 
 
+def _where(f: pd.Series) -> tuple[str, str]:
+    """The place every sentence starts with: file, sheet, row and the trader's own header."""
+    sheet = f" (sheet {f['src_sheet']})" if f["src_sheet"] else ""
+    return (f"{f['src_file']}{sheet} row {f['src_row']}, column {f['src_column']}: ",
+            f"{f['src_file']}{sheet} 第{f['src_row']}行「{f['src_column']}」列：")
+
+
 def test_v05_hs_hk_message(frames: Frames, reference: Reference, as_of: datetime, set_cell: SetCell) -> None:
     set_cell(frames, "goods_items", 3, "hs_hk", "8517.13")
     f = _only(validate(frames, reference=reference, as_of=as_of).findings, "V05")
-    assert f["message_en"] == "hs_hk '8517.13' must be 8 digits (HKHS)."
-    assert f["message_zh"] == "香港商品编号「8517.13」应为8位数字。"
+    assert f["message_en"] == _where(f)[0] + "hs_hk '8517.13' must be 8 digits (HKHS)."
+    assert f["message_zh"] == _where(f)[1] + "香港商品编号「8517.13」应为8位数字。"
     assert (f["severity"], f["value"], f["src_column"]) == ("error", "8517.13", "hs_hk")
 
 
@@ -37,8 +44,8 @@ def test_v06_hs_cn_message_names_the_source_header(frames: Frames, reference: Re
     headers = {line["src_file"]: {"hs_cn": "商品编码", "hs_hk": "HK HS Code"}}
     found = validate(frames, reference=reference, as_of=as_of, source_headers=headers).findings
     f = _only(found, "V06")
-    assert f["message_en"] == "hs_cn '85171300' must be 10 digits (China 商品编号)."
-    assert f["message_zh"] == "商品编码「85171300」应为10位数字。"
+    assert f["message_en"] == _where(f)[0] + "hs_cn '85171300' must be 10 digits (China 商品编号)."
+    assert f["message_zh"] == _where(f)[1] + "商品编码「85171300」应为10位数字。"
     assert f["src_column"] == "商品编码"
     assert (f["src_file"], f["src_sheet"], f["src_row"]) == (line["src_file"], line["src_sheet"], line["src_row"])
     assert (f["submission_id"], f["trader"]) == (line["submission_id"], line["trader"])
@@ -49,16 +56,16 @@ def test_v06_hs_cn_message_names_the_source_header(frames: Frames, reference: Re
 def test_v13_container_message(frames: Frames, reference: Reference, as_of: datetime, set_cell: SetCell) -> None:
     set_cell(frames, "equipment", 0, "container_no", "CSQU3054384")
     f = _only(validate(frames, reference=reference, as_of=as_of).findings, "V13")
-    assert f["message_en"] == "container_no 'CSQU3054384' fails the ISO 6346 check digit."
-    assert f["message_zh"] == "货柜号码「CSQU3054384」的ISO 6346校验位不正确。"
+    assert f["message_en"] == _where(f)[0] + "container_no 'CSQU3054384' fails the ISO 6346 check digit."
+    assert f["message_zh"] == _where(f)[1] + "货柜号码「CSQU3054384」的ISO 6346校验位不正确。"
 
 
 def test_v14_uscc_message(frames: Frames, reference: Reference, as_of: datetime, set_cell: SetCell) -> None:
     row = int((frames["parties"]["role"] == "CONSIGNOR").to_numpy().argmax())
     set_cell(frames, "parties", row, "ids_cn_uscc", "91350100M000100Y44")
     f = _only(validate(frames, reference=reference, as_of=as_of).findings, "V14")
-    assert f["message_en"] == "ids_cn_uscc '91350100M000100Y44' fails the GB 32100 check character (统一社会信用代码)."
-    assert f["message_zh"] == "统一社会信用代码「91350100M000100Y44」校验码不正确。"
+    assert f["message_en"] == _where(f)[0] + "ids_cn_uscc '91350100M000100Y44' fails the GB 32100 check character (统一社会信用代码)."
+    assert f["message_zh"] == _where(f)[1] + "统一社会信用代码「91350100M000100Y44」校验码不正确。"
 
 
 def test_v21_message_shows_the_control_character(frames: Frames, reference: Reference, as_of: datetime,
@@ -66,7 +73,7 @@ def test_v21_message_shows_the_control_character(frames: Frames, reference: Refe
     set_cell(frames, "goods_items", 0, "description_en", "bolts\x07")
     f = _only(validate(frames, reference=reference, as_of=as_of).findings, "V21")
     assert f["value"] == "bolts\x07"
-    assert f["message_en"] == "description_en bolts\\u0007 contains a control character or a character XML 1.0 forbids."
+    assert f["message_en"] == _where(f)[0] + "description_en bolts\\u0007 contains a control character or a character XML 1.0 forbids."
 
 
 def test_findings_have_the_model_columns_and_stable_ids(frames: Frames, reference: Reference, as_of: datetime,
