@@ -63,7 +63,7 @@ def test_bad_cell_holds_the_truck_and_comes_back_highlighted(tmp_path: Path, run
     assert cell.comment is not None
     comment = cell.comment.text
     assert comment == ("V06: mingfai/销售出库单_20261125.csv row 4, column HS编码: hs_cn '8517.1300.0' must be 10 "
-                       "digits (China 商品编号).\nmingfai/销售出库单_20261125.csv 第4行「HS编码」列：商品编码「8517.1300.0」"
-                       "应为10位数字。")
+                       "digits (China 商品编号).\nmingfai/销售出库单_20261125.csv 第4行「HS编码」列："
+                       "商品编码「8517.1300.0」应为10位数字。")
     twin = (ws / "quarantine" / "mingfai" / "销售出库单_20261125.csv.errors.csv").read_text(encoding="utf-8-sig")
     assert "8517.1300.0" in twin

@@ -64,7 +64,8 @@ def test_v14_uscc_message(frames: Frames, reference: Reference, as_of: datetime,
     row = int((frames["parties"]["role"] == "CONSIGNOR").to_numpy().argmax())
     set_cell(frames, "parties", row, "ids_cn_uscc", "91350100M000100Y44")
     f = _only(validate(frames, reference=reference, as_of=as_of).findings, "V14")
-    assert f["message_en"] == _where(f)[0] + "ids_cn_uscc '91350100M000100Y44' fails the GB 32100 check character (统一社会信用代码)."
+    assert f["message_en"] == _where(f)[0] + ("ids_cn_uscc '91350100M000100Y44' fails the GB 32100 check "
+                                              "character (统一社会信用代码).")
     assert f["message_zh"] == _where(f)[1] + "统一社会信用代码「91350100M000100Y44」校验码不正确。"
 
 
@@ -73,7 +74,8 @@ def test_v21_message_shows_the_control_character(frames: Frames, reference: Refe
     set_cell(frames, "goods_items", 0, "description_en", "bolts\x07")
     f = _only(validate(frames, reference=reference, as_of=as_of).findings, "V21")
     assert f["value"] == "bolts\x07"
-    assert f["message_en"] == _where(f)[0] + "description_en bolts\\u0007 contains a control character or a character XML 1.0 forbids."
+    assert f["message_en"] == _where(f)[0] + ("description_en bolts\\u0007 contains a control character or a "
+                                              "character XML 1.0 forbids.")
 
 
 def test_findings_have_the_model_columns_and_stable_ids(frames: Frames, reference: Reference, as_of: datetime,
