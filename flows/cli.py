@@ -19,7 +19,7 @@ app.add_typer(profiles_app, name="profiles")
 app.add_typer(config_app, name="config")
 # a pipe or CI log is not 80 columns wide: keep tables readable there too
 console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one sentence stays one line in logs and pipes
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -1,0 +1,59 @@
+"""One settings model: flags > SSDD_* environment > ssdd.toml in the workspace > defaults; and the
+CLI explains itself in one sentence, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.families import fixtures
+from transforms.settings import explain, load_settings
+from transforms.timeutil import parse_as_of
+
+
+def test_precedence_flag_over_env_over_toml_over_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ssdd.toml").write_text("max_items_per_declaration = 20\nworkers = 3\npending_max_age_hours = 5\n")
+    monkeypatch.setenv("SSDD_WORKERS", "4")
+    s = load_settings(workspace=tmp_path, pending_max_age_hours=9)
+    assert s.max_items_per_declaration == 20      # from ssdd.toml
+    assert s.workers == 4                         # environment beats the file
+    assert s.pending_max_age_hours == 9           # the flag beats both
+    assert s.cn_manifest_lead_minutes == 60       # default
+    where = {name: src for name, _, src in explain(s, workspace=tmp_path, pending_max_age_hours=9)}
+    assert where["max_items_per_declaration"] == str(tmp_path / "ssdd.toml")
+    assert where["workers"] == "env SSDD_WORKERS" and where["pending_max_age_hours"] == "flag"
+
+
+def test_secrets_are_refused_in_the_settings_file(tmp_path: Path) -> None:
+    (tmp_path / "ssdd.toml").write_text('pii_key = "abc"\n')
+    with pytest.raises(ValueError, match="pii_key"):
+        load_settings(workspace=tmp_path)
+
+
+def test_as_of_without_offset_is_hong_kong_time() -> None:
+    assert parse_as_of("2026-11-25T20:00").isoformat() == "2026-11-25T20:00:00+08:00"
+    assert parse_as_of("2026-11-25T12:00:00Z").isoformat() == "2026-11-25T12:00:00+00:00"
+
+
+def test_run_with_a_bad_as_of_or_missing_inbox_says_one_sentence(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(app, ["run", "--inbox", str(tmp_path), "--workspace", str(tmp_path / "ws"),
+                              "--as-of", "tomorrow"])
+    assert bad.exit_code == 2
+    assert "--as-of 'tomorrow' is not an ISO-8601 date-time" in bad.output and "Traceback" not in bad.output
+    missing = runner.invoke(app, ["run", "--inbox", str(tmp_path / "nope"), "--workspace", str(tmp_path / "ws")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_profiles_detect_explains_the_choice(tmp_path: Path) -> None:
+    path = fixtures.kingdee_csv(tmp_path / "出库.csv")
+    result = CliRunner().invoke(app, ["profiles", "detect", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "kingdee_sales_outbound: sheet '', header row 1, 18/18 columns" in result.output
+    assert "出库.csv -> kingdee_sales_outbound@1" in result.output
+    unknown = fixtures.write_csv(tmp_path / "x.csv", [["a", "b"], ["1", "2"]], "utf-8")
+    refused = CliRunner().invoke(app, ["profiles", "detect", str(unknown)])
+    assert refused.exit_code == 2 and "x.csv has no header row of any known profile" in refused.output
