@@ -1,6 +1,9 @@
 """The nightly filing flow: ingest -> assemble -> check -> file -> quarantine -> analytics -> summary.
 
-Tasks are coarse (one per stage, ingest one per trader folder) and thin: the work is in
+Tasks never cache: Prefect's default cache key would hash every input (whole frames and bundle
+lists) on every call, which cost more than the work itself at 100k lines; for the same reason large
+arguments are passed ``quote``d, so Prefect does not walk them looking for upstream futures. Tasks
+are coarse (one per stage, ingest one per trader folder) and thin: the work is in
 ``transforms`` and ``expectations``. Import this module only after :func:`flows.env.configure`.
 """
 
@@ -11,11 +14,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from flows.logs import bind_run_id
 from flows.policy import IO_RETRY
@@ -35,6 +40,8 @@ from transforms.settings import Settings
 from transforms.summary import RunSummary, SubmissionEntry, check_reconciled, count_lines, write_json_atomic
 from transforms.timeutil import parse_as_of
 
+T = TypeVar("T")
+
 
 @dataclass
 class Checked:
@@ -48,7 +55,7 @@ def trader_folders(inbox: Path) -> list[Path]:
     return sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
 
-@task(name="ingest-trader", timeout_seconds=1800, **IO_RETRY)
+@task(name="ingest-trader", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
 def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None, store_root: Path) -> TraderIngest:
     ingest = ingest_trader(folder, inbox, load_profiles(profiles_dir), Reference.load())
     if ingest.input is not None:
@@ -58,7 +65,7 @@ def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None, store_root
     return ingest
 
 
-@task(name="assemble", timeout_seconds=1800)
+@task(name="assemble", cache_policy=NO_CACHE, timeout_seconds=1800)
 def assemble_task(ingests: list[TraderIngest], as_of: datetime, pending_hours: int) -> Assembly:
     inputs = [i.input for i in ingests if i.input is not None]
     return assemble(inputs, Reference.load(), as_of=as_of, pending_max_age=timedelta(hours=pending_hours))
@@ -71,7 +78,7 @@ def _problem_rows(problems: list[Any], severity_of: Any) -> pd.DataFrame:
         "message_zh": p.message_zh} for p in problems])
 
 
-@task(name="check", timeout_seconds=1800)
+@task(name="check", cache_policy=NO_CACHE, timeout_seconds=1800)
 def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledger_url: str,
                lead_minutes: int) -> Checked:
     """GX suites over the assembled frames, plus ingest and assembly problems, into one findings table."""
@@ -115,7 +122,7 @@ def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledg
     return Checked(findings, held, outcome.results, hashes)
 
 
-@task(name="file", timeout_seconds=3600, **IO_RETRY)
+@task(name="file", cache_policy=NO_CACHE, timeout_seconds=3600, **IO_RETRY)
 def file_task(bundles: list[FilingBundle], checked: Checked, settings: Settings, run_id: str, as_of: datetime,
               traders: dict[str, str]) -> list[FilingResult]:
     ledger = Ledger(settings.ledger_location)
@@ -150,7 +157,7 @@ def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm:
     return pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True) if not relevant.empty else pd.DataFrame(pre)
 
 
-@task(name="quarantine", timeout_seconds=1800, **IO_RETRY)
+@task(name="quarantine", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
 def quarantine_task(reported: pd.DataFrame, ingests: list[TraderIngest], settings: Settings) -> list[str]:
     """Error workbooks (and CSV twins) for every file with something to report."""
     if reported.empty:
@@ -169,7 +176,7 @@ def quarantine_task(reported: pd.DataFrame, ingests: list[TraderIngest], setting
     return paths
 
 
-@task(name="quarantine-lifecycle", timeout_seconds=600, **IO_RETRY)
+@task(name="quarantine-lifecycle", cache_policy=NO_CACHE, timeout_seconds=600, **IO_RETRY)
 def quarantine_lifecycle_task(findings: pd.DataFrame, results: list[FilingResult], files: list[FileReport],
                               bundles: list[FilingBundle], settings: Settings, run_id: str, as_of: datetime) -> None:
     from transforms.quarantine import record_lifecycle
@@ -183,7 +190,7 @@ def quarantine_lifecycle_task(findings: pd.DataFrame, results: list[FilingResult
         run_id=run_id, as_of=as_of)
 
 
-@task(name="analytics", timeout_seconds=1800, **IO_RETRY)
+@task(name="analytics", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
 def analytics_task(bundles: list[FilingBundle], results: list[FilingResult], findings: pd.DataFrame,
                    settings: Settings, run_id: str) -> dict[str, int]:
     done = {r.submission_id: r for r in results if r.status in ("filed", "amended")}
@@ -204,7 +211,7 @@ def analytics_task(bundles: list[FilingBundle], results: list[FilingResult], fin
     return append_tables(settings.workspace / "analytics", frames, run_id, pii_key=settings.pii_key)
 
 
-@task(name="responses", timeout_seconds=1800, **IO_RETRY)
+@task(name="responses", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
 def responses_task(settings: Settings, as_of: datetime, run_id: str) -> dict[str, Any]:
     """Customs responses in <inbox>/_responses/ -> ledger events and statuses -> analytics/events."""
     events, rejects = read_responses(settings.inbox, received_at=as_of)
@@ -243,14 +250,15 @@ def nightly_filing(settings: Settings) -> RunSummary:
     ingests: list[TraderIngest] = [f.result() for f in futures]
     files: list[FileReport] = [f for i in ingests for f in i.files]
     clock.lap("ingest")
-    asm = assemble_task(ingests, as_of, settings.pending_max_age_hours)
+    asm = assemble_task(_opaque(ingests), as_of, settings.pending_max_age_hours)
     pending = asm.line_states[asm.line_states["state"] == "pending"]
     for i in ingests:
         if i.input is not None:
             shas = {f.path: f.sha256 for f in i.files if f.sha256}
             store.save(store_root, i.input, pending[pending["trader"] == i.trader], shas)
     clock.lap("assemble")
-    checked = check_task(asm, ingests, as_of, settings.ledger_location, settings.cn_manifest_lead_minutes)
+    checked = check_task(_opaque(asm), _opaque(ingests), as_of, settings.ledger_location,
+                         settings.cn_manifest_lead_minutes)
     clock.lap("check")
     bundles = list(split_bundles(asm.frames))
     carried_sha = {p: h for i in ingests for p, h in i.carried_sha256.items()}
@@ -264,18 +272,19 @@ def nightly_filing(settings: Settings) -> RunSummary:
         b.submission["reference_versions"] = sorted(f"{k}@{v}" for k, v in Reference.load().versions.items())
         b.submission["created_at"] = as_of
         b.submission["content_hash"] = checked.hashes.get(b.submission_id)
-    results = file_task(bundles, checked, settings, run_id, as_of, traders)
+    results = file_task(_opaque(bundles), _opaque(checked), settings, run_id, as_of, _opaque(traders))
     clock.lap("file")
     responses = responses_task(settings, as_of, run_id)
     clock.lap("responses")
     count_lines(files, asm.line_states, results)
     reported = _reported_findings(checked.findings, results, asm)
-    reports = quarantine_task(reported, ingests, settings)
-    quarantine_lifecycle_task(reported, results, files, bundles, settings, run_id, as_of)
+    reports = quarantine_task(_opaque(reported), _opaque(ingests), settings)
+    quarantine_lifecycle_task(_opaque(reported), _opaque(results), _opaque(files), _opaque(bundles), settings,
+                              run_id, as_of)
     clock.lap("quarantine")
-    analytics_task(bundles, results, checked.findings, settings, run_id)
+    analytics_task(_opaque(bundles), _opaque(results), _opaque(checked.findings), settings, run_id)
     clock.lap("analytics")
-    docs = data_docs_task(checked.results, settings.workspace)
+    docs = data_docs_task(_opaque(checked.results), settings.workspace)
     clock.lap("data_docs")
     bad = check_reconciled(files)
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
@@ -304,7 +313,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     return summary
 
 
-@task(name="data-docs", timeout_seconds=600)
+@task(name="data-docs", cache_policy=NO_CACHE, timeout_seconds=600)
 def data_docs_task(results: dict[str, Any], workspace: Path) -> Path | None:
     """GX Data Docs for this run's validation results, once per run, in reports/data-docs/."""
     if not results:
@@ -316,6 +325,11 @@ def data_docs_task(results: dict[str, Any], workspace: Path) -> Path | None:
     except (OSError, ValueError) as exc:  # a report failing must not undo the filings of the run
         get_run_logger().warning("Data Docs were not built: %s", exc)
         return None
+
+
+def _opaque(value: T) -> T:
+    """Hand a large argument to a task without Prefect walking it (see the module docstring)."""
+    return cast(T, quote(value))
 
 
 class _Clock:

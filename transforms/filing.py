@@ -80,6 +80,7 @@ def _render_checked(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], l
             return job.bundle.submission_id, {}, [f"{w.id} filing failed its XSD: {errors[0]}"], [
                 f"{w.id} 文件未通过 XSD 校验：{errors[0]}"]
         docs[w.id] = data
+    docs[FILED_BUNDLE] = dump_bundle(job.bundle)   # serialised here, off the publishing process
     return job.bundle.submission_id, docs, [], []
 
 
@@ -152,7 +153,7 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
                 outputs[w.id] = target.relative_to(workspace).as_posix()
             ready.append((sid, outputs))
             # what was filed, for a later cancellation or an audit: store/filed/<id>_v<version>.json.gz
-            batch.append((filed_bundle_path(workspace, sid, b.version), dump_bundle(b)))
+            batch.append((filed_bundle_path(workspace, sid, b.version), docs[FILED_BUNDLE]))
         write_many_atomic(batch)
         _kill_point("ledger")
         for sid, outputs in ready:
@@ -171,6 +172,7 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
 
 
 PUBLISH_CHUNK = 500
+FILED_BUNDLE = "filed-bundle"
 
 
 def filed_bundle_path(workspace: Path, submission_id: str, version: int) -> Path:
