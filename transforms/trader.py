@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from transforms.profiles.match import norm_header
+from transforms.yamldata import load_yaml_model
 
 TRADER_FILE = "trader.yaml"
 
@@ -24,6 +24,8 @@ class PartyIds(_Strict):
 
 
 class SelfParty(_Strict):
+    """The consignor: the trader issuing the invoices."""
+
     name_en: str
     name_zh: str | None = None
     address: str
@@ -32,14 +34,10 @@ class SelfParty(_Strict):
     ids: PartyIds = PartyIds()
 
 
-class Customer(_Strict):
+class Customer(SelfParty):
+    """A consignee, looked up by any of the names the export uses for it."""
+
     names: list[str] = Field(min_length=1, description="Names the export uses for this customer.")
-    name_en: str
-    name_zh: str | None = None
-    address: str
-    city: str | None = None
-    country: str = Field(pattern=r"^[A-Z]{2}$")
-    ids: PartyIds = PartyIds()
 
 
 class Carrier(_Strict):
@@ -91,18 +89,4 @@ class TraderSettingsError(Exception):
 
 
 def load_trader(path: Path) -> TraderSettings:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise TraderSettingsError(f"{path.parent.name}/{path.name} is not readable YAML "
-                                  f"({exc.__class__.__name__}); fix the file and run again.") from None
-    if not isinstance(doc, dict):
-        raise TraderSettingsError(f"{path.parent.name}/{path.name} must be a YAML mapping of settings.")
-    try:
-        return TraderSettings.model_validate(doc)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise TraderSettingsError(
-            f"{path.parent.name}/{path.name}: setting '{where}' {first['msg'].lower()} "
-            f"(value {first.get('input')!r}).") from None
+    return load_yaml_model(path, TraderSettings, f"{path.parent.name}/{path.name}", TraderSettingsError)

@@ -7,11 +7,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
 from transforms.paths import DATA_DIR
 from transforms.profiles.schema import Profile
+from transforms.yamldata import load_yaml_model
 
 BUILTIN_DIR = DATA_DIR / "profiles"
 
@@ -21,19 +19,7 @@ class ProfileError(Exception):
 
 
 def _load_one(path: Path) -> Profile:
-    try:
-        # safe_load: a profile is data; YAML tags that construct objects are refused
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"Profile {path.name} is not valid YAML ({exc.__class__.__name__}).") from None
-    if not isinstance(doc, dict):
-        raise ProfileError(f"Profile {path.name} must be a YAML mapping.")
-    try:
-        return Profile.model_validate(doc)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ProfileError(f"Profile {path.name}: {where}: {first['msg']}.") from None
+    return load_yaml_model(path, Profile, f"Profile {path.name}", ProfileError)
 
 
 class Profiles:
