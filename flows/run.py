@@ -126,9 +126,16 @@ def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledg
 def file_task(bundles: list[FilingBundle], checked: Checked, settings: Settings, run_id: str, as_of: datetime,
               traders: dict[str, str]) -> list[FilingResult]:
     ledger = Ledger(settings.ledger_location)
-    return file_submissions(bundles, held=checked.held, ledger=ledger, workspace=settings.workspace,
+    results = file_submissions(bundles, held=checked.held, ledger=ledger, workspace=settings.workspace,
                             run_id=run_id, as_of=as_of, max_items=settings.max_items_per_declaration,
                             workers=settings.workers, traders=traders, sender_id=settings.cn_sender_id)
+    if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
+        from transforms.delivery import deliver
+
+        deliver(settings.single_window_dir, [
+            (Path(r.outputs["cn"]).name, (settings.workspace / r.outputs["cn"]).read_bytes())
+            for r in results if r.status in ("filed", "amended") and "cn" in r.outputs])
+    return results
 
 
 def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm: Assembly) -> pd.DataFrame:
@@ -215,6 +222,13 @@ def analytics_task(bundles: list[FilingBundle], results: list[FilingResult], fin
 def responses_task(settings: Settings, as_of: datetime, run_id: str) -> dict[str, Any]:
     """Customs responses in <inbox>/_responses/ -> ledger events and statuses -> analytics/events."""
     events, rejects = read_responses(settings.inbox, received_at=as_of)
+    if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
+        from transforms.delivery import read_receipts
+
+        receipts, bad = read_receipts(settings.single_window_dir, received_at=as_of)
+        events = pd.concat([f for f in (events, receipts) if not f.empty], ignore_index=True) \
+            if not receipts.empty else events
+        rejects = [*rejects, *bad]
     with Ledger(settings.ledger_location) as ledger:
         outcome = ledger.apply_events(events)
     appended = append_events(settings.workspace / "analytics", outcome.events, run_id)

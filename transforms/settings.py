@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     cn_sender_id: str = Field(
         "SSDD", min_length=1, max_length=50,
         description="Mainland manifest Head/SenderID: the filing agent's registered single-window sender id.")
+    cn_delivery: Literal["outbox", "single_window"] = Field(
+        "outbox", description="Also place Mainland filings in the China Single Window client's exchange folders.")
+    single_window_dir: Path | None = Field(
+        None, description="The client's exchange root (<dir>/<form>/OutBox|SentBox|InBox|FailBox).")
     cn_manifest_lead_minutes: int = Field(60, ge=0,
                                           description="Minimum minutes between filing and crossing (Mainland).")
     pending_max_age_hours: int = Field(
