@@ -170,3 +170,19 @@ def test_rerun_files_nothing_new(sample_run: dict[str, Any]) -> None:
     assert {s["trip_ref"]: s["status"] for s in again["submissions"]} == {
         "MF-T001": "unchanged", "AC-T101": "unchanged", "MF-T002": "held"}
     assert sorted(p.name for p in (ws / "outbox").rglob("*.xml")) == before
+
+
+GOLDEN = REPO / "tests" / "golden" / "sample"
+
+
+def test_outputs_match_the_reviewed_golden_files(sample_run: dict[str, Any]) -> None:
+    """Byte for byte: the sample inbox and its --as-of always produce these six files. Regenerate
+    only after reviewing the difference: SSDD_UPDATE_GOLDEN=1 pytest tests/test_end_to_end.py."""
+    written = sorted((sample_run["ws"] / "outbox").rglob("*_v1.xml"))
+    assert len(written) == 6
+    for path in written:
+        golden = GOLDEN / path.parent.name / path.name
+        if os.environ.get("SSDD_UPDATE_GOLDEN") == "1":
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_bytes(path.read_bytes())
+        assert path.read_bytes() == golden.read_bytes(), f"{path.parent.name}/{path.name} differs from its golden file"
