@@ -29,6 +29,7 @@ from transforms.analytics import append_events, append_tables
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
 from transforms.bundle import FilingBundle, bundles_to_frames, content_hashes, split_bundles
+from transforms.crashpoints import kill_point
 from transforms.filing import FilingResult, file_submissions
 from transforms.ingest import FileReport, TraderIngest, ingest_trader
 from transforms.ledger import Ledger
@@ -200,9 +201,12 @@ def quarantine_lifecycle_task(findings: pd.DataFrame, results: list[FilingResult
 @task(name="analytics", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
 def analytics_task(bundles: list[FilingBundle], results: list[FilingResult], findings: pd.DataFrame,
                    settings: Settings, run_id: str) -> dict[str, int]:
-    done = {r.submission_id: r for r in results if r.status in ("filed", "amended")}
-    filed = [b.with_version(done[b.submission_id].version, b.submission["function_code"])
+    # unchanged trips too: a run killed between its ledger commit and this append left them out,
+    # and the dataset skips every (submission_id, version) it already holds
+    done = {r.submission_id: r for r in results if r.status in ("filed", "amended", "unchanged")}
+    filed = [b.with_version(done[b.submission_id].version, done[b.submission_id].function_code or "9")
              for b in bundles if b.submission_id in done]
+    kill_point("analytics")
     frames = bundles_to_frames(filed)
     if not findings.empty:
         f = findings.copy()

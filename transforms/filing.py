@@ -10,7 +10,6 @@ re-renders byte-identical files on the next run, and ``record_filed`` is idempot
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from transforms.bundle import FilingBundle, content_hash, dump_bundle, load_bundle
+from transforms.crashpoints import kill_point
 from transforms.ledger import Ledger
 from transforms.reference import Reference
 from transforms.writers.context import WriterContext
@@ -37,6 +37,7 @@ class FilingResult:
     outputs: dict[str, str] = field(default_factory=dict)   # writer id -> path relative to workspace
     reasons: list[str] = field(default_factory=list)
     reasons_zh: list[str] = field(default_factory=list)
+    function_code: str = ""          # of the version on record (9 original, 5 amendment, 1 cancellation)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
         decision = ledger.decide(sid, chash)
         if decision.action == "unchanged":
             current = ledger.current(sid) or {}
-            results.append(FilingResult(sid, "unchanged", decision.version, dict(current.get("outputs") or {})))
+            results.append(FilingResult(sid, "unchanged", decision.version, dict(current.get("outputs") or {}),
+                                        function_code=str(current.get("function_code") or "9")))
             continue
         status = ledger.status(sid)
         if decision.action == "amend" and status in ("arrived", "released"):
@@ -155,7 +157,7 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
             # what was filed, for a later cancellation or an audit: store/filed/<id>_v<version>.json.gz
             batch.append((filed_bundle_path(workspace, sid, b.version), docs[FILED_BUNDLE]))
         write_many_atomic(batch)
-        _kill_point("ledger")
+        kill_point("ledger")
         for sid, outputs in ready:
             b, d = by_id[sid], decisions[sid]
             ledger.record_filed(submission_id=sid, version=d.version, function_code=d.function_code,
@@ -166,7 +168,7 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
                                 expected_crossing_at=b.submission["expected_crossing_at"], outputs=outputs,
                                 cn_trip_batch_no=b.submission.get("cn_trip_batch_no"))
             status = "filed" if d.action in ("new", "refile") else "amended"
-            results.append(FilingResult(sid, status, d.version, outputs))
+            results.append(FilingResult(sid, status, d.version, outputs, function_code=d.function_code))
     order = {b.submission_id: i for i, b in enumerate(bundles)}
     return sorted(results, key=lambda r: order[r.submission_id])
 
@@ -226,9 +228,3 @@ def _hold(ledger: Ledger, b: FilingBundle, reasons: Sequence[str], run_id: str, 
                        trader=traders.split(","), carrier_code=sub["carrier_code"], trip_ref=sub["trip_ref"],
                        direction=sub["direction"], control_point=sub["control_point"],
                        expected_crossing_at=sub["expected_crossing_at"])
-
-
-def _kill_point(name: str) -> None:
-    """Crash-test hook: SSDD_KILL_AT=<name> makes the process die here (tests only)."""
-    if os.environ.get("SSDD_KILL_AT") == name:
-        os._exit(137)

@@ -38,20 +38,29 @@ def _finish(proc: subprocess.Popen[str], inbox: Path, workspace: Path) -> Done:
 
 @pytest.fixture(scope="module")
 def runs(prefect_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Done]:
-    """clean (in this process), killed (SSDD_KILL_AT=ledger) then resumed, and dask (`ssdd run` children)."""
+    """clean (in this process); killed at each crash point then resumed; and dask (`ssdd run` children)."""
     root = tmp_path_factory.mktemp("runs")
     env = ssdd_env(prefect_server)
     started = {}
-    for name, extra, hook in (("killed", (), {"SSDD_KILL_AT": "ledger"}), ("dask", ("--runner", "dask"), {})):
+    plan = [(f"killed-{point}", (), {"SSDD_KILL_AT": point}) for point in KILL_POINTS]
+    for name, extra, hook in (*plan, ("dask", ("--runner", "dask"), {})):
         inbox, ws = copy_sample(root / name / "inbox"), root / name / "workspace"
         started[name] = (start_ssdd(*_run_args(inbox, ws, *extra), env={**env, **hook}), inbox, ws)
     done = {"clean": _clean_run(prefect_server, copy_sample(root / "clean" / "inbox"), root / "clean" / "workspace")}
-    done["killed"] = _finish(*started["killed"])
-    k = done["killed"]
-    resumed = start_ssdd(*_run_args(k.inbox, k.workspace), env=env)
+    resumed = {}
+    for point in KILL_POINTS:
+        k = done[f"killed-{point}"] = _finish(*started[f"killed-{point}"])
+        resumed[point] = start_ssdd(*_run_args(k.inbox, k.workspace), env=env)
     done["dask"] = _finish(*started["dask"])
-    done["resumed"] = _finish(resumed, k.inbox, k.workspace)
+    for point in KILL_POINTS:
+        k = done[f"killed-{point}"]
+        done[f"resumed-{point}"] = _finish(resumed[point], k.inbox, k.workspace)
     return done
+
+
+#: where a run can die: after the temp files are synced but before any rename, after the first rename,
+#: after all renames but before the ledger commit, and after the ledger commit but before the Parquet append
+KILL_POINTS = ("rename", "rename-partial", "ledger", "analytics")
 
 
 def _clean_run(server: Server, inbox: Path, workspace: Path) -> Done:
@@ -97,16 +106,39 @@ def test_clean_run_completes(runs: dict[str, Done], prefect_server: Server) -> N
     assert _outbox(clean.workspace), "the sample inbox files at least one trip"
 
 
-def test_killed_run_resumes_without_double_filing(runs: dict[str, Done], prefect_server: Server) -> None:
-    clean, killed, resumed = runs["clean"], runs["killed"], runs["resumed"]
-    assert killed.returncode == 137, f"SSDD_KILL_AT=ledger should kill the run: {killed.output}"
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_killed_run_resumes_without_double_filing(runs: dict[str, Done], prefect_server: Server, point: str) -> None:
+    clean, killed, resumed = runs["clean"], runs[f"killed-{point}"], runs[f"resumed-{point}"]
+    assert killed.returncode == 137, f"SSDD_KILL_AT={point} should kill the run: {killed.output}"
     assert resumed.returncode == 0, resumed.output + prefect_server.explain()
     assert _outbox(resumed.workspace) == _outbox(clean.workspace)
     # the same filings, each version once (the killed run's renamed files were re-rendered, not re-filed)
     assert _ledger_state(resumed.workspace) == _ledger_state(clean.workspace)
     leftovers = [p for p in resumed.workspace.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
-    assert _summary(resumed.workspace)["totals"] == _summary(clean.workspace)["totals"]
+    # a run killed after its ledger commit already filed: the resumed run finds those trips unchanged
+    assert _on_record(_summary(resumed.workspace)["totals"]) == _on_record(_summary(clean.workspace)["totals"])
+    assert _analytics(resumed.workspace) == _analytics(clean.workspace)
+
+
+def _on_record(totals: object) -> dict[str, object]:
+    assert isinstance(totals, dict)
+    merged = {k: v for k, v in totals.items() if k not in ("submissions_filed", "submissions_unchanged")}
+    merged["submissions_on_record"] = totals["submissions_filed"] + totals["submissions_unchanged"]
+    return merged
+
+
+def _analytics(workspace: Path) -> dict[str, list[tuple[object, ...]]]:
+    """(submission_id, version) and the business columns of every filed row, per table."""
+    import duckdb
+
+    out = {}
+    for table in ("submissions", "consignments", "goods_items"):
+        glob = (workspace / "analytics" / table / "**" / "*.parquet").as_posix()
+        cols = "submission_id, version" + (", line_no, hs_cn, quantity_value" if table == "goods_items" else "")
+        out[table] = duckdb.sql(f"select {cols} from read_parquet('{glob}', hive_partitioning=true) "
+                                f"order by all").fetchall()
+    return out
 
 
 def test_dask_runner_files_what_the_local_runner_files(runs: dict[str, Done], prefect_server: Server) -> None:

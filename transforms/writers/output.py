@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from transforms.crashpoints import kill_point
+
 
 class OutputInvalid(Exception):
     """The document failed validation; nothing was published."""
@@ -85,8 +87,11 @@ def write_many_atomic(items: list[tuple[Path, bytes]]) -> None:
                 fh.write(data)
             temps.append((tmp, path))
         os.sync()
-        for tmp, path in temps:
+        kill_point("rename")
+        for n, (tmp, path) in enumerate(temps):
             os.replace(tmp, path)
+            if n == 0:
+                kill_point("rename-partial")
     except BaseException:
         for tmp, _ in temps:
             with contextlib.suppress(OSError):
