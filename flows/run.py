@@ -28,7 +28,7 @@ from transforms import store
 from transforms.analytics import append_events, append_tables
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
-from transforms.bundle import FilingBundle, bundles_to_frames, content_hashes, split_bundles
+from transforms.bundle import content_hashes, on_record, split_bundles
 from transforms.crashpoints import kill_point
 from transforms.filing import FilingResult, file_submissions
 from transforms.ingest import FileReport, TraderIngest, ingest_trader
@@ -124,10 +124,10 @@ def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledg
 
 
 @task(name="file", cache_policy=NO_CACHE, timeout_seconds=3600, **IO_RETRY)
-def file_task(bundles: list[FilingBundle], checked: Checked, settings: Settings, run_id: str, as_of: datetime,
-              traders: dict[str, str]) -> list[FilingResult]:
+def file_task(frames: dict[str, pd.DataFrame], checked: Checked, settings: Settings, run_id: str,
+              as_of: datetime, traders: dict[str, str]) -> list[FilingResult]:
     ledger = Ledger(settings.ledger_location)
-    results = file_submissions(bundles, held=checked.held, ledger=ledger, workspace=settings.workspace,
+    results = file_submissions(split_bundles(frames), held=checked.held, ledger=ledger, workspace=settings.workspace,
                             run_id=run_id, as_of=as_of, max_items=settings.max_items_per_declaration,
                             workers=settings.workers, traders=traders, sender_id=settings.cn_sender_id)
     if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
@@ -186,7 +186,8 @@ def quarantine_task(reported: pd.DataFrame, ingests: list[TraderIngest], setting
 
 @task(name="quarantine-lifecycle", cache_policy=NO_CACHE, timeout_seconds=600, **IO_RETRY)
 def quarantine_lifecycle_task(findings: pd.DataFrame, results: list[FilingResult], files: list[FileReport],
-                              bundles: list[FilingBundle], settings: Settings, run_id: str, as_of: datetime) -> None:
+                              frames: dict[str, pd.DataFrame], settings: Settings, run_id: str,
+                              as_of: datetime) -> None:
     from transforms.quarantine import record_lifecycle
 
     record_lifecycle(
@@ -194,20 +195,19 @@ def quarantine_lifecycle_task(findings: pd.DataFrame, results: list[FilingResult
         filed={r.submission_id for r in results if r.status in ("filed", "amended", "unchanged")},
         held={r.submission_id for r in results if r.status == "held"},
         files_read={f.path for f in files if f.status == "read"}, trader_of_file={f.path: f.trader for f in files},
-        crossing_of={b.submission_id: b.submission.get("expected_crossing_at") for b in bundles},
+        crossing_of=dict(zip(frames["submissions"]["submission_id"].astype(str),
+                             frames["submissions"]["expected_crossing_at"], strict=True)),
         run_id=run_id, as_of=as_of)
 
 
 @task(name="analytics", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
-def analytics_task(bundles: list[FilingBundle], results: list[FilingResult], findings: pd.DataFrame,
+def analytics_task(frames: dict[str, pd.DataFrame], results: list[FilingResult], findings: pd.DataFrame,
                    settings: Settings, run_id: str) -> dict[str, int]:
     # unchanged trips too: a run killed between its ledger commit and this append left them out,
     # and the dataset skips every (submission_id, version) it already holds
     done = {r.submission_id: r for r in results if r.status in ("filed", "amended", "unchanged")}
-    filed = [b.with_version(done[b.submission_id].version, done[b.submission_id].function_code or "9")
-             for b in bundles if b.submission_id in done]
+    frames = on_record(frames, {sid: (r.version, r.function_code or "9") for sid, r in done.items()})
     kill_point("analytics")
-    frames = bundles_to_frames(filed)
     if not findings.empty:
         f = findings.copy()
         f["run_id"] = run_id
@@ -239,18 +239,48 @@ def responses_task(settings: Settings, as_of: datetime, run_id: str) -> dict[str
     return responses_summary(settings.inbox, outcome, rejects, appended)
 
 
-def _submission_entries(bundles: list[FilingBundle], results: list[FilingResult],
+def _submission_entries(frames: dict[str, pd.DataFrame], results: list[FilingResult],
                         traders: dict[str, str]) -> list[SubmissionEntry]:
-    by_id = {b.submission_id: b for b in bundles}
+    subs = frames["submissions"].set_index("submission_id")
+    cons = frames["consignments"]
+    invoices = cons.groupby("submission_id")["invoice_no"].agg(lambda v: sorted({str(x) for x in v})).to_dict() \
+        if not cons.empty else {}
     out = []
     for r in results:
-        b = by_id[r.submission_id]
+        s = subs.loc[r.submission_id]
         out.append(SubmissionEntry(
-            submission_id=r.submission_id, trader=traders[r.submission_id], trip_ref=str(b.submission["trip_ref"]),
-            direction=str(b.submission["direction"]), control_point=b.submission.get("control_point"),
-            status=r.status, version=r.version, invoices=sorted({str(c["invoice_no"]) for c in b.consignments}),
+            submission_id=r.submission_id, trader=traders[r.submission_id], trip_ref=str(s["trip_ref"]),
+            direction=str(s["direction"]),
+            control_point=None if pd.isna(s["control_point"]) else str(s["control_point"]),
+            status=r.status, version=r.version, invoices=invoices.get(r.submission_id, []),
             reasons=r.reasons, outputs=r.outputs))
     return out
+
+
+def _traders(consignments: pd.DataFrame) -> dict[str, str]:
+    """Trader ids per submission, joined with ',' (a shared truck carries several)."""
+    if consignments.empty:
+        return {}
+    return {str(k): ",".join(sorted({str(t) for t in v}))
+            for k, v in consignments.groupby("submission_id")["trader"]}
+
+
+def _stamp_provenance(asm: Assembly, files: list[FileReport], carried: dict[str, str], as_of: datetime,
+                      hashes: dict[str, str]) -> None:
+    """What every filing records about its making: source files with sha256, profile and
+    reference-table versions, the run's as-of, and its content hash."""
+    subs = asm.frames["submissions"]
+    if subs.empty:
+        return
+    sids = subs["submission_id"].astype(str)
+    profiles = {f.path: f.profile for f in files if f.profile}
+    refs = sorted(f"{k}@{v}" for k, v in Reference.load().versions.items())
+    subs["source_files"] = [sorted(_source_entries(asm.sources.get(s, set()), files, carried)) for s in sids]
+    subs["profile_versions"] = [sorted({profiles[p] for p in asm.sources.get(s, set()) if p in profiles})
+                                for s in sids]
+    subs["reference_versions"] = [refs] * len(subs)
+    subs["created_at"] = as_of
+    subs["content_hash"] = sids.map(hashes)
 
 
 @flow(name="ssdd-nightly-filing", log_prints=False, validate_parameters=False)
@@ -278,35 +308,28 @@ def nightly_filing(settings: Settings) -> RunSummary:
     checked = check_task(_opaque(asm), _opaque(ingests), as_of, settings.ledger_location,
                          settings.cn_manifest_lead_minutes)
     clock.lap("check")
-    bundles = list(split_bundles(asm.frames))
     carried_sha = {p: h for i in ingests for p, h in i.carried_sha256.items()}
-    traders = {c["submission_id"]: ",".join(sorted({str(x["trader"]) for x in b.consignments}))
-               for b in bundles for c in b.consignments}
-    for b in bundles:
-        b.submission["source_files"] = sorted(_source_entries(asm.sources.get(b.submission_id, set()), files,
-                                                              carried_sha))
-        b.submission["profile_versions"] = sorted({f.profile for f in files if f.profile
-                                                   and f.path in asm.sources.get(b.submission_id, set())})
-        b.submission["reference_versions"] = sorted(f"{k}@{v}" for k, v in Reference.load().versions.items())
-        b.submission["created_at"] = as_of
-        b.submission["content_hash"] = checked.hashes.get(b.submission_id)
-    results = file_task(_opaque(bundles), _opaque(checked), settings, run_id, as_of, _opaque(traders))
+    _stamp_provenance(asm, files, carried_sha, as_of, checked.hashes)
+    for i in ingests:   # tonight's mapped tables now live on in the assembly and the store
+        i.release_tables()
+    traders = _traders(asm.frames["consignments"])
+    results = file_task(_opaque(asm.frames), _opaque(checked), settings, run_id, as_of, _opaque(traders))
     clock.lap("file")
     responses = responses_task(settings, as_of, run_id)
     clock.lap("responses")
     count_lines(files, asm.line_states, results)
     reported = _reported_findings(checked.findings, results, asm)
     reports = quarantine_task(_opaque(reported), _opaque(ingests), settings)
-    quarantine_lifecycle_task(_opaque(reported), _opaque(results), _opaque(files), _opaque(bundles), settings,
+    quarantine_lifecycle_task(_opaque(reported), _opaque(results), _opaque(files), _opaque(asm.frames), settings,
                               run_id, as_of)
     clock.lap("quarantine")
-    analytics_task(_opaque(bundles), _opaque(results), _opaque(checked.findings), settings, run_id)
+    analytics_task(_opaque(asm.frames), _opaque(results), _opaque(checked.findings), settings, run_id)
     clock.lap("analytics")
     docs = data_docs_task(_opaque(checked.results), settings.workspace)
     clock.lap("data_docs")
     bad = check_reconciled(files)
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
-                         files=files, submissions=_submission_entries(bundles, results, traders),
+                         files=files, submissions=_submission_entries(asm.frames, results, traders),
                          pending=_pending(asm), quarantine_reports=reports, timings=clock.laps,
                          goods_lines=len(asm.line_states), responses=responses,
                          data_docs=docs.relative_to(settings.workspace.resolve()).as_posix() if docs else None)

@@ -156,23 +156,39 @@ def _grouped(frame: pd.DataFrame | None) -> dict[str, list[Row]]:
     return groups
 
 
-def split_bundles(frames: Mapping[str, pd.DataFrame]) -> Iterator[FilingBundle]:
-    """Group canonical frames into one bundle per submission, in submission order."""
-    children = {name: _grouped(frames.get(name)) for name in
-                ("parties", "consignments", "goods_items", "trailers", "equipment", "seals")}
-    transport = {str(r["submission_id"]): r for r in _records(frames["transport"])}
-    for sub in _records(frames["submissions"]):
-        sid = str(sub["submission_id"])
-        yield FilingBundle(
-            submission=sub,
-            transport=transport[sid],
-            parties=children["parties"].get(sid, []),
-            consignments=children["consignments"].get(sid, []),
-            goods_items=children["goods_items"].get(sid, []),
-            trailers=children["trailers"].get(sid, []),
-            equipment=children["equipment"].get(sid, []),
-            seals=children["seals"].get(sid, []),
-        )
+_CHILDREN = ("transport", "parties", "consignments", "goods_items", "trailers", "equipment", "seals")
+
+
+def split_bundles(frames: Mapping[str, pd.DataFrame], chunk: int = 512) -> Iterator[FilingBundle]:
+    """One bundle per submission, in submission-id order, built ``chunk`` submissions at a time so a
+    million-line run never holds every row as a Python dict at once. Rows keep their order within a
+    submission (stable sort)."""
+    subs = frames["submissions"]
+    if subs.empty:
+        return
+    subs = subs.sort_values("submission_id", kind="stable")
+    sids = subs["submission_id"].astype(str).to_numpy()
+    tables: dict[str, tuple[pd.DataFrame, Any]] = {}
+    for name in _CHILDREN:
+        frame = frames.get(name)
+        if frame is None or frame.empty:
+            continue
+        frame = frame.sort_values("submission_id", kind="stable")
+        tables[name] = (frame, frame["submission_id"].astype(str).to_numpy())
+    for start in range(0, len(subs), chunk):
+        stop = min(start + chunk, len(subs))
+        lo, hi = sids[start], sids[stop - 1]
+        groups: dict[str, dict[str, list[Row]]] = {}
+        for name, (frame, keys) in tables.items():
+            a, b = int(keys.searchsorted(lo, "left")), int(keys.searchsorted(hi, "right"))
+            groups[name] = _grouped(frame.iloc[a:b])
+        for sub in _records(subs.iloc[start:stop]):
+            sid = str(sub["submission_id"])
+            rows = {name: groups.get(name, {}).get(sid, []) for name in _CHILDREN}
+            yield FilingBundle(
+                submission=sub, transport=rows["transport"][0], parties=rows["parties"],
+                consignments=rows["consignments"], goods_items=rows["goods_items"], trailers=rows["trailers"],
+                equipment=rows["equipment"], seals=rows["seals"])
 
 
 def bundles_to_frames(bundles: list[FilingBundle]) -> dict[str, pd.DataFrame]:
@@ -235,3 +251,22 @@ def load_bundle(data: bytes) -> FilingBundle:
                         transport={k: _decode(v) for k, v in doc["transport"].items()},
                         parties=rows("parties"), consignments=rows("consignments"), goods_items=rows("goods_items"),
                         trailers=rows("trailers"), equipment=rows("equipment"), seals=rows("seals"))
+
+
+def on_record(frames: Mapping[str, pd.DataFrame], versions: Mapping[str, tuple[int, str]]) -> dict[str, pd.DataFrame]:
+    """The rows of the submissions now on record, stamped with their ledger version (and, on the
+    submission, its function code): what the analytics dataset appends."""
+    from transforms.model import FILING_TABLES, empty_frame
+
+    out: dict[str, pd.DataFrame] = {}
+    for name in FILING_TABLES:
+        frame = frames.get(name)
+        if frame is None or frame.empty:
+            out[name] = empty_frame(name)
+            continue
+        keep = frame[frame["submission_id"].isin(list(versions))].copy()
+        keep["version"] = keep["submission_id"].map(lambda s: versions[str(s)][0]).astype("int64")
+        if name == "submissions":
+            keep["function_code"] = keep["submission_id"].map(lambda s: versions[str(s)][1])
+        out[name] = keep
+    return out

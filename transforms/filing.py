@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from transforms.bundle import FilingBundle, content_hash, dump_bundle, load_bundle
 from transforms.crashpoints import kill_point
-from transforms.ledger import Ledger
+from transforms.ledger import Decision, Ledger
 from transforms.reference import Reference
 from transforms.writers.context import WriterContext
 from transforms.writers.output import write_many_atomic
@@ -85,30 +85,55 @@ def _render_checked(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], l
     return job.bundle.submission_id, docs, [], []
 
 
-def render_all(jobs: Sequence[RenderJob], workers: int) -> Iterator[tuple[str, dict[str, bytes], list[str], list[str]]]:
-    """Rendering is CPU-bound lxml work: spread it over processes when there is enough of it.
+class _Renderer:
+    """Renders jobs in this process, or on a pool of worker processes kept for the whole run.
 
-    Results stream back in job order, so the caller publishes while workers keep rendering. Workers
-    come from a fork server that imported this module once: cheap to start, and unlike a plain fork
-    they inherit no locks from the flow's threads."""
-    if workers <= 1 or len(jobs) < 64:
-        yield from (_render(j) for j in jobs)
-        return
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["transforms.filing"])
-    chunk = max(1, min(64, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(_render, jobs, chunksize=chunk)
+    Rendering is CPU-bound lxml work. Workers come from a fork server that imported this module once:
+    cheap to start, and unlike a plain fork they inherit no locks from the flow's threads."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, jobs: Sequence[RenderJob]) -> Iterator[tuple[str, dict[str, bytes], list[str], list[str]]]:
+        if self.workers <= 1 or len(jobs) < 64:
+            yield from (_render(j) for j in jobs)
+            return
+        if self._pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["transforms.filing"])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        yield from self._pool.map(_render, jobs, chunksize=max(1, min(32, len(jobs) // (self.workers * 4))))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
 
 
-def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[list[str], list[str]]],
+def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[list[str], list[str]]],
                      ledger: Ledger, workspace: Path, run_id: str, as_of: datetime, max_items: int,
                      workers: int, traders: dict[str, str], sender_id: str) -> list[FilingResult]:
-    """File every bundle not held by the checks; returns one result per bundle."""
+    """File every bundle not held by the checks, ``PUBLISH_CHUNK`` at a time: decide, render on the
+    worker processes, publish with one data sync, then record in the ledger. Bundles are consumed
+    as they come, so memory stays flat however many trips the run files."""
     results: list[FilingResult] = []
+    renderer = _Renderer(workers)
+    try:
+        for chunk in _chunks(bundles, PUBLISH_CHUNK):
+            jobs, decisions = _decide(chunk, held, ledger, run_id, as_of, max_items, traders, sender_id, results)
+            _publish(renderer(jobs), {j.bundle.submission_id: j.bundle for j in jobs}, decisions, ledger=ledger,
+                     workspace=workspace, run_id=run_id, as_of=as_of, traders=traders, results=results)
+    finally:
+        renderer.close()
+    return results
+
+
+def _decide(chunk: list[FilingBundle], held: dict[str, tuple[list[str], list[str]]], ledger: Ledger, run_id: str,
+            as_of: datetime, max_items: int, traders: dict[str, str], sender_id: str,
+            results: list[FilingResult]) -> tuple[list[RenderJob], dict[str, Decision]]:
     jobs: list[RenderJob] = []
-    decisions = {}
-    for b in bundles:
+    decisions: dict[str, Decision] = {}
+    for b in chunk:
         sid = b.submission_id
         chash = b.submission.get("content_hash") or content_hash(b)
         b.submission["content_hash"] = chash
@@ -136,41 +161,44 @@ def file_submissions(bundles: Sequence[FilingBundle], *, held: dict[str, tuple[l
             continue
         decisions[sid] = decision
         jobs.append(RenderJob(b.with_version(decision.version, decision.function_code), as_of, max_items, sender_id))
-    by_id = {j.bundle.submission_id: j.bundle for j in jobs}
-    # publish in chunks: one data sync per chunk, then the ledger records each filing of the chunk
-    for chunk in _chunks(render_all(jobs, workers), PUBLISH_CHUNK):
-        ready: list[tuple[str, dict[str, str]]] = []
-        batch: list[tuple[Path, bytes]] = []
-        for sid, docs, en, zh in chunk:
-            b = by_id[sid]
-            if en:
-                _hold(ledger, b, en, run_id, as_of, traders[sid])
-                results.append(FilingResult(sid, "held", 0, reasons=en, reasons_zh=zh))
-                continue
-            outputs: dict[str, str] = {}
-            for w in ALL_WRITERS:
-                target = workspace / "outbox" / w.folder / w.filename(b)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                batch.append((target, docs[w.id]))   # validated in the worker; bytes unchanged since
-                outputs[w.id] = target.relative_to(workspace).as_posix()
-            ready.append((sid, outputs))
-            # what was filed, for a later cancellation or an audit: store/filed/<id>_v<version>.json.gz
-            batch.append((filed_bundle_path(workspace, sid, b.version), docs[FILED_BUNDLE]))
+    return jobs, decisions
+
+
+def _publish(rendered: Iterable[tuple[str, dict[str, bytes], list[str], list[str]]], by_id: dict[str, FilingBundle],
+             decisions: dict[str, Decision], *, ledger: Ledger, workspace: Path, run_id: str, as_of: datetime,
+             traders: dict[str, str], results: list[FilingResult]) -> None:
+    """One data sync for the chunk's files, then the ledger records each filing (after the rename)."""
+    ready: list[tuple[str, dict[str, str]]] = []
+    batch: list[tuple[Path, bytes]] = []
+    for sid, docs, en, zh in rendered:
+        b = by_id[sid]
+        if en:
+            _hold(ledger, b, en, run_id, as_of, traders[sid])
+            results.append(FilingResult(sid, "held", 0, reasons=en, reasons_zh=zh))
+            continue
+        outputs: dict[str, str] = {}
+        for w in ALL_WRITERS:
+            target = workspace / "outbox" / w.folder / w.filename(b)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            batch.append((target, docs[w.id]))   # validated in the worker; bytes unchanged since
+            outputs[w.id] = target.relative_to(workspace).as_posix()
+        ready.append((sid, outputs))
+        # what was filed, for a later cancellation or an audit: store/filed/<id>_v<version>.json.gz
+        batch.append((filed_bundle_path(workspace, sid, b.version), docs[FILED_BUNDLE]))
+    if batch:
         write_many_atomic(batch)
-        kill_point("ledger")
-        for sid, outputs in ready:
-            b, d = by_id[sid], decisions[sid]
-            ledger.record_filed(submission_id=sid, version=d.version, function_code=d.function_code,
-                                content_hash=b.submission["content_hash"], run_id=run_id, as_of=as_of,
-                                trader=traders[sid].split(","), carrier_code=b.submission["carrier_code"],
-                                trip_ref=b.submission["trip_ref"], direction=b.submission["direction"],
-                                control_point=b.submission["control_point"],
-                                expected_crossing_at=b.submission["expected_crossing_at"], outputs=outputs,
-                                cn_trip_batch_no=b.submission.get("cn_trip_batch_no"))
-            status = "filed" if d.action in ("new", "refile") else "amended"
-            results.append(FilingResult(sid, status, d.version, outputs, function_code=d.function_code))
-    order = {b.submission_id: i for i, b in enumerate(bundles)}
-    return sorted(results, key=lambda r: order[r.submission_id])
+    kill_point("ledger")
+    for sid, outputs in ready:
+        b, d = by_id[sid], decisions[sid]
+        ledger.record_filed(submission_id=sid, version=d.version, function_code=d.function_code,
+                            content_hash=b.submission["content_hash"], run_id=run_id, as_of=as_of,
+                            trader=traders[sid].split(","), carrier_code=b.submission["carrier_code"],
+                            trip_ref=b.submission["trip_ref"], direction=b.submission["direction"],
+                            control_point=b.submission["control_point"],
+                            expected_crossing_at=b.submission["expected_crossing_at"], outputs=outputs,
+                            cn_trip_batch_no=b.submission.get("cn_trip_batch_no"))
+        status = "filed" if d.action in ("new", "refile") else "amended"
+        results.append(FilingResult(sid, status, d.version, outputs, function_code=d.function_code))
 
 
 PUBLISH_CHUNK = 500

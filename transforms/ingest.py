@@ -61,6 +61,14 @@ class TraderIngest:
     #: sha256 of earlier nights' files whose rows come from the store
     carried_sha256: dict[str, str] = field(default_factory=dict)
 
+    def release_tables(self) -> None:
+        """Drop the mapped rows once assembled and stored: a million-line night should not hold them
+        twice. Totals and headers stay (small)."""
+        if self.input is None:
+            return
+        for src in (*self.input.lines, *self.input.masters, *self.input.trips):
+            src.table.frame = src.table.frame.iloc[0:0]
+
 
 def is_ignored(name: str) -> bool:
     return any(fnmatch.fnmatch(name, pat) for pat in IGNORED_PATTERNS)
