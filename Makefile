@@ -8,6 +8,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced
 AS_OF := $(shell cat data/samples/AS_OF 2>/dev/null)
 LINES ?= 100000
+RUNNER ?= local
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
@@ -53,7 +54,7 @@ report-browser: $(STAMP)
 	$(BIN)/pytest tests/analytics/test_report_browser.py -rs
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run --lines $(LINES)
+	$(BIN)/python -m bench.run --lines $(LINES) --runner $(RUNNER)
 
 clean:
 	rm -rf data/workspace .mypy_cache .pytest_cache .ruff_cache

@@ -47,9 +47,9 @@ def _peak_rss(proc: subprocess.Popen[bytes]) -> tuple[int, int]:
     return peak_sum, peak_main
 
 
-def run_ssdd(inbox: Path, workspace: Path) -> dict[str, object]:
+def run_ssdd(inbox: Path, workspace: Path, *extra: str) -> dict[str, object]:
     cmd = [str(ROOT / ".venv" / "bin" / "ssdd"), "run", "--inbox", str(inbox), "--workspace", str(workspace),
-           "--as-of", AS_OF]
+           "--as-of", AS_OF, *extra]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     box: dict[str, tuple[int, int]] = {}
@@ -90,6 +90,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--lines", type=int, default=100_000)
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
+    ap.add_argument("--runner", choices=("local", "dask"), default="local")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from transforms.benchgen import write_bench_inbox
@@ -104,7 +105,7 @@ def main() -> None:
     empty.mkdir(parents=True)
     fixed = run_ssdd(empty, work / "ws-empty")
     print(f"fixed cost (empty inbox): {fixed['wall_s']} s")
-    res = run_ssdd(inbox, work / "ws")
+    res = run_ssdd(inbox, work / "ws", "--runner", args.runner)
     s = res["summary"]
     assert isinstance(s, dict)
     floor = floor_read(inbox)
@@ -112,7 +113,8 @@ def main() -> None:
     stages = {k: {"seconds": v, "lines_per_s": round(lines / v) if v else None} for k, v in s["timings_s"].items()}
     totals = s["totals"]
     xml_files = sum(len(list((work / "ws" / "outbox" / d).glob("*.xml"))) for d in ("single", "hk", "cn"))
-    out = {"lines": args.lines, "goods_lines_seen": lines, "files": len(manifest["files"]), "wall_s": res["wall_s"],
+    out = {"lines": args.lines, "runner": args.runner, "goods_lines_seen": lines, "files": len(manifest["files"]),
+           "wall_s": res["wall_s"],
            "lines_per_s": round(lines / res["wall_s"]), "peak_rss_sum_mb": res["peak_rss_sum_mb"],
            "peak_rss_main_mb": res["peak_rss_main_mb"], "fixed_cost_s": fixed["wall_s"], "stages": stages,
            "floor_read_s": round(floor, 2), "ratio_to_floor": round(res["wall_s"] / floor, 1) if floor else None,
@@ -120,7 +122,7 @@ def main() -> None:
     print(json.dumps(out, indent=2))
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
-    (results / f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{args.lines}.json").write_text(
+    (results / f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{args.lines}-{args.runner}.json").write_text(
         json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
 
