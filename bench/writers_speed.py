@@ -15,12 +15,11 @@ import gc
 import time
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
 
 from lxml import etree
 
 from transforms.bundle import FilingBundle, content_hash
-from transforms.model import TABLES
+from transforms.model import row
 from transforms.reference import Reference
 from transforms.writers.context import WriterContext
 from transforms.writers.registry import ALL_WRITERS
@@ -30,24 +29,16 @@ AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 _NS = uuid.UUID("00000000-0000-5000-8000-00000000be9c")
 
 
-def _row(table: str, **values: Any) -> dict[str, Any]:
-    names = TABLES[table].names
-    unknown = set(values) - set(names)
-    if unknown:
-        raise KeyError(f"{table}: {sorted(unknown)}")
-    return {n: values.get(n) for n in names}
-
-
 def bundle(n: int, items: int) -> FilingBundle:
     sid = str(uuid.uuid5(_NS, f"bench|{n}"))
     key = {"submission_id": sid, "version": 1}
-    sub = _row("submissions", **key, function_code="9", direction="HK_IMPORT", mode="3", control_point="LMC",
+    sub = row("submissions", **key, function_code="9", direction="HK_IMPORT", mode="3", control_point="LMC",
                trip_ref=f"B{n:06d}", carrier_code="HKTRUCK",
                expected_crossing_at=datetime(2026, 11, 25, 2, 30, tzinfo=UTC),
                crossing_date=date(2026, 11, 25), created_at=AS_OF, cn_trip_batch_no=f"HKTRUCKB{n:06d}",
                source_files=["bench/lines.csv " + "0" * 64], profile_versions=["bench@1.0.0"],
                reference_versions=["xw_unit_rec20_cn@2024-01-01"], src_file="bench/trips.csv", src_row=n + 2)
-    transport = _row("transport", **key, vehicle_reg_hk="XY1234", vehicle_reg_cn="粤Z·A123港",
+    transport = row("transport", **key, vehicle_reg_hk="XY1234", vehicle_reg_cn="粤Z·A123港",
                      vehicle_customs_code="440300123456", driver_name="陈大文", driver_cn_code="D4403001234",
                      driver_hk_id_masked="A123***(*)", driver_phone="+852 9000 0000", carrier_code="HKTRUCK",
                      carrier_name="HK Cross-border Truck Ltd", carrier_cn_customs_code="4403980009",
@@ -55,17 +46,17 @@ def bundle(n: int, items: int) -> FilingBundle:
     party = dict(address_city="Shenzhen", address_postcode="518000", contact_name="Li Lei",
                  contact_phone="+86 755 8888 0001", contact_email="ops@example.com", src_file="bench/trader.yaml")
     parties = [
-        _row("parties", **key, consignment_seq=1, role="CONSIGNOR", name="Shenzhen Acme Metals Co., Ltd.",
+        row("parties", **key, consignment_seq=1, role="CONSIGNOR", name="Shenzhen Acme Metals Co., Ltd.",
              name_zh="深圳市艾克美金属有限公司", address_lines="18 Keji South Road", address_country="CN",
              ids_cn_uscc="91440300MA5F00012K", ids_cn_customs_code="4403960001", **party),
-        _row("parties", **key, consignment_seq=1, role="CONSIGNEE", name="Kowloon Trading Limited",
+        row("parties", **key, consignment_seq=1, role="CONSIGNEE", name="Kowloon Trading Limited",
              name_zh="九龍貿易有限公司", address_lines="5 Canton Road", address_country="HK", ids_hk_brn="12345678",
              **party),
-        _row("parties", **key, consignment_seq=0, role="DECLARANT_CN", name="Huanggang Brokerage",
+        row("parties", **key, consignment_seq=0, role="DECLARANT_CN", name="Huanggang Brokerage",
              name_zh="深圳市皇岗报关有限公司", ids_cn_customs_code="4403180077"),
     ]
     goods = [
-        _row("goods_items", **key, consignment_seq=1, line_no=i, trader="acme", invoice_no=f"INV-{n}", sku=f"SKU-{i}",
+        row("goods_items", **key, consignment_seq=1, line_no=i, trader="acme", invoice_no=f"INV-{n}", sku=f"SKU-{i}",
              description_en=f"Article number {i}", description_zh=f"物品{i}", hs_hk=f"{84000000 + i:08d}",
              hs_cn=f"{8400000000 + i * 100:010d}", cn_ciq_code="999", cn_declaration_elements=["4", "0", f"型号{i}"],
              brand="无品牌", model=f"M-{i}", quantity_value=12.5, quantity_unit="KGM", quantity_unit_raw="千克",
@@ -77,7 +68,7 @@ def bundle(n: int, items: int) -> FilingBundle:
              src_file="bench/lines.csv", src_sheet="", src_row=i + 1)
         for i in range(1, items + 1)
     ]
-    consignment = _row("consignments", **key, consignment_seq=1, trader="acme", invoice_no=f"INV-{n}",
+    consignment = row("consignments", **key, consignment_seq=1, trader="acme", invoice_no=f"INV-{n}",
                        ucr=f"acme-INV-{n}", cn_bill_no=f"B-{n}", total_packages_qty=items, total_packages_type="CT",
                        total_packages_derived=True, package_description="Carton", gross_mass_kg=13.2 * items,
                        net_mass_kg=12.5 * items, stated_gross_mass_kg=13.2 * items, gross_volume_m3=1.5,
@@ -89,10 +80,10 @@ def bundle(n: int, items: int) -> FilingBundle:
                        src_row=2)
     b = FilingBundle(
         submission=sub, transport=transport, parties=parties, consignments=[consignment], goods_items=goods,
-        trailers=[_row("trailers", **key, trailer_seq=1, trailer_id="HT5678", type_code="FLATBED", tare_kg=6500.0)],
-        equipment=[_row("equipment", **key, equipment_seq=1, container_no="CSQU3054383", size_type="22G1",
+        trailers=[row("trailers", **key, trailer_seq=1, trailer_id="HT5678", type_code="FLATBED", tare_kg=6500.0)],
+        equipment=[row("equipment", **key, equipment_seq=1, container_no="CSQU3054383", size_type="22G1",
                         full_empty="5", tare_kg=2230.0)],
-        seals=[_row("seals", **key, equipment_seq=1, seal_seq=1, seal_id="SL0098812", issuer="CARRIER")],
+        seals=[row("seals", **key, equipment_seq=1, seal_seq=1, seal_id="SL0098812", issuer="CARRIER")],
     )
     b.submission["content_hash"] = content_hash(b)
     return b

@@ -13,7 +13,7 @@ Inside the pipeline, frames are plain pandas (strings as ``object``/``string``, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 import pyarrow as pa
@@ -332,6 +332,15 @@ TABLES: Final[dict[str, Table]] = {
 #: Tables that describe one filing version (written per clean submission).
 FILING_TABLES: Final = ("submissions", "parties", "consignments", "goods_items", "transport", "trailers",
                         "equipment", "seals")
+
+
+def row(table: str, **values: Any) -> dict[str, Any]:
+    """A canonical row: every column of ``table`` (None when not given); unknown names raise."""
+    names = TABLES[table].names
+    unknown = set(values) - set(names)
+    if unknown:
+        raise KeyError(f"{table} has no columns {sorted(unknown)}")
+    return {n: values.get(n) for n in names}
 
 
 def empty_frame(table: str) -> pd.DataFrame:

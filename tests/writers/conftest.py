@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from transforms.bundle import FilingBundle, content_hash
-from transforms.model import TABLES
+from transforms.model import row
 from transforms.reference import Reference
 from transforms.writers.context import WriterContext
 
@@ -24,15 +24,6 @@ CROSSING = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)          # 10:30 in Hong Ko
 CREATED = datetime(2026, 11, 25, 0, 5, tzinfo=UTC)
 CONTAINER = "CSQU3054383"                                     # valid ISO 6346 check digit
 _NS = uuid.UUID("00000000-0000-5000-8000-000000000001")
-
-
-def row(table: str, **values: Any) -> dict[str, Any]:
-    """A canonical row: every column of ``table`` (None when not given); unknown names raise."""
-    names = TABLES[table].names
-    unknown = set(values) - set(names)
-    if unknown:
-        raise KeyError(f"{table} has no columns {sorted(unknown)}")
-    return {n: values.get(n) for n in names}
 
 
 def _party(sid: str, seq: int, role: str, **values: Any) -> dict[str, Any]:
