@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -74,7 +76,8 @@ def run(
 
     log_path = attach_log_file(settings.workspace)
     try:
-        summary = file_inbox(settings)
+        with _progress_bars():
+            summary = file_inbox(settings)
     except Exception as exc:  # the run could not complete: one sentence, details in the Prefect log
         first = str(exc).splitlines()[0] if str(exc) else ""
         _fail(f"the run could not complete ({exc.__class__.__name__}: {first}); details in {log_path}.", 1)
@@ -85,6 +88,37 @@ def run(
         raise typer.Exit(1)
     if settings.fail_on_quarantine and quarantined:
         raise typer.Exit(3)
+
+
+@contextlib.contextmanager
+def _progress_bars() -> Iterator[None]:
+    """Per-stage and per-file progress on a terminal; nothing when output goes to a pipe or a log."""
+    if not sys.stdout.isatty():
+        yield
+        return
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    import flows.run as run_module
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"),
+                  TimeElapsedColumn(), console=console, transient=False) as bars:
+        stages = bars.add_task("stages: ingest", total=len(run_module.STAGES))
+        files = bars.add_task("files read", total=None)
+
+        def on_event(event: str, **d: object) -> None:
+            if event == "file":
+                bars.advance(files)
+                bars.update(files, description=f"files read (last: {d['path']}, {d['status']})")
+            elif event == "stage":
+                done = run_module.STAGES.index(str(d["name"])) + 1 if d["name"] in run_module.STAGES else 0
+                upcoming = run_module.STAGES[done] if done < len(run_module.STAGES) else "summary"
+                bars.update(stages, completed=done, description=f"stages: {d['name']} {d['seconds']} s, now {upcoming}")
+
+        run_module.PROGRESS = on_event
+        try:
+            yield
+        finally:
+            run_module.PROGRESS = None
 
 
 def _print_summary(summary: object, workspace: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -295,7 +296,11 @@ def nightly_filing(settings: Settings) -> RunSummary:
     inbox = settings.inbox
     store_root = settings.workspace / "store"
     futures = [ingest_task.submit(folder, inbox, settings.profiles_dir, store_root) for folder in trader_folders(inbox)]
-    ingests: list[TraderIngest] = [f.result() for f in futures]
+    ingests: list[TraderIngest] = []
+    for fut in futures:
+        ingests.append(fut.result())
+        for f in ingests[-1].files:
+            progress("file", path=f.path, status=f.status, total=None)
     files: list[FileReport] = [f for i in ingests for f in i.files]
     clock.lap("ingest")
     asm = assemble_task(_opaque(ingests), as_of, settings.pending_max_age_hours)
@@ -373,6 +378,17 @@ def _opaque(value: T) -> T:
     return cast(T, quote(value))
 
 
+#: stages a run reports, in order (the CLI draws one progress step per stage)
+STAGES = ("ingest", "assemble", "check", "file", "responses", "quarantine", "analytics", "data_docs")
+#: set by an interactive CLI to draw progress; called with ("stage" | "file", details)
+PROGRESS: Callable[..., None] | None = None
+
+
+def progress(event: str, **details: Any) -> None:
+    if PROGRESS is not None:
+        PROGRESS(event, **details)
+
+
 class _Clock:
     """Wall seconds per stage, for the run summary and the benchmark."""
 
@@ -384,6 +400,7 @@ class _Clock:
         now = time.perf_counter()
         self.laps[name] = round(now - self._t, 3)
         self._t = now
+        progress("stage", name=name, seconds=self.laps[name])
 
 
 def _source_entries(paths: set[str], files: list[FileReport], carried: dict[str, str]) -> list[str]:
