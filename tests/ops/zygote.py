@@ -17,8 +17,8 @@ import time
 
 import expectations  # noqa: F401  (the heavy imports, once)
 import flows.cli
-import flows.run  # noqa: F401
-import flows.service  # noqa: F401
+import flows.run
+import flows.service
 
 
 def _child(args: list[str], env: dict[str, str]) -> None:
