@@ -266,6 +266,48 @@ def _traders(consignments: pd.DataFrame) -> dict[str, str]:
             for k, v in consignments.groupby("submission_id")["trader"]}
 
 
+def _trip_plan_scope(ingests: list[TraderIngest]) -> dict[str, tuple[set[str], set[str], tuple[Any, Any]]]:
+    """Per trader whose trip plan came in tonight: the trips it lists, its carriers and its first and
+    last crossing date (Hong Kong) -- the scope within which a filed trip that is no longer listed
+    gets flagged."""
+    from transforms.ledger import submission_id_for
+    from transforms.parsing import HK_TZ
+
+    scope: dict[str, tuple[set[str], set[str], tuple[Any, Any]]] = {}
+    for i in ingests:
+        if i.input is None:
+            continue
+        tonight = [t.table.frame for t in i.input.trips if t.order >= 0 and not t.table.frame.empty]
+        if not tonight:
+            continue
+        plan = pd.concat(tonight, ignore_index=True).dropna(subset=["carrier_code", "trip_ref", "direction"])
+        if plan.empty:
+            continue
+        ids = {submission_id_for(str(c), str(r), str(d))
+               for c, r, d in zip(plan["carrier_code"], plan["trip_ref"], plan["direction"], strict=True)}
+        days = pd.to_datetime(plan["expected_crossing_at"], utc=True).dt.tz_convert(HK_TZ).dt.date.dropna()
+        span = (days.min(), days.max()) if len(days) else (None, None)
+        scope[i.trader] = (ids, {str(c) for c in plan["carrier_code"]}, span)
+    return scope
+
+
+def _flag_missing_trips(scope: dict[str, tuple[set[str], set[str], tuple[Any, Any]]], ledger_url: str,
+                        run_id: str, as_of: datetime) -> list[dict[str, str]]:
+    """Filed trips a re-sent trip plan no longer lists: flagged for a person, never cancelled."""
+    if not scope:
+        return []
+    ledger = Ledger(ledger_url)
+    flagged = []
+    for trader, (ids, carriers, span) in sorted(scope.items()):
+        dates = span if span[0] is not None else None
+        for sid in ledger.missing_from_resend(trader, ids, run_id=run_id, as_of=as_of, carrier_codes=carriers,
+                                              crossing_dates=dates):
+            flagged.append({"trader": trader, "submission_id": sid,
+                            "reason": "filed, but the re-sent trip plan no longer lists it; cancel it with "
+                                      "`ssdd cancel` if the trip is off"})
+    return flagged
+
+
 def _stamp_provenance(asm: Assembly, files: list[FileReport], carried: dict[str, str], as_of: datetime,
                       hashes: dict[str, str]) -> None:
     """What every filing records about its making: source files with sha256, profile and
@@ -315,10 +357,12 @@ def nightly_filing(settings: Settings) -> RunSummary:
     clock.lap("check")
     carried_sha = {p: h for i in ingests for p, h in i.carried_sha256.items()}
     _stamp_provenance(asm, files, carried_sha, as_of, checked.hashes)
+    resent = _trip_plan_scope(ingests)
     for i in ingests:   # tonight's mapped tables now live on in the assembly and the store
         i.release_tables()
     traders = _traders(asm.frames["consignments"])
     results = file_task(_opaque(asm.frames), _opaque(checked), settings, run_id, as_of, _opaque(traders))
+    flagged = _flag_missing_trips(resent, settings.ledger_location, run_id, as_of)
     clock.lap("file")
     responses = responses_task(settings, as_of, run_id)
     clock.lap("responses")
@@ -336,7 +380,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
                          files=files, submissions=_submission_entries(asm.frames, results, traders),
                          pending=_pending(asm), quarantine_reports=reports, timings=clock.laps,
-                         goods_lines=len(asm.line_states), responses=responses,
+                         goods_lines=len(asm.line_states), responses=responses, flagged=flagged,
                          data_docs=docs.relative_to(settings.workspace.resolve()).as_posix() if docs else None)
     for line in bad:
         logger.error("counts do not reconcile: %s", line)

@@ -79,3 +79,17 @@ def test_responses_update_status_and_block_cancel_after_arrival(tmp_path: Path, 
     assert (ledger.current(sub.submission_id) or {})["ccrn"] == "CCRN0000123"
     with pytest.raises(LedgerError, match="arrived"):
         ledger.check_cancel(sub.submission_id)
+
+
+def test_trip_missing_from_a_resent_plan_is_flagged_never_cancelled(tmp_path: Path, run_flow: Any) -> None:
+    inbox, ws = tmp_path / "inbox", tmp_path / "ws"
+    shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", inbox / "acme")
+    [sub] = run_flow(inbox, ws, AS_OF).submissions
+    plan = inbox / "acme" / "trip_plan.csv"
+    # the trucking company re-sends the day's plan: AC-T101 is gone, AC-T102 replaces it
+    plan.write_text(plan.read_text(encoding="utf-8-sig").replace("AC-T101", "AC-T102").replace(
+        "ACME-INV-7001", "ACME-INV-7002"), encoding="utf-8")
+    again = run_flow(inbox, ws, "2026-11-25T21:00:00+08:00")
+    assert [f["submission_id"] for f in again.flagged] == [sub.submission_id]
+    assert "no longer lists it" in again.flagged[0]["reason"]
+    assert Ledger(ws / "ledger.sqlite").status(sub.submission_id) == "filed"     # flagged, not cancelled

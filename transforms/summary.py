@@ -42,6 +42,7 @@ class RunSummary:
     data_docs: str | None = None
     quarantine_reports: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    flagged: list[dict[str, str]] = field(default_factory=list)
     goods_lines: int = 0
     #: customs responses read this run: inbox, counts, and every refused row with its reason
     responses: dict[str, Any] = field(default_factory=dict)
@@ -52,6 +53,7 @@ class RunSummary:
             "files": [{k: v for k, v in asdict(f).items()} for f in self.files],
             "submissions": [asdict(s) for s in self.submissions],
             "pending": self.pending,
+            "flagged": self.flagged,
             "data_docs": self.data_docs,
             "quarantine_reports": self.quarantine_reports,
             "totals": self.totals(),
