@@ -146,8 +146,9 @@ def _print_summary(summary: object, workspace: Path) -> None:
     for e in summary.submissions:
         for reason in dict.fromkeys(e.reasons):
             console.print(f"[red]held[/] {e.trip_ref}: {reason}", highlight=False)
-    for f in summary.flagged:
-        console.print(f"[magenta]flagged[/] {f['submission_id']} ({f['trader']}): {f['reason']}", highlight=False)
+    for flag in summary.flagged:
+        console.print(f"[magenta]flagged[/] {flag['submission_id']} ({flag['trader']}): {flag['reason']}",
+                      highlight=False)
     for p in summary.pending:
         console.print(f"[cyan]pending[/] {p['trader']} invoice {p['invoice_no']} ({p['lines']} lines): {p['reason']}",
                       highlight=False)
