@@ -135,7 +135,7 @@ def _print_summary(summary: object, workspace: Path) -> None:
     console.print(t)
     for f in summary.files:
         if f.status == "refused":
-            console.print(f"[yellow]refused[/] {f.path}: {f.reason}", highlight=False)
+            console.print(f"[yellow]refused[/] {f.path}: {f.reason}", highlight=False, soft_wrap=True)
     s = Table(title="submissions (one per truck trip)")
     for col in ("trip", "direction", "cp", "status", "v", "invoices", "submission_id"):
         s.add_column(col, overflow="fold")
@@ -145,13 +145,13 @@ def _print_summary(summary: object, workspace: Path) -> None:
     console.print(s)
     for e in summary.submissions:
         for reason in dict.fromkeys(e.reasons):
-            console.print(f"[red]held[/] {e.trip_ref}: {reason}", highlight=False)
+            console.print(f"[red]held[/] {e.trip_ref}: {reason}", highlight=False, soft_wrap=True)
     for flag in summary.flagged:
         console.print(f"[magenta]flagged[/] {flag['submission_id']} ({flag['trader']}): {flag['reason']}",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     for p in summary.pending:
         console.print(f"[cyan]pending[/] {p['trader']} invoice {p['invoice_no']} ({p['lines']} lines): {p['reason']}",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     ws = workspace
     console.print(f"outputs:    {ws / 'outbox'} (single/, hk/, cn/)")
     console.print(f"quarantine: {ws / 'quarantine'}" + (f" ({len(summary.quarantine_reports)} error workbooks)"
