@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -117,7 +116,8 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
         report = FileReport(rel, trader)
         out.files.append(report)
         try:
-            wb = read_file(path, encodings=settings.encodings or _encodings(profiles),
+            # without declared encodings the reader tries candidates against the profiles' headers
+            wb = read_file(path, encodings=settings.encodings or None,
                            header_hint=header_hint(profiles))  # type: ignore[arg-type]
         except ReadRefused as exc:
             report.status, report.reason = "refused", exc.reason
@@ -142,11 +142,6 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
             report.rows_reference = len(table.frame)
             (tin.masters if role == "item_master" else tin.trips).append(src)
     return out
-
-
-def _encodings(profiles: Profiles) -> Sequence[str] | None:
-    """No trader-declared encoding: let the reader try candidates against the profiles' headers."""
-    return None
 
 
 def _choose(profiles: Profiles, named: Profile | None, wb: object, label: str) -> HeaderMatch | str:

@@ -6,18 +6,17 @@ whitespace folding, so ``ＨＳ编码``, ``hs编码 `` and ``HS编码`` are one 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from transforms.profiles.schema import Profile
 from transforms.readers import RawSheet, RawWorkbook
+from transforms.reference import normalise_key
 
 
 def norm_header(text: str | None) -> str:
-    if text is None:
-        return ""
-    return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+    """Headers compare like code-list aliases do: one normalisation for both."""
+    return "" if text is None else normalise_key(str(text))
 
 
 @dataclass(frozen=True)
