@@ -41,6 +41,7 @@ from transforms.responses import read_responses
 from transforms.settings import Settings
 from transforms.summary import RunSummary, SubmissionEntry, check_reconciled, count_lines, write_json_atomic
 from transforms.timeutil import parse_as_of
+from transforms.writers.output import sweep_orphan_temps
 
 T = TypeVar("T")
 
@@ -326,6 +327,9 @@ def _stamp_provenance(asm: Assembly, files: list[FileReport], carried: dict[str,
     subs["content_hash"] = sids.map(hashes)
 
 
+# The workspace folders a run writes into (hidden temp files of crashed runs are swept from them).
+WORKSPACE_WRITTEN = ("outbox", "runs", "analytics", "quarantine", "reports", "store")
+
 @flow(name="ssdd-nightly-filing", log_prints=False, validate_parameters=False)
 def nightly_filing(settings: Settings) -> RunSummary:
     """File every trader folder in the inbox once, as of ``settings.as_of``."""
@@ -335,6 +339,8 @@ def nightly_filing(settings: Settings) -> RunSummary:
     run_id = f"{as_of.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     bind_run_id(run_id)  # on every log record of this process from here on (flows.logs)
     logger.info("ssdd run %s as of %s", run_id, as_of.isoformat())
+    for leftover in sweep_orphan_temps(settings.workspace / d for d in WORKSPACE_WRITTEN):
+        logger.info("removed %s, the unfinished file of a run that crashed", leftover.relative_to(settings.workspace))
     inbox = settings.inbox
     store_root = settings.workspace / "store"
     futures = [ingest_task.submit(folder, inbox, settings.profiles_dir, store_root) for folder in trader_folders(inbox)]

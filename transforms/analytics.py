@@ -42,7 +42,7 @@ from pydantic import SecretStr
 
 from transforms.analytics_pii import PiiHasher, hash_table, hasher, redact_findings
 from transforms.model import FILING_TABLES, MODEL_VERSION, TABLES, to_arrow
-from transforms.writers.output import write_atomic
+from transforms.writers.output import temp_path, write_atomic
 
 PARTITIONS: Final = ("crossing_date", "control_point")
 PARTITION_TYPES: Final = {"crossing_date": pa.date32(), "control_point": pa.string()}
@@ -242,7 +242,7 @@ def _publish(batch: list[tuple[Path, bytes]]) -> None:
     try:
         for path, data in batch:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.tmp")
+            temp = temp_path(path)
             temp.write_bytes(data)
             temps.append((temp, path))
         if temps:

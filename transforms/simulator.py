@@ -46,6 +46,7 @@ from transforms.responses import (
     events_frame,
     hk_date,
 )
+from transforms.writers.output import temp_path
 
 PARAMS_PATH: Final = Path(__file__).resolve().parents[1] / "data" / "simulator" / "params.yaml"
 Z90: Final = 1.2815515655446004  # standard normal 90th percentile
@@ -310,7 +311,7 @@ def write_responses(events: pd.DataFrame, out_dir: Path, as_of: datetime) -> lis
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # hidden: readers skip it
+    temp = temp_path(target)  # hidden: readers skip it; owner-tagged so a crash leftover is swept
     try:
         with temp.open("wb") as fh:
             fh.write(data)

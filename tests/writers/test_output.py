@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 
+import psutil
 import pytest
 
 from transforms.bundle import FilingBundle
 from transforms.writers.context import WriterContext
-from transforms.writers.output import OutputInvalid, temp_path, write_atomic
+from transforms.writers.output import OutputInvalid, sweep_orphan_temps, temp_path, write_atomic
 from transforms.writers.registry import writer
 from transforms.writers.schemas import validate
 
@@ -63,13 +66,43 @@ def test_crash_at_rename_leaves_no_partial_file(tmp_path: Path, monkeypatch: pyt
     assert _listing(tmp_path) == []
 
 
-def test_stale_temp_file_from_a_crash_is_replaced(tmp_path: Path) -> None:
-    target = tmp_path / "x_v1.xml"
-    temp_path(target).write_bytes(b"half a docu")
-    write_atomic(target, b"whole document", None)
-    assert target.read_bytes() == b"whole document"
-    assert _listing(tmp_path) == ["x_v1.xml"]
+def test_temp_file_is_hidden_in_the_same_folder_and_names_its_writer(tmp_path: Path) -> None:
+    temp = temp_path(tmp_path / "a_v2.xml")
+    assert temp.parent == tmp_path
+    started = int(psutil.Process().create_time() * 1000)
+    assert temp.name == f".a_v2.xml.{os.getpid()}-{started}.tmp"
 
 
-def test_temp_file_is_hidden_in_the_same_folder(tmp_path: Path) -> None:
-    assert temp_path(tmp_path / "a_v2.xml") == tmp_path / ".a_v2.xml.tmp"
+def _dead_writer_temp(folder: Path, name: str) -> Path:
+    """The temp file a killed process left: its pid has exited (and cannot be this process's)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    started = int(psutil.Process(child.pid).create_time() * 1000)
+    child.wait()
+    path = folder / f".{name}.{child.pid}-{started}.tmp"
+    path.write_bytes(b"half a docu")
+    return path
+
+
+def test_sweep_removes_the_temp_files_of_dead_writers_only(tmp_path: Path) -> None:
+    (tmp_path / "runs" / "r1").mkdir(parents=True)
+    dead = _dead_writer_temp(tmp_path / "runs" / "r1", "summary.json")
+    live = temp_path(tmp_path / "runs" / "r1" / "x.json")  # this process: a run still writing
+    live.write_bytes(b"in progress")
+    reused = tmp_path / f".y.json.{os.getpid()}-1.tmp"  # this pid, but another process's start time
+    reused.write_bytes(b"old")
+    untagged = tmp_path / ".z.json.tmp"
+    untagged.write_bytes(b"someone else's")
+    (tmp_path / "keep.tmp").write_bytes(b"not hidden: not ours")
+
+    removed = sweep_orphan_temps([tmp_path, tmp_path / "missing"])
+
+    assert sorted(removed) == sorted([dead, reused])
+    assert live.exists() and untagged.exists() and (tmp_path / "keep.tmp").exists()
+
+
+def test_sweep_removes_an_untagged_hidden_temp_only_after_a_day(tmp_path: Path) -> None:
+    untagged = tmp_path / ".z.json.tmp"
+    untagged.write_bytes(b"x")
+    now = untagged.stat().st_mtime
+    assert sweep_orphan_temps([tmp_path], now=now + 3600) == []
+    assert sweep_orphan_temps([tmp_path], now=now + 25 * 3600) == [untagged]
