@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+T = TypeVar("T")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="ssdd: prepare, check and record HK-Mainland single-submission dual-declaration filings.")
@@ -43,6 +46,9 @@ def run(
         help="Task runner: local (threads + a process pool) or dask (prefect-dask).")] = None,
     address: Annotated[str | None, typer.Option(
         help="Dask scheduler address tcp://HOST:PORT for --runner dask (default: a local 2-worker cluster).")] = None,
+    show: Annotated[int, typer.Option(
+        help="Print at most this many trips, and of each kind of notice (held, flagged, pending); 0 prints all. "
+             "Every trip and reason is in summary.json either way.")] = 40,
 ) -> None:
     """File every trader folder in the inbox once."""
     from transforms.settings import load_settings
@@ -82,7 +88,7 @@ def run(
         first = str(exc).splitlines()[0] if str(exc) else ""
         _fail(f"the run could not complete ({exc.__class__.__name__}: {first}); details in {log_path}.", 1)
         return
-    _print_summary(summary, settings.workspace)
+    _print_summary(summary, settings.workspace, limit=show)
     quarantined = sum(f.rows_quarantined for f in summary.files) + sum(s.status == "held" for s in summary.submissions)
     if summary.status != "completed":
         raise typer.Exit(1)
@@ -121,7 +127,9 @@ def _progress_bars() -> Iterator[None]:
             run_module.PROGRESS = None
 
 
-def _print_summary(summary: object, workspace: Path) -> None:
+def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
+    """The per-file table (always whole: it is what reconciles), then the trips and notices, at most
+    ``limit`` of each (0: all) so a night of 40,000 trips stays readable; the rest is counted."""
     from transforms.summary import RunSummary
 
     assert isinstance(summary, RunSummary)
@@ -136,22 +144,30 @@ def _print_summary(summary: object, workspace: Path) -> None:
     for f in summary.files:
         if f.status == "refused":
             console.print(f"[yellow]refused[/] {f.path}: {f.reason}", highlight=False, soft_wrap=True)
+    summary_json = workspace / "runs" / summary.run_id / "summary.json"
+    # trips needing a person first (held, then amended or cancelled), then the routine ones
+    order = {"held": 0, "amended": 1, "cancelled": 1, "filed": 2, "unchanged": 3}
+    trips = sorted(summary.submissions, key=lambda e: order.get(e.status, 1))
     s = Table(title="submissions (one per truck trip)")
     for col in ("trip", "direction", "cp", "status", "v", "invoices", "submission_id"):
         s.add_column(col, overflow="fold")
-    for e in summary.submissions:
+    for e in _first(trips, limit):
         s.add_row(e.trip_ref, e.direction, e.control_point or "-", e.status, str(e.version), ", ".join(e.invoices),
                   e.submission_id)
     console.print(s)
-    for e in summary.submissions:
-        for reason in dict.fromkeys(e.reasons):
-            console.print(f"[red]held[/] {e.trip_ref}: {reason}", highlight=False, soft_wrap=True)
-    for flag in summary.flagged:
+    _more(len(trips), limit, "trips", Counter(e.status for e in trips), summary_json)
+    held = [(e.trip_ref, reason) for e in trips for reason in dict.fromkeys(e.reasons)]
+    for trip_ref, reason in _first(held, limit):
+        console.print(f"[red]held[/] {trip_ref}: {reason}", highlight=False, soft_wrap=True)
+    _more(len(held), limit, "held reasons", None, summary_json)
+    for flag in _first(summary.flagged, limit):
         console.print(f"[magenta]flagged[/] {flag['submission_id']} ({flag['trader']}): {flag['reason']}",
                       highlight=False, soft_wrap=True)
-    for p in summary.pending:
+    _more(len(summary.flagged), limit, "flagged trips", None, summary_json)
+    for p in _first(summary.pending, limit):
         console.print(f"[cyan]pending[/] {p['trader']} invoice {p['invoice_no']} ({p['lines']} lines): {p['reason']}",
                       highlight=False, soft_wrap=True)
+    _more(len(summary.pending), limit, "pending invoices", None, summary_json)
     ws = workspace
     console.print(f"outputs:    {ws / 'outbox'} (single/, hk/, cn/)")
     console.print(f"quarantine: {ws / 'quarantine'}" + (f" ({len(summary.quarantine_reports)} error workbooks)"
@@ -160,6 +176,18 @@ def _print_summary(summary: object, workspace: Path) -> None:
     if summary.data_docs:
         console.print(f"data docs:  {ws / summary.data_docs}")
     console.print(f"summary:    {ws / 'runs' / summary.run_id / 'summary.json'}")
+
+
+def _first(items: list[T], limit: int) -> list[T]:
+    return items if limit <= 0 else items[:limit]
+
+
+def _more(total: int, limit: int, what: str, by_status: Counter[str] | None, where: Path) -> None:
+    if limit <= 0 or total <= limit:
+        return
+    counts = f" ({', '.join(f'{k} {v:,}' for k, v in sorted(by_status.items()))})" if by_status else ""
+    console.print(f"… {total - limit:,} more {what} not shown, {total:,} in all{counts}; every one is in {where} "
+                  "(--show 0 prints all).", highlight=False, soft_wrap=True)
 
 
 @profiles_app.command("list")

@@ -135,10 +135,16 @@ def content_hash(bundle: FilingBundle) -> str:
 
 
 def _records(frame: pd.DataFrame) -> list[Row]:
-    out: list[Row] = []
-    for rec in frame.to_dict("records"):
-        out.append({str(k): (None if _is_missing(v) else v) for k, v in rec.items()})
-    return out
+    """Rows as dicts, missing values as None. Through Arrow: column-wise ``to_pylist`` is about ten
+    times faster than pandas' ``to_dict`` on Arrow-backed columns, which boxes cell by cell."""
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # a mixed object column: the slow, general way
+        return [{str(k): (None if _is_missing(v) else v) for k, v in rec.items()} for rec in frame.to_dict("records")]
+    names = [str(n) for n in table.column_names]
+    columns = [(pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col) if pa.types.is_floating(col.type) else col)
+               .to_pylist() for col in table.columns]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _is_missing(v: Any) -> bool:
