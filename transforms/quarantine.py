@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,26 +51,70 @@ def _to_hant(text: str) -> str:
     return text.translate(table)
 
 
-def write_reports(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
-                  feedback_dir: Path | None = None) -> list[Path]:
-    """One workbook + CSV per source file that has findings; returns the workbook paths."""
-    written: list[Path] = []
-    if findings.empty:
-        return written
+@dataclass(frozen=True)
+class ReportJob:
+    """One source file's findings, and where its workbook goes."""
+
+    rows: pd.DataFrame
+    source: Path          # the file as sent, re-read for the held-rows sheet
+    language: str
+    target: Path          # quarantine/<trader>/<file>.errors.xlsx
+    feedback: Path | None  # a copy for the trader's own feedback folder, when configured
+
+
+def report_jobs(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
+                feedback_dir: Path | None = None) -> list[ReportJob]:
+    """One job per source file of ``trader`` that has findings."""
+    jobs: list[ReportJob] = []
     for src_file, rows in findings.groupby("src_file", sort=True):
         name = Path(str(src_file)).name
-        target = out_dir / trader / f"{name}.errors.xlsx"
-        target.parent.mkdir(parents=True, exist_ok=True)
         zh = rows["message_zh"].fillna("").map(_to_hant if language == "zh-Hant" else str)
-        rows = rows.assign(message_zh=zh)
-        write_atomic(target, _workbook(rows, inbox / str(src_file), language), None)
-        write_atomic(target.with_suffix("").with_suffix(".errors.csv"), _csv(rows), None)
-        written.append(target)
-        if feedback_dir is not None:
-            dest = feedback_dir / trader / target.name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(dest, target.read_bytes(), None)
+        jobs.append(ReportJob(rows.assign(message_zh=zh), inbox / str(src_file), language,
+                              out_dir / trader / f"{name}.errors.xlsx",
+                              None if feedback_dir is None else feedback_dir / trader / f"{name}.errors.xlsx"))
+    return jobs
+
+
+def _render_report(job: ReportJob) -> tuple[bytes, bytes]:
+    """Worker: the workbook and its CSV twin, as bytes (re-reading the source is the costly part)."""
+    return _workbook(job.rows, job.source, job.language), _csv(job.rows)
+
+
+# Below this many findings in all, a pool's start-up costs more than it saves.
+POOL_MIN_FINDINGS = 5_000
+
+
+def publish_reports(jobs: Sequence[ReportJob], workers: int = 1) -> list[Path]:
+    """Render every job (on ``workers`` processes when there is enough to do) and publish each file
+    atomically; returns the workbook paths. Files are independent: one trader's hundred files of
+    findings take half the time on two cores."""
+    total = sum(len(j.rows) for j in jobs)
+    if workers > 1 and len(jobs) > 1 and total >= POOL_MIN_FINDINGS:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["transforms.quarantine"])
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+            rendered = list(zip(jobs, pool.map(_render_report, jobs), strict=True))
+    else:
+        rendered = [(j, _render_report(j)) for j in jobs]
+    written: list[Path] = []
+    for job, (xlsx, csv_bytes) in rendered:
+        job.target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(job.target, xlsx, None)
+        write_atomic(job.target.with_suffix("").with_suffix(".errors.csv"), csv_bytes, None)
+        written.append(job.target)
+        if job.feedback is not None:
+            job.feedback.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(job.feedback, xlsx, None)
     return written
+
+
+def write_reports(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
+                  feedback_dir: Path | None = None, workers: int = 1) -> list[Path]:
+    """One workbook + CSV per source file that has findings; returns the workbook paths."""
+    if findings.empty:
+        return []
+    return publish_reports(report_jobs(findings, inbox=inbox, out_dir=out_dir, trader=trader, language=language,
+                                       feedback_dir=feedback_dir), workers)
 
 
 def _csv(rows: pd.DataFrame) -> bytes:

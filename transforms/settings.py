@@ -50,7 +50,7 @@ class Settings(BaseSettings):
                                           description="Minimum minutes between filing and crossing (Mainland).")
     pending_max_age_hours: int = Field(
         72, ge=1, description="Lines waiting for a trip longer than this are quarantined, not pending.")
-    workers: int = Field(2, ge=1, le=64, description="Processes for XML writing.")
+    workers: int = Field(2, ge=1, le=64, description="Processes for the CPU-heavy work: XML writing, error workbooks.")
     fail_on_quarantine: bool = Field(False, description="Exit non-zero when anything was quarantined.")
     archive: bool = Field(False, description="Move processed inbox files to archive/<run-id>/<trader>/.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING",

@@ -42,6 +42,7 @@ class RunSummary:
     data_docs: str | None = None
     quarantine_reports: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, int] = field(default_factory=dict)   # the main process's, as each stage ended
     flagged: list[dict[str, str]] = field(default_factory=list)
     goods_lines: int = 0
     #: customs responses read this run: inbox, counts, and every refused row with its reason
@@ -58,6 +59,7 @@ class RunSummary:
             "quarantine_reports": self.quarantine_reports,
             "totals": self.totals(),
             "timings_s": self.timings,
+            "peak_rss_mb_after_stage": self.peak_rss_mb,
             "goods_lines": self.goods_lines,
             "responses": self.responses,
         }
