@@ -73,12 +73,19 @@ def run(
     from flows.env import attach_log_file, start_ephemeral_server_early
 
     starting = start_ephemeral_server_early(settings.prefect_startup_timeout)
-    import expectations  # noqa: F401  (GX, imported while the server starts)
+    if starting is not None:
+        import expectations  # noqa: F401  (GX, imported while the server boots on the other core)
     from flows.run import nightly_filing  # noqa: F401  (imports pandas, lxml while the server starts)
     from flows.service import file_inbox  # locks, task runner, archive, alerts around the flow
 
     if starting is not None:
-        starting.join()  # type: ignore[attr-defined]
+        from flows.server import ServerError
+
+        try:
+            starting.join()  # type: ignore[attr-defined]
+        except ServerError as exc:
+            _fail(f"the local Prefect API could not start: {exc}")
+            return
 
     log_path = attach_log_file(settings.workspace)
     try:

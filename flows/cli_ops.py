@@ -126,13 +126,20 @@ def watch(
     prepare_workspace(settings)
     configure(settings.workspace, startup_timeout=settings.prefect_startup_timeout)
     starting = start_ephemeral_server_early(settings.prefect_startup_timeout)
-    import expectations  # noqa: F401  (the flow's heavy imports, while the server starts)
+    if starting is not None:
+        import expectations  # noqa: F401  (GX, imported while the server boots on the other core)
     import flows.run  # noqa: F401
     from flows.service import file_inbox
     from flows.watch import watch as watch_inbox
 
     if starting is not None:
-        starting.join()  # type: ignore[attr-defined]
+        from flows.server import ServerError
+
+        try:
+            starting.join()  # type: ignore[attr-defined]
+        except ServerError as exc:
+            _fail(f"the local Prefect API could not start: {exc}")
+            return
     attach_log_file(settings.workspace)
     stop, wake = threading.Event(), threading.Event()
 

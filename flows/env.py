@@ -74,22 +74,11 @@ def attach_log_file(workspace: Path, run_label: str = "ssdd") -> Path:
 
 
 def start_ephemeral_server_early(timeout: int) -> object | None:
-    """Start Prefect's ephemeral API server in a thread while the caller imports the heavy data
-    libraries (GX alone takes seconds); join the returned thread before running the flow.
-
-    Prefect keys its ephemeral server by port ``None``, so the flow's client finds this very server
-    already healthy instead of starting a second one.
-    """
-    import threading
-
+    """Start the ephemeral Prefect API in a child process while the caller imports the heavy data
+    libraries; call ``join()`` on the result before running the flow. None when PREFECT_API_URL
+    already names a server. Must be called before Prefect is imported (it reads the URL once)."""
     if os.environ.get("PREFECT_API_URL"):
         return None
+    from flows.server import EphemeralApi
 
-    def _start() -> None:
-        from prefect.server.api.server import SubprocessASGIServer
-
-        SubprocessASGIServer().start(timeout=timeout)
-
-    thread = threading.Thread(target=_start, name="prefect-ephemeral-start", daemon=True)
-    thread.start()
-    return thread
+    return EphemeralApi(timeout)

@@ -34,6 +34,7 @@ from transforms.crashpoints import kill_point
 from transforms.filing import FilingResult, file_submissions
 from transforms.ingest import FileReport, TraderIngest, ingest_trader
 from transforms.ledger import Ledger
+from transforms.model import FINDINGS
 from transforms.profiles.registry import load_profiles
 from transforms.quarantine import ReportJob, publish_reports, report_jobs
 from transforms.reference import Reference
@@ -85,9 +86,6 @@ def _problem_rows(problems: list[Any], severity_of: Any) -> pd.DataFrame:
 def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledger_url: str,
                lead_minutes: int) -> Checked:
     """GX suites over the assembled frames, plus ingest and assembly problems, into one findings table."""
-    # GX takes seconds to import: only where the checks run, not in every Dask worker that ingests
-    from expectations import validate
-
     ledger = Ledger(ledger_url)
     frames = asm.frames
     headers: dict[str, dict[str, str]] = {}
@@ -100,9 +98,17 @@ def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledg
         cur = ledger.current(sid)
         if cur is None or cur.get("current_hash") != chash:
             new_or_changed.add(sid)
-    outcome = validate(frames, reference=Reference.load(), as_of=as_of, new_or_changed=new_or_changed,
-                       cn_manifest_lead_minutes=lead_minutes, source_headers=headers)
-    findings = outcome.findings.copy()
+    if all(f.empty for f in frames.values()):
+        # nothing was assembled (a quiet night): no suite to run, and no need to load GX, which
+        # takes seconds to import — the fixed cost of every run against a running server
+        findings, gx_results = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDINGS.names if c != "run_id"}), {}
+    else:
+        # GX takes seconds to import: only where the checks run, not in every Dask worker that ingests
+        from expectations import validate
+
+        outcome = validate(frames, reference=Reference.load(), as_of=as_of, new_or_changed=new_or_changed,
+                           cn_manifest_lead_minutes=lead_minutes, source_headers=headers)
+        findings, gx_results = outcome.findings.copy(), outcome.results
     # cell problems from ingest (unparseable values) and assembly (unknown SKU, customer…)
     line_sub = asm.line_states.set_index(["src_file", "src_row"])["submission_id"].to_dict()
     extra = _problem_rows([p for i in ingests for p in i.problems] + asm.problems,
@@ -122,7 +128,7 @@ def check_task(asm: Assembly, ingests: list[TraderIngest], as_of: datetime, ledg
         for key, grp in errors.groupby("submission_id", sort=True):
             uniq = grp.drop_duplicates("message_en")
             held[str(key)] = (uniq["message_en"].tolist(), uniq["message_zh"].fillna("").tolist())
-    return Checked(findings, held, outcome.results, hashes)
+    return Checked(findings, held, gx_results, hashes)
 
 
 @task(name="file", cache_policy=NO_CACHE, timeout_seconds=3600, **IO_RETRY)
@@ -218,8 +224,6 @@ def analytics_task(frames: dict[str, pd.DataFrame], results: list[FilingResult],
         f["finding_id"] = f["finding_id"].where(f["finding_id"].notna(),
                                                 [uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/{i}").hex
                                                  for i in range(len(f))])
-        from transforms.model import FINDINGS
-
         frames["findings"] = f[[c for c in FINDINGS.names if c in f.columns]]
     return append_tables(settings.workspace / "analytics", frames, run_id, pii_key=settings.pii_key)
 

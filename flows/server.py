@@ -111,3 +111,59 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             continue
+
+
+class EphemeralApi:
+    """Prefect's ephemeral API for one ``ssdd run``, started without importing Prefect here.
+
+    Prefect's own ephemeral mode imports the whole server package into this process just to spawn
+    the same uvicorn child; under the GIL that import competes with the run's own imports (Great
+    Expectations alone takes seconds). Spawning the child directly lets it boot on the other core
+    while this process imports. Same app, same settings, database in ``PREFECT_HOME`` (the
+    workspace); the child dies with this process (PR_SET_PDEATHSIG on Linux, atexit elsewhere).
+    """
+
+    def __init__(self, timeout: float) -> None:
+        import atexit
+        import threading
+
+        self.timeout = timeout
+        self.url = ""
+        self.error: ServerError | None = None
+        self.proc = self._spawn()
+        atexit.register(self.stop)
+        # the API URL goes into the environment now, before Prefect is first imported
+        os.environ["PREFECT_API_URL"] = self.url
+        self._ready = threading.Thread(target=self._wait, name="prefect-ephemeral-health", daemon=True)
+        self._ready.start()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        import importlib.util
+
+        spec = importlib.util.find_spec("prefect")
+        assert spec is not None and spec.origin is not None
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/api"
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"})
+        return subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+             "--log-level", "error", "--lifespan", "on"],
+            env=env, stdin=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+    def _wait(self) -> None:
+        try:
+            wait_healthy(self.url, self.timeout, self.proc)
+        except ServerError as exc:
+            self.error = exc
+
+    def join(self) -> None:
+        """Wait until the API answers; raises ServerError (one sentence) if it never does."""
+        self._ready.join()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        _stop(self.proc)
