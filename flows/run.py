@@ -361,15 +361,15 @@ def nightly_filing(settings: Settings) -> RunSummary:
         if i.input is not None:
             shas = {f.path: f.sha256 for f in i.files if f.sha256}
             store.save(store_root, i.input, pending[pending["trader"] == i.trader], shas)
+    resent = _trip_plan_scope(ingests)
+    for i in ingests:   # tonight's mapped tables now live on in the assembly and the store
+        i.release_tables()
     clock.lap("assemble")
     checked = check_task(_opaque(asm), _opaque(ingests), as_of, settings.ledger_location,
                          settings.cn_manifest_lead_minutes)
     clock.lap("check")
     carried_sha = {p: h for i in ingests for p, h in i.carried_sha256.items()}
     _stamp_provenance(asm, files, carried_sha, as_of, checked.hashes)
-    resent = _trip_plan_scope(ingests)
-    for i in ingests:   # tonight's mapped tables now live on in the assembly and the store
-        i.release_tables()
     traders = _traders(asm.frames["consignments"])
     results = file_task(_opaque(asm.frames), _opaque(checked), settings, run_id, as_of, _opaque(traders))
     flagged = _flag_missing_trips(resent, settings.ledger_location, run_id, as_of)
