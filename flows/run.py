@@ -29,7 +29,7 @@ from transforms import store
 from transforms.analytics import append_events, append_tables
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
-from transforms.bundle import content_hashes, on_record, split_bundles
+from transforms.bundle import OnRecord, content_hashes, split_bundles
 from transforms.crashpoints import kill_point
 from transforms.filing import FilingResult, file_submissions
 from transforms.ingest import FileReport, TraderIngest, ingest_trader
@@ -214,8 +214,8 @@ def analytics_task(frames: dict[str, pd.DataFrame], results: list[FilingResult],
     # unchanged trips too: a run killed between its ledger commit and this append left them out,
     # and the dataset skips every (submission_id, version) it already holds
     done = {r.submission_id: r for r in results if r.status in ("filed", "amended", "unchanged")}
-    frames = on_record(frames, {sid: (r.version, r.function_code or "9") for sid, r in done.items()})
     kill_point("analytics")
+    extra: dict[str, pd.DataFrame] = {}
     if not findings.empty:
         f = findings.copy()
         f["run_id"] = run_id
@@ -224,8 +224,10 @@ def analytics_task(frames: dict[str, pd.DataFrame], results: list[FilingResult],
         f["finding_id"] = f["finding_id"].where(f["finding_id"].notna(),
                                                 [uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/{i}").hex
                                                  for i in range(len(f))])
-        frames["findings"] = f[[c for c in FINDINGS.names if c in f.columns]]
-    return append_tables(settings.workspace / "analytics", frames, run_id, pii_key=settings.pii_key)
+        extra["findings"] = f[[c for c in FINDINGS.names if c in f.columns]]
+    # stamped one table at a time as the append reads it (OnRecord), not a second copy of the night
+    tables = OnRecord(frames, {sid: (r.version, r.function_code or "9") for sid, r in done.items()}, extra)
+    return append_tables(settings.workspace / "analytics", tables, run_id, pii_key=settings.pii_key)
 
 
 @task(name="responses", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)

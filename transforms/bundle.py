@@ -264,17 +264,40 @@ def load_bundle(data: bytes) -> FilingBundle:
 def on_record(frames: Mapping[str, pd.DataFrame], versions: Mapping[str, tuple[int, str]]) -> dict[str, pd.DataFrame]:
     """The rows of the submissions now on record, stamped with their ledger version (and, on the
     submission, its function code): what the analytics dataset appends."""
-    from transforms.model import FILING_TABLES, empty_frame
+    return dict(OnRecord(frames, versions))
 
-    out: dict[str, pd.DataFrame] = {}
-    for name in FILING_TABLES:
-        frame = frames.get(name)
+
+class OnRecord(Mapping[str, pd.DataFrame]):
+    """:func:`on_record`, computed one table at a time as it is read (plus ``extra`` tables as they
+    are): the analytics append holds one table's copy at once, not a second copy of the night."""
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame], versions: Mapping[str, tuple[int, str]],
+                 extra: Mapping[str, pd.DataFrame] | None = None) -> None:
+        from transforms.model import FILING_TABLES
+
+        self._frames, self._versions, self._extra = frames, versions, dict(extra or {})
+        self._names = [*FILING_TABLES, *(n for n in self._extra if n not in FILING_TABLES)]
+        self._ids = list(versions)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        from transforms.model import empty_frame
+
+        if name in self._extra:
+            return self._extra[name]
+        if name not in self._names:
+            raise KeyError(name)
+        frame = self._frames.get(name)
         if frame is None or frame.empty:
-            out[name] = empty_frame(name)
-            continue
-        keep = frame[frame["submission_id"].isin(list(versions))].copy()
+            return empty_frame(name)
+        keep = frame[frame["submission_id"].isin(self._ids)].copy()
+        versions = self._versions
         keep["version"] = keep["submission_id"].map(lambda s: versions[str(s)][0]).astype("int64")
         if name == "submissions":
             keep["function_code"] = keep["submission_id"].map(lambda s: versions[str(s)][1])
-        out[name] = keep
-    return out
+        return keep
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
