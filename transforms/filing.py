@@ -120,7 +120,8 @@ def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[l
     renderer = _Renderer(workers)
     try:
         for chunk in _chunks(bundles, PUBLISH_CHUNK):
-            jobs, decisions = _decide(chunk, held, ledger, run_id, as_of, max_items, traders, sender_id, results)
+            with ledger.batch():   # the chunk's held trips are recorded in one transaction
+                jobs, decisions = _decide(chunk, held, ledger, run_id, as_of, max_items, traders, sender_id, results)
             _publish(renderer(jobs), {j.bundle.submission_id: j.bundle for j in jobs}, decisions, ledger=ledger,
                      workspace=workspace, run_id=run_id, as_of=as_of, traders=traders, results=results)
     finally:
@@ -188,6 +189,14 @@ def _publish(rendered: Iterable[tuple[str, dict[str, bytes], list[str], list[str
     if batch:
         write_many_atomic(batch)
     kill_point("ledger")
+    with ledger.batch():
+        _record(ready, by_id, decisions, ledger=ledger, run_id=run_id, as_of=as_of, traders=traders,
+                results=results)
+
+
+def _record(ready: list[tuple[str, dict[str, str]]], by_id: dict[str, FilingBundle], decisions: dict[str, Decision],
+            *, ledger: Ledger, run_id: str, as_of: datetime, traders: dict[str, str],
+            results: list[FilingResult]) -> None:
     for sid, outputs in ready:
         b, d = by_id[sid], decisions[sid]
         ledger.record_filed(submission_id=sid, version=d.version, function_code=d.function_code,

@@ -151,6 +151,7 @@ class Ledger:
         self.path = ledger_path(url_or_path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._batch: sqlite3.Cursor | None = None   # the open transaction of batch(), if any
         self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                      check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
@@ -177,9 +178,36 @@ class Ledger:
         self.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Cursor]:
-        """One short write transaction; BEGIN IMMEDIATE takes the write lock up front."""
+    def batch(self) -> Iterator[None]:
+        """Every write inside is one transaction: a chunk of 500 filings commits once, not 500 times.
+
+        All or nothing, like each write alone: if anything inside raises, none of it is recorded (the
+        files of the chunk are already in place; the next run re-renders them byte for byte and
+        records them, as after a crash between rename and commit)."""
         with self._lock:
+            if self._batch is not None:   # already inside a batch of this ledger: join it
+                yield
+                return
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            self._batch = cur
+            try:
+                yield
+            except BaseException:
+                self._batch = None
+                cur.execute("ROLLBACK")
+                raise
+            self._batch = None
+            cur.execute("COMMIT")
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Cursor]:
+        """One short write transaction; BEGIN IMMEDIATE takes the write lock up front. Inside
+        :meth:`batch`, the batch's transaction."""
+        with self._lock:
+            if self._batch is not None:
+                yield self._batch
+                return
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:

@@ -278,3 +278,24 @@ def test_two_connections_share_one_ledger(tmp_path: Path) -> None:
         assert b.decide(sid, "h1") == Decision("unchanged", 1, "9")
         file_it(b, sid, "h2", run_id="run-2")
         assert a.status(sid) == "filed" and a.decide(sid, "h2").action == "unchanged"
+
+
+def test_a_batch_commits_all_its_filings_at_once_or_none_of_them(ledger: Ledger, tmp_path: Path) -> None:
+    first, second, third = (submission_id_for("CARR01", f"T00{i}", "HK_IMPORT") for i in (1, 2, 3))
+    with ledger.batch():
+        file_it(ledger, first, "h1", trip_ref="T001")
+        file_it(ledger, second, "h2", trip_ref="T002")
+        # not yet visible to another connection: one transaction, committed at the end
+        other = sqlite3.connect(ledger.path)
+        assert other.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
+    assert other.execute("SELECT COUNT(*) FROM versions WHERE status = 'filed'").fetchone()[0] == 2
+    with pytest.raises(LedgerError, match="the next one is 2"), ledger.batch():
+        file_it(ledger, third, "h3", trip_ref="T003")
+        ledger.record_filed(submission_id=first, version=3, function_code="5", content_hash="h9", run_id="run-1",
+                            as_of=AS_OF, trader="mingfai", carrier_code="CARR01", trip_ref="T001",
+                            direction="HK_IMPORT", control_point="LMC", expected_crossing_at=CROSSING, outputs={})
+    assert ledger.current(third) is None          # the whole batch rolled back, the good filing too
+    assert [h["version"] for h in ledger.history(first)] == [1]
+    file_it(ledger, third, "h3", trip_ref="T003")  # and the ledger takes writes again afterwards
+    assert ledger.current(third)["current_version"] == 1
+    other.close()
