@@ -9,6 +9,7 @@ are coarse (one per stage, ingest one per trader folder) and thin: the work is i
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -461,7 +462,25 @@ class _Clock:
         self.laps[name] = round(now - self._t, 3)
         self._t = now
         self.peak_rss_mb[name] = peak_rss_mb()
+        release_free_memory()
         progress("stage", name=name, seconds=self.laps[name])
+
+
+def release_free_memory() -> None:
+    """Hand memory freed by the stage just ended back to the OS before the next one allocates.
+
+    A stage frees millions of small Python objects (the file stage: 40,000 bundles of row dicts);
+    glibc keeps the freed heap pages, while the next stage's large NumPy/Arrow buffers come from
+    fresh mmaps, so without a trim the two add up in the resident set."""
+    import ctypes
+    import sys
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def peak_rss_mb() -> int:
