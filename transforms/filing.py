@@ -96,14 +96,15 @@ class _Renderer:
         self._pool: ProcessPoolExecutor | None = None
 
     def __call__(self, jobs: Sequence[RenderJob]) -> Iterator[tuple[str, dict[str, bytes], list[str], list[str]]]:
+        """Results in job order. On the pool, every job is submitted before this returns, so the
+        workers render while the caller publishes the previous chunk."""
         if self.workers <= 1 or len(jobs) < 64:
-            yield from (_render(j) for j in jobs)
-            return
+            return (_render(j) for j in jobs)
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["transforms.filing"])
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-        yield from self._pool.map(_render, jobs, chunksize=max(1, min(32, len(jobs) // (self.workers * 4))))
+        return self._pool.map(_render, jobs, chunksize=max(1, min(32, len(jobs) // (self.workers * 4))))
 
     def close(self) -> None:
         if self._pool is not None:
@@ -116,17 +117,29 @@ def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[l
     """File every bundle not held by the checks, ``PUBLISH_CHUNK`` at a time: decide, render on the
     worker processes, publish with one data sync, then record in the ledger. Bundles are consumed
     as they come, so memory stays flat however many trips the run files."""
-    results: list[FilingResult] = []
+    done: list[list[FilingResult]] = []   # per chunk, in chunk order
     renderer = _Renderer(workers)
+    in_flight: tuple[Iterator[tuple[str, dict[str, bytes], list[str], list[str]]], dict[str, FilingBundle],
+                     dict[str, Decision], list[FilingResult]] | None = None
     try:
         for chunk in _chunks(bundles, PUBLISH_CHUNK):
+            results: list[FilingResult] = []
+            done.append(results)
             with ledger.batch():   # the chunk's held trips are recorded in one transaction
                 jobs, decisions = _decide(chunk, held, ledger, run_id, as_of, max_items, traders, sender_id, results)
-            _publish(renderer(jobs), {j.bundle.submission_id: j.bundle for j in jobs}, decisions, ledger=ledger,
-                     workspace=workspace, run_id=run_id, as_of=as_of, traders=traders, results=results)
+            # two chunks in flight: the workers render this one while the previous one is published
+            # (chunks hold different trips, so their ledger decisions are independent)
+            rendering = (renderer(jobs), {j.bundle.submission_id: j.bundle for j in jobs}, decisions, results)
+            if in_flight is not None:
+                _publish(*in_flight[:3], ledger=ledger, workspace=workspace, run_id=run_id, as_of=as_of,
+                         traders=traders, results=in_flight[3])
+            in_flight = rendering
+        if in_flight is not None:
+            _publish(*in_flight[:3], ledger=ledger, workspace=workspace, run_id=run_id, as_of=as_of,
+                     traders=traders, results=in_flight[3])
     finally:
         renderer.close()
-    return results
+    return [r for chunk_results in done for r in chunk_results]
 
 
 def _decide(chunk: list[FilingBundle], held: dict[str, tuple[list[str], list[str]]], ledger: Ledger, run_id: str,
