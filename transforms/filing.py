@@ -21,10 +21,11 @@ from transforms.bundle import FilingBundle, content_hash, dump_bundle, load_bund
 from transforms.crashpoints import kill_point
 from transforms.ledger import Decision, Ledger
 from transforms.reference import Reference
+from transforms.writers.base import serialise
 from transforms.writers.context import WriterContext
 from transforms.writers.output import write_many_atomic
 from transforms.writers.registry import ALL_WRITERS
-from transforms.writers.schemas import validate as validate_xml
+from transforms.writers.schemas import validate_tree
 
 T = TypeVar("T")
 
@@ -74,13 +75,13 @@ def _render_checked(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], l
         return job.bundle.submission_id, {}, problems_en, problems_zh
     docs: dict[str, bytes] = {}
     for w in ALL_WRITERS:
-        data = w.render(job.bundle, ctx)
-        errors = validate_xml(w.id, data)
+        tree = w.render_tree(job.bundle, ctx)
+        errors = validate_tree(w.id, tree)
         if errors:
             # a document that fails our own schema is a product defect; hold, never publish it
             return job.bundle.submission_id, {}, [f"{w.id} filing failed its XSD: {errors[0]}"], [
                 f"{w.id} 文件未通过 XSD 校验：{errors[0]}"]
-        docs[w.id] = data
+        docs[w.id] = serialise(tree)
     docs[FILED_BUNDLE] = dump_bundle(job.bundle)   # serialised here, off the publishing process
     return job.bundle.submission_id, docs, [], []
 

@@ -90,6 +90,8 @@ class Writer(Protocol):
 
     def render(self, bundle: FilingBundle, ctx: WriterContext) -> bytes: ...
 
+    def render_tree(self, bundle: FilingBundle, ctx: WriterContext) -> etree._Element: ...
+
 
 class BaseWriter(ABC):
     """Shared behaviour: file naming and the preflight-then-render guard."""
@@ -105,7 +107,11 @@ class BaseWriter(ABC):
     def preflight(self, bundle: FilingBundle, ctx: WriterContext) -> list[MappingProblem]: ...
 
     @abstractmethod
-    def render(self, bundle: FilingBundle, ctx: WriterContext) -> bytes: ...
+    def render_tree(self, bundle: FilingBundle, ctx: WriterContext) -> etree._Element:
+        """The document as an lxml tree (the filing step validates the tree, then serialises it)."""
+
+    def render(self, bundle: FilingBundle, ctx: WriterContext) -> bytes:
+        return serialise(self.render_tree(bundle, ctx))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={self.id!r} schema={self.schema!r}>"

@@ -37,7 +37,6 @@ from transforms.writers.base import (
     is_missing,
     opt_text,
     problem,
-    serialise,
     text,
     to_decimal,
 )
@@ -706,7 +705,7 @@ class CnWriter(BaseWriter):
     def preflight(self, bundle: FilingBundle, ctx: WriterContext) -> list[MappingProblem]:
         return self._plan(bundle, ctx)[1]
 
-    def render(self, bundle: FilingBundle, ctx: WriterContext) -> bytes:
+    def render_tree(self, bundle: FilingBundle, ctx: WriterContext) -> etree._Element:
         p, problems = self._plan(bundle, ctx)
         self._last = None
         if p is None:
@@ -719,4 +718,4 @@ class CnWriter(BaseWriter):
         _manifest(root, p, bundle, ctx)
         _confirmation(root, p, bundle, ctx)
         _declaration_data(root, p, ctx)
-        return serialise(root)
+        return root

@@ -28,7 +28,6 @@ from transforms.writers.base import (
     is_missing,
     opt_text,
     problem,
-    serialise,
     text,
 )
 from transforms.writers.context import WriterContext
@@ -117,7 +116,7 @@ class HkWriter(BaseWriter):
                                "缺少 ROCARS 必填项 (h) 预计抵达/离开日期；该车次暂缓申报，待补充后处理。"))
         return out
 
-    def render(self, bundle: FilingBundle, ctx: WriterContext) -> bytes:
+    def render_tree(self, bundle: FilingBundle, ctx: WriterContext) -> etree._Element:
         problems = self.preflight(bundle, ctx)
         if problems:
             raise MappingError(problems)
@@ -167,7 +166,7 @@ class HkWriter(BaseWriter):
             d = el(dec, "Declarant")
             opt(d, "ID", opt_text(declarant.get("ids_hk_brn"), "parties.ids_hk_brn"))
             el(d, "Name", name)
-        return serialise(root)
+        return root
 
     @staticmethod
     def _party(parent: etree._Element, tag: str, p: Row | None) -> None:

@@ -42,7 +42,6 @@ from transforms.writers.base import (
     fmt_iso_hk,
     is_missing,
     problem,
-    serialise,
     text,
 )
 from transforms.writers.context import WriterContext
@@ -293,7 +292,7 @@ class SingleWriter(BaseWriter):
                         line_no=None if line is None else int(line)))
         return out
 
-    def render(self, bundle: FilingBundle, ctx: WriterContext) -> bytes:
+    def render_tree(self, bundle: FilingBundle, ctx: WriterContext) -> etree._Element:
         root = _B.root("SingleSubmission")
         root.set("modelVersion", MODEL_VERSION)
         sub = _B.el(root, "Submission")
@@ -323,4 +322,4 @@ class SingleWriter(BaseWriter):
             _source(e, c, "consignments")
             for g in sorted(goods.get(seq, ()), key=lambda r: int(r["line_no"])):
                 _goods_item(e, g)
-        return serialise(root)
+        return root
