@@ -261,15 +261,11 @@ def load_bundle(data: bytes) -> FilingBundle:
                         trailers=rows("trailers"), equipment=rows("equipment"), seals=rows("seals"))
 
 
-def on_record(frames: Mapping[str, pd.DataFrame], versions: Mapping[str, tuple[int, str]]) -> dict[str, pd.DataFrame]:
-    """The rows of the submissions now on record, stamped with their ledger version (and, on the
-    submission, its function code): what the analytics dataset appends."""
-    return dict(OnRecord(frames, versions))
-
-
 class OnRecord(Mapping[str, pd.DataFrame]):
-    """:func:`on_record`, computed one table at a time as it is read (plus ``extra`` tables as they
-    are): the analytics append holds one table's copy at once, not a second copy of the night."""
+    """The rows of the submissions now on record, stamped with their ledger version (and, on the
+    submission, its function code): what the analytics dataset appends. Computed one table at a
+    time as it is read (plus ``extra`` tables as they are), so the append holds one table's copy
+    at once, not a second copy of the night."""
 
     def __init__(self, frames: Mapping[str, pd.DataFrame], versions: Mapping[str, tuple[int, str]],
                  extra: Mapping[str, pd.DataFrame] | None = None) -> None:
