@@ -26,7 +26,6 @@ import csv
 import hashlib
 import io
 import math
-import os
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -46,7 +45,7 @@ from transforms.responses import (
     events_frame,
     hk_date,
 )
-from transforms.writers.output import temp_path
+from transforms.writers.output import write_atomic
 
 PARAMS_PATH: Final = Path(__file__).resolve().parents[1] / "data" / "simulator" / "params.yaml"
 Z90: Final = 1.2815515655446004  # standard normal 90th percentile
@@ -306,23 +305,5 @@ def write_responses(events: pd.DataFrame, out_dir: Path, as_of: datetime) -> lis
         ])
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"responses_{as_of.astimezone(HK_TZ):%Y%m%d%H%M}.csv"
-    _write_atomic(target, buffer.getvalue().encode("utf-8"))
+    write_atomic(target, buffer.getvalue().encode("utf-8"), None)  # hidden temp name, sync, rename
     return [target]
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    temp = temp_path(target)  # hidden: readers skip it; owner-tagged so a crash leftover is swept
-    try:
-        with temp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(target.parent, os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
