@@ -64,30 +64,16 @@ def run(
         return
     if not settings.inbox.is_dir():
         _fail(f"Inbox folder {settings.inbox} does not exist; pass --inbox DIR.")
-    settings.workspace.mkdir(parents=True, exist_ok=True)
-    for sub in ("outbox/single", "outbox/hk", "outbox/cn", "quarantine", "analytics", "reports", "runs"):
-        (settings.workspace / sub).mkdir(parents=True, exist_ok=True)
-    from flows.env import configure
+    from flows.env import boot
+    from flows.server import ServerError
+    from flows.service import file_inbox, prepare_workspace  # locks, task runner, archive, alerts
 
-    configure(settings.workspace, startup_timeout=settings.prefect_startup_timeout)
-    from flows.env import attach_log_file, start_ephemeral_server_early
-
-    starting = start_ephemeral_server_early(settings.prefect_startup_timeout)
-    if starting is not None:
-        import expectations  # noqa: F401  (GX, imported while the server boots on the other core)
-    from flows.run import nightly_filing  # noqa: F401  (imports pandas, lxml while the server starts)
-    from flows.service import file_inbox  # locks, task runner, archive, alerts around the flow
-
-    if starting is not None:
-        from flows.server import ServerError
-
-        try:
-            starting.join()  # type: ignore[attr-defined]
-        except ServerError as exc:
-            _fail(f"the local Prefect API could not start: {exc}")
-            return
-
-    log_path = attach_log_file(settings.workspace)
+    prepare_workspace(settings)
+    try:
+        log_path = boot(settings.workspace, settings.prefect_startup_timeout)
+    except ServerError as exc:
+        _fail(f"the local Prefect API could not start: {exc}")
+        return
     try:
         with _progress_bars():
             summary = file_inbox(settings)

@@ -120,27 +120,17 @@ def watch(
     if archive is None and "archive" not in settings.model_fields_set:
         # on by default for watch, but the shipped sample inbox is never emptied unless asked
         settings = settings.model_copy(update={"archive": not is_sample_inbox(settings.inbox)})
-    from flows.env import attach_log_file, configure, start_ephemeral_server_early
-    from flows.service import prepare_workspace
-
-    prepare_workspace(settings)
-    configure(settings.workspace, startup_timeout=settings.prefect_startup_timeout)
-    starting = start_ephemeral_server_early(settings.prefect_startup_timeout)
-    if starting is not None:
-        import expectations  # noqa: F401  (GX, imported while the server boots on the other core)
-    import flows.run  # noqa: F401
-    from flows.service import file_inbox
+    from flows.env import boot
+    from flows.server import ServerError
+    from flows.service import file_inbox, prepare_workspace
     from flows.watch import watch as watch_inbox
 
-    if starting is not None:
-        from flows.server import ServerError
-
-        try:
-            starting.join()  # type: ignore[attr-defined]
-        except ServerError as exc:
-            _fail(f"the local Prefect API could not start: {exc}")
-            return
-    attach_log_file(settings.workspace)
+    prepare_workspace(settings)
+    try:
+        boot(settings.workspace, settings.prefect_startup_timeout)
+    except ServerError as exc:
+        _fail(f"the local Prefect API could not start: {exc}")
+        return
     stop, wake = threading.Event(), threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.server import EphemeralApi
 
 QUIET = {
     "DO_NOT_TRACK": "1",
@@ -73,7 +77,7 @@ def attach_log_file(workspace: Path, run_label: str = "ssdd") -> Path:
     return path
 
 
-def start_ephemeral_server_early(timeout: int) -> object | None:
+def start_ephemeral_server_early(timeout: int) -> EphemeralApi | None:
     """Start the ephemeral Prefect API in a child process while the caller imports the heavy data
     libraries; call ``join()`` on the result before running the flow. None when PREFECT_API_URL
     already names a server. Must be called before Prefect is imported (it reads the URL once)."""
@@ -82,3 +86,19 @@ def start_ephemeral_server_early(timeout: int) -> object | None:
     from flows.server import EphemeralApi
 
     return EphemeralApi(timeout)
+
+
+def boot(workspace: Path, startup_timeout: int) -> Path:
+    """Ready this process to run the filing flow: Prefect's environment, its API (the one named by
+    PREFECT_API_URL, or an ephemeral one booting on the other core while the flow's libraries are
+    imported here), then the JSON-lines log. Returns the log's path; raises
+    :class:`flows.server.ServerError` (one sentence) when the ephemeral API does not come up."""
+    configure(workspace, startup_timeout=startup_timeout)
+    starting = start_ephemeral_server_early(startup_timeout)
+    if starting is not None:
+        import expectations  # noqa: F401  (GX takes seconds: imported while the server boots)
+    import flows.run  # noqa: F401  (pandas, lxml, Prefect)
+
+    if starting is not None:
+        starting.join()
+    return attach_log_file(workspace)
