@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.writers.test_output import _dead_writer_temp
+from tests.writers.helpers import dead_writer_temp
 from transforms.writers.output import temp_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,8 +23,8 @@ def test_next_run_sweeps_what_a_killed_run_left_half_written(tmp_path: Path, run
     first = run_flow(inbox, ws, AS_OF)
     killed_run = ws / "runs" / first.run_id
     # what a kill -9 between write and rename leaves: the summary of its own run folder, an XML
-    leftovers = [_dead_writer_temp(killed_run, "summary.json"), _dead_writer_temp(ws / "outbox" / "hk", "x_v1.xml")]
-    outside = _dead_writer_temp(tmp_path, "not-in-the-workspace.json")
+    leftovers = [dead_writer_temp(killed_run, "summary.json"), dead_writer_temp(ws / "outbox" / "hk", "x_v1.xml")]
+    outside = dead_writer_temp(tmp_path, "not-in-the-workspace.json")
     in_progress = temp_path(ws / "outbox" / "cn" / "y_v1.xml")  # a live writer: another trader's run
     in_progress.write_bytes(b"being written")
 

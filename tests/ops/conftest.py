@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -73,3 +74,15 @@ def start_ssdd(*args: str, env: dict[str, str], cwd: Path | None = None) -> subp
 def copy_sample(dest: Path) -> Path:
     shutil.copytree(SAMPLE_INBOX, dest)
     return dest
+
+
+def stop_ssdd(proc: subprocess.Popen[str], timeout: float) -> str:
+    """SIGTERM (the way a service manager stops ssdd), then its remaining output; SIGKILL if it does
+    not exit within ``timeout`` seconds."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out

@@ -8,14 +8,13 @@ When the scheduled run does not complete in time, the failure shows every flow r
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.ops.conftest import SSDD, Server, ssdd_env, start_ssdd
+from tests.ops.conftest import SSDD, Server, ssdd_env, start_ssdd, stop_ssdd
 
 DEADLINE_SECONDS = 240
 
@@ -55,12 +54,7 @@ def test_served_deployments_run_on_their_schedule(prefect_server: Server, tmp_pa
                 break
             time.sleep(1)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            output, _ = proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate()
+        output = stop_ssdd(proc, 60)
     why = (f"\ncompleted: {sorted(completed)}\nruns seen: "
            + json.dumps({k: [(r["name"], r["state_type"], r["auto_scheduled"]) for r in v] for k, v in runs.items()})
            + f"\n--- ssdd serve output ---\n{output}" + prefect_server.explain())

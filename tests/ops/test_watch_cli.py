@@ -6,12 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import signal
-import subprocess
 import time
 from pathlib import Path
 
-from tests.ops.conftest import AS_OF, SAMPLE_INBOX, Server, ssdd_env, start_ssdd
+from tests.ops.conftest import AS_OF, SAMPLE_INBOX, Server, ssdd_env, start_ssdd, stop_ssdd
 
 GOODS = "goods_lines_20261125.xlsx"
 
@@ -45,12 +43,7 @@ def test_watch_files_an_upload_once_whole_and_archives_it(prefect_server: Server
             time.sleep(0.5)
         time.sleep(3)                                             # a second run would start within this
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            out, _ = proc.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
+        out = stop_ssdd(proc, 120)
     why = "\n--- ssdd watch output ---\n" + "".join(lines) + out + prefect_server.explain()
     summaries = [json.loads(p.read_text(encoding="utf-8")) for p in workspace.glob("runs/*/summary.json")]
     reads = [f for s in summaries for f in s["files"] if f["path"] == f"acme/{GOODS}"]

@@ -1,11 +1,15 @@
-"""Small helpers shared by the writer tests: parse output and read values by XPath."""
+"""Small helpers shared by the writer tests: parse output, read values by XPath, fake a crash leftover."""
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+import psutil
 import xmlschema
 from lxml import etree
 
@@ -46,3 +50,13 @@ def xmlschema_errors(writer_id: str, data: bytes) -> list[str]:
     """Errors from the independent validator (xmlschema, pure Python)."""
     schema = xmlschema_for(writer_id)
     return [str(e.reason) for e in schema.iter_errors(io.BytesIO(data))]
+
+
+def dead_writer_temp(folder: Path, name: str) -> Path:
+    """The temp file a killed process left: its pid has exited (and cannot be this process's)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    started = int(psutil.Process(child.pid).create_time() * 1000)
+    child.wait()
+    path = folder / f".{name}.{child.pid}-{started}.tmp"
+    path.write_bytes(b"half a docu")
+    return path

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from functools import partial
 from pathlib import Path
 
 import psutil
 import pytest
 
+from tests.writers.helpers import dead_writer_temp
 from transforms.bundle import FilingBundle
 from transforms.writers.context import WriterContext
 from transforms.writers.output import OutputInvalid, sweep_orphan_temps, temp_path, write_atomic
@@ -73,19 +72,9 @@ def test_temp_file_is_hidden_in_the_same_folder_and_names_its_writer(tmp_path: P
     assert temp.name == f".a_v2.xml.{os.getpid()}-{started}.tmp"
 
 
-def _dead_writer_temp(folder: Path, name: str) -> Path:
-    """The temp file a killed process left: its pid has exited (and cannot be this process's)."""
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    started = int(psutil.Process(child.pid).create_time() * 1000)
-    child.wait()
-    path = folder / f".{name}.{child.pid}-{started}.tmp"
-    path.write_bytes(b"half a docu")
-    return path
-
-
 def test_sweep_removes_the_temp_files_of_dead_writers_only(tmp_path: Path) -> None:
     (tmp_path / "runs" / "r1").mkdir(parents=True)
-    dead = _dead_writer_temp(tmp_path / "runs" / "r1", "summary.json")
+    dead = dead_writer_temp(tmp_path / "runs" / "r1", "summary.json")
     live = temp_path(tmp_path / "runs" / "r1" / "x.json")  # this process: a run still writing
     live.write_bytes(b"in progress")
     reused = tmp_path / f".y.json.{os.getpid()}-1.tmp"  # this pid, but another process's start time
