@@ -188,34 +188,34 @@ class Ledger:
             if self._batch is not None:   # already inside a batch of this ledger: join it
                 yield
                 return
-            cur = self._conn.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            self._batch = cur
-            try:
-                yield
-            except BaseException:
-                self._batch = None
-                cur.execute("ROLLBACK")
-                raise
-            self._batch = None
-            cur.execute("COMMIT")
+            with self._begin() as cur:
+                self._batch = cur
+                try:
+                    yield
+                finally:
+                    self._batch = None
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Cursor]:
-        """One short write transaction; BEGIN IMMEDIATE takes the write lock up front. Inside
-        :meth:`batch`, the batch's transaction."""
+        """One short write transaction; inside :meth:`batch`, the batch's transaction."""
         with self._lock:
             if self._batch is not None:
                 yield self._batch
                 return
-            cur = self._conn.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
+            with self._begin() as cur:
                 yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
+
+    @contextmanager
+    def _begin(self) -> Iterator[sqlite3.Cursor]:
+        """BEGIN IMMEDIATE (the write lock up front), COMMIT, or ROLLBACK on any exception."""
+        cur = self._conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
