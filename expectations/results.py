@@ -12,7 +12,7 @@ could not check and no failure gets ``success=None``: it is never reported as pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -37,7 +37,8 @@ from great_expectations.validator.validation_statistics import calc_validation_s
 from expectations import checks
 from expectations.rules import Rule
 
-__all__ = ["DATASOURCE", "RESULT_FORMAT", "Status", "rule_result", "suite_result"]
+__all__ = ["DATASOURCE", "RESULT_FORMAT", "Status", "merge_batches", "merge_rule_results", "merge_suite_results",
+           "rule_result", "suite_result"]
 
 #: The result format the native results reproduce (and the parity test asks real GX for).
 RESULT_FORMAT: Final[dict[str, Any]] = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
@@ -68,16 +69,24 @@ def rule_result(rule: Rule, frame: pd.DataFrame, considered: checks.Mask, failed
                 row_ids: Sequence[str], not_checkable_ids: Sequence[str]) -> ExpectationValidationResult:
     """The EVR of one rule. ``row_ids`` are the source ids of the failing rows, in frame order."""
     positions = np.flatnonzero(failed)
-    element_count = len(frame)
-    unexpected_count = len(positions)
-    nonnull = None if checks.counts_nulls(rule.gx) else int(considered.sum())
+    return _evr(rule.expectation().configuration,
+                {"rule_id": rule.id, "rule_key": rule.key, "severity": rule.severity},
+                element_count=len(frame),
+                nonnull=None if checks.counts_nulls(rule.gx) else int(considered.sum()),
+                unexpected_count=len(positions), unexpected_list=_unexpected_values(rule, frame, positions),
+                row_ids=row_ids, not_checkable_ids=not_checkable_ids,
+                mostly=float(getattr(rule.gx, "mostly", 1.0)))
+
+
+def _evr(config: Any, meta: dict[str, Any], *, element_count: int, nonnull: int | None, unexpected_count: int,
+         unexpected_list: list[Any], row_ids: Sequence[str], not_checkable_ids: Sequence[str],
+         mostly: float) -> ExpectationValidationResult:
     judged = element_count if nonnull is None else nonnull
-    mostly = float(getattr(rule.gx, "mostly", 1.0))
     passed = True if judged == 0 else (judged - unexpected_count) / judged >= mostly
     raw: dict[str, Any] = _format_map_output(
         result_format=parse_result_format(dict(RESULT_FORMAT)), success=passed, element_count=element_count,
         nonnull_count=nonnull, unexpected_count=unexpected_count,
-        unexpected_list=_unexpected_values(rule, frame, positions),
+        unexpected_list=unexpected_list[:MAX_RESULT_RECORDS],
         unexpected_index_list=list(row_ids),  # type: ignore[arg-type]  # GX types these as ints; pandas gives labels
     )
     result: dict[str, Any] = raw["result"]
@@ -91,10 +100,44 @@ def rule_result(rule: Rule, frame: pd.DataFrame, considered: checks.Mask, failed
         # Data Docs shows observed_value in its "Observed Value" column
         failed_part = f"{result['unexpected_percent']:.4g}% unexpected; " if unexpected_count else ""
         result["observed_value"] = f"{failed_part}{len(not_checkable_ids)} row(s) not checkable"
-    return ExpectationValidationResult(
-        success=success, expectation_config=rule.expectation().configuration, result=result,
-        meta={"rule_id": rule.id, "rule_key": rule.key, "severity": rule.severity, "status": status},
-    )
+    return ExpectationValidationResult(success=success, expectation_config=config, result=result,
+                                       meta={**meta, "status": status})
+
+
+def merge_rule_results(parts: Sequence[ExpectationValidationResult]) -> ExpectationValidationResult:
+    """One rule's results over batches of a night as one result: what the rule gives on the batches'
+    frames concatenated in batch order (counts summed, failing values and row ids in order, capped
+    as GX caps them), so Data Docs shows the night, not its batches."""
+    if len(parts) == 1:
+        return parts[0]
+    results = [p.result for p in parts]
+    config = parts[0].expectation_config
+    skip_missing = "missing_count" not in results[0]
+    return _evr(
+        config, {k: v for k, v in parts[0].meta.items() if k != "status"},
+        element_count=sum(int(r["element_count"]) for r in results),
+        nonnull=None if skip_missing else sum(int(r["element_count"]) - int(r["missing_count"]) for r in results),
+        unexpected_count=sum(int(r["unexpected_count"]) for r in results),
+        unexpected_list=[v for r in results for v in r.get("unexpected_list", [])],
+        row_ids=[v for r in results for v in r.get("unexpected_index_list", [])],
+        not_checkable_ids=[v for r in results for v in r.get("not_checkable_index_list", [])],
+        mostly=float((config.kwargs if config is not None else {}).get("mostly", 1.0)))
+
+
+def merge_suite_results(parts: Sequence[ExpectationSuiteValidationResult]) -> ExpectationSuiteValidationResult:
+    """A suite's results over the night's batches as one suite result (see :func:`merge_rule_results`)."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    if any(len(p.results) != len(first.results) for p in parts):
+        raise ValueError(f"suite {first.suite_name}: batches were checked with different rules")
+    merged = [merge_rule_results([p.results[i] for p in parts]) for i in range(len(first.results))]
+    run = first.meta["run_id"]
+    parameters: dict[str, Any] = {}
+    for p in parts:
+        parameters.update(p.suite_parameters or {})
+    return suite_result(first.suite_name, merged, run["run_name"], datetime.fromisoformat(str(run["run_time"])),
+                        parameters)
 
 
 def suite_result(suite_name: str, results: list[ExpectationValidationResult], run_name: str,
@@ -126,3 +169,10 @@ def suite_result(suite_name: str, results: list[ExpectationValidationResult], ru
         },
         batch_id=f"{DATASOURCE}-{suite_name}",
     )
+
+
+def merge_batches(parts: Sequence[Mapping[str, ExpectationSuiteValidationResult]]
+                  ) -> dict[str, ExpectationSuiteValidationResult]:
+    """Suite name -> result over every batch of the night that ran the suite."""
+    names = list(dict.fromkeys(name for part in parts for name in part))
+    return {name: merge_suite_results([part[name] for part in parts if name in part]) for name in names}

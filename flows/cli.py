@@ -103,15 +103,20 @@ def _progress_bars() -> Iterator[None]:
                   TimeElapsedColumn(), console=console, transient=False) as bars:
         stages = bars.add_task("stages: ingest", total=len(run_module.STAGES))
         files = bars.add_task("files read", total=None)
+        steps = [0]
 
         def on_event(event: str, **d: object) -> None:
             if event == "file":
                 bars.advance(files)
                 bars.update(files, description=f"files read (last: {d['path']}, {d['status']})")
             elif event == "stage":
-                done = run_module.STAGES.index(str(d["name"])) + 1 if d["name"] in run_module.STAGES else 0
-                upcoming = run_module.STAGES[done] if done < len(run_module.STAGES) else "summary"
-                bars.update(stages, completed=done, description=f"stages: {d['name']} {d['seconds']} s, now {upcoming}")
+                # a night of several batches repeats the batch stages once per batch
+                batches = int(str(d.get("batches") or 1))
+                steps[0] += 1
+                total = len(run_module.STAGES) + (batches - 1) * len(run_module.BATCH_STAGES)
+                where = f" (batch {d['batch']} of {batches})" if batches > 1 and d.get("batch") else ""
+                bars.update(stages, completed=steps[0], total=total,
+                            description=f"stages: {d['name']}{where} {d['seconds']} s")
 
         run_module.PROGRESS = on_event
         try:

@@ -1,4 +1,5 @@
-"""The nightly filing flow: ingest -> assemble -> check -> file -> quarantine -> analytics -> summary.
+"""The nightly filing flow: ingest, then per batch of traders assemble -> check -> file -> analytics +
+quarantine, then responses -> Data Docs -> summary.
 
 Tasks never cache: Prefect's default cache key would hash every input (whole frames and bundle
 lists) on every call, which cost more than the work itself at 100k lines; for the same reason large
@@ -13,7 +14,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -30,6 +31,7 @@ from transforms import store
 from transforms.analytics import append_events, append_tables
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
+from transforms.batches import plan_batches, trader_load
 from transforms.bundle import OnRecord, content_hashes, split_bundles
 from transforms.crashpoints import kill_point
 from transforms.filing import FilingResult, file_submissions
@@ -336,6 +338,73 @@ def _stamp_provenance(asm: Assembly, files: list[FileReport], carried: dict[str,
     subs["content_hash"] = sids.map(hashes)
 
 
+@dataclass
+class _Night:
+    """What the summary keeps of each batch once its frames are gone."""
+
+    submissions: list[SubmissionEntry] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+    goods_lines: int = 0
+    #: GX suite results per batch, merged into one per suite for Data Docs
+    gx_batches: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def gx_results(self) -> dict[str, Any]:
+        if not any(self.gx_batches):
+            return {}
+        from expectations.results import merge_batches
+
+        return merge_batches([b for b in self.gx_batches if b])
+
+
+def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Settings, run_id: str, as_of: datetime,
+                clock: _Clock, night: _Night) -> None:
+    """Assemble, check, file, append and report one batch of traders; only what the summary needs
+    outlives it (in ``night``; the file counts in ``files``)."""
+    store_root = settings.workspace / "store"
+    asm = assemble_task(_opaque(part), as_of, settings.pending_max_age_hours)
+    pending = asm.line_states[asm.line_states["state"] == "pending"]
+    for i in part:
+        if i.input is not None:
+            shas = {f.path: f.sha256 for f in i.files if f.sha256}
+            store.save(store_root, i.input, pending[pending["trader"] == i.trader], shas)
+        i.release_tables()   # the batch's mapped tables now live on in the assembly and the store
+    clock.lap("assemble")
+    checked = check_task(_opaque(asm), _opaque(part), as_of, settings.ledger_location,
+                         settings.cn_manifest_lead_minutes)
+    clock.lap("check")
+    mine = {i.trader for i in part}
+    batch_files = [f for f in files if f.trader in mine]
+    carried_sha = {p: h for i in part for p, h in i.carried_sha256.items()}
+    _stamp_provenance(asm, batch_files, carried_sha, as_of, checked.hashes)
+    traders = _traders(asm.frames["consignments"])
+    results = file_task(_opaque(asm.frames), _opaque(checked), settings, run_id, as_of, _opaque(traders))
+    clock.lap("file")
+    count_lines(files, asm.line_states, results)
+    reported = _reported_findings(checked.findings, results, asm)
+    quarantine_lifecycle_task(_opaque(reported), _opaque(results), _opaque(batch_files), _opaque(asm.frames),
+                              settings, run_id, as_of)
+    if settings.runner == "local":
+        # the error workbooks render on the worker processes while this process appends the
+        # analytics (neither reads what the other writes); "analytics" is then timed first and
+        # "quarantine" is the wait for the workbooks that is left
+        workbooks = quarantine_task.submit(_opaque(reported), _opaque(part), settings)
+        analytics_task(_opaque(asm.frames), _opaque(results), _opaque(checked.findings), settings, run_id)
+        clock.lap("analytics")
+        night.reports += workbooks.result()
+        clock.lap("quarantine")
+    else:   # on Dask the task would land in a worker, which may not start processes of its own
+        night.reports += quarantine_task(_opaque(reported), _opaque(part), settings)
+        analytics_task(_opaque(asm.frames), _opaque(results), _opaque(checked.findings), settings, run_id)
+        clock.lap("analytics")
+        clock.lap("quarantine")
+    night.submissions += _submission_entries(asm.frames, results, traders)
+    night.pending += _pending(asm)
+    night.goods_lines += len(asm.line_states)
+    night.gx_batches.append(checked.results)
+
+
 # The workspace folders a run writes into (hidden temp files of crashed runs are swept from them).
 WORKSPACE_WRITTEN = ("outbox", "runs", "analytics", "quarantine", "reports", "store")
 
@@ -359,54 +428,28 @@ def nightly_filing(settings: Settings) -> RunSummary:
         for f in ingests[-1].files:
             progress("file", path=f.path, status=f.status, total=None)
     files: list[FileReport] = [f for i in ingests for f in i.files]
-    clock.lap("ingest")
-    asm = assemble_task(_opaque(ingests), as_of, settings.pending_max_age_hours)
-    pending = asm.line_states[asm.line_states["state"] == "pending"]
-    for i in ingests:
-        if i.input is not None:
-            shas = {f.path: f.sha256 for f in i.files if f.sha256}
-            store.save(store_root, i.input, pending[pending["trader"] == i.trader], shas)
     resent = _trip_plan_scope(ingests)
-    for i in ingests:   # tonight's mapped tables now live on in the assembly and the store
-        i.release_tables()
-    clock.lap("assemble")
-    checked = check_task(_opaque(asm), _opaque(ingests), as_of, settings.ledger_location,
-                         settings.cn_manifest_lead_minutes)
-    clock.lap("check")
-    carried_sha = {p: h for i in ingests for p, h in i.carried_sha256.items()}
-    _stamp_provenance(asm, files, carried_sha, as_of, checked.hashes)
-    traders = _traders(asm.frames["consignments"])
-    results = file_task(_opaque(asm.frames), _opaque(checked), settings, run_id, as_of, _opaque(traders))
+    # the night in batches of traders (whole shared trucks), each assembled, checked, filed and
+    # appended before the next: memory follows settings.batch_lines, not the night's volume
+    by_trader = {i.trader: i for i in ingests}
+    batches = plan_batches([trader_load(i.trader, i.input) for i in ingests], settings.batch_lines) or [[]]
+    clock.batches = len(batches)
+    clock.lap("ingest")
+    night = _Night()
+    for number, members in enumerate(batches, start=1):
+        clock.batch = number
+        _file_batch([by_trader[t] for t in members], files, settings, run_id, as_of, clock, night)
+    clock.batch = 0
     flagged = _flag_missing_trips(resent, settings.ledger_location, run_id, as_of)
-    clock.lap("file")
     responses = responses_task(settings, as_of, run_id)
     clock.lap("responses")
-    count_lines(files, asm.line_states, results)
-    reported = _reported_findings(checked.findings, results, asm)
-    quarantine_lifecycle_task(_opaque(reported), _opaque(results), _opaque(files), _opaque(asm.frames), settings,
-                              run_id, as_of)
-    if settings.runner == "local":
-        # the error workbooks render on the worker processes while this process appends the
-        # analytics (neither reads what the other writes); "analytics" is then timed first and
-        # "quarantine" is the wait for the workbooks that is left
-        workbooks = quarantine_task.submit(_opaque(reported), _opaque(ingests), settings)
-        analytics_task(_opaque(asm.frames), _opaque(results), _opaque(checked.findings), settings, run_id)
-        clock.lap("analytics")
-        reports = workbooks.result()
-        clock.lap("quarantine")
-    else:   # on Dask the task would land in a worker, which may not start processes of its own
-        reports = quarantine_task(_opaque(reported), _opaque(ingests), settings)
-        clock.lap("quarantine")
-        analytics_task(_opaque(asm.frames), _opaque(results), _opaque(checked.findings), settings, run_id)
-        clock.lap("analytics")
-    docs = data_docs_task(_opaque(checked.results), settings.workspace)
+    docs = data_docs_task(_opaque(night.gx_results), settings.workspace)
     clock.lap("data_docs")
     bad = check_reconciled(files)
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
-                         files=files, submissions=_submission_entries(asm.frames, results, traders),
-                         pending=_pending(asm), quarantine_reports=reports, timings=clock.laps,
-                         peak_rss_mb=clock.peak_rss_mb,
-                         goods_lines=len(asm.line_states), responses=responses, flagged=flagged,
+                         files=files, submissions=night.submissions, pending=night.pending,
+                         quarantine_reports=night.reports, timings=clock.laps, peak_rss_mb=clock.peak_rss_mb,
+                         goods_lines=night.goods_lines, responses=responses, flagged=flagged, batches=len(batches),
                          data_docs=docs.relative_to(settings.workspace.resolve()).as_posix() if docs else None)
     for line in bad:
         logger.error("counts do not reconcile: %s", line)
@@ -448,8 +491,10 @@ def _opaque(value: T) -> T:
     return cast(T, quote(value))
 
 
-#: stages a run reports, in order (the CLI draws one progress step per stage)
-STAGES = ("ingest", "assemble", "check", "file", "responses", "analytics", "quarantine", "data_docs")
+#: stages a run reports, in order (the CLI draws one progress step per stage); BATCH_STAGES
+#: repeat for each batch of traders (settings.batch_lines)
+STAGES = ("ingest", "assemble", "check", "file", "analytics", "quarantine", "responses", "data_docs")
+BATCH_STAGES = STAGES[1:6]
 #: set by an interactive CLI to draw progress; called with ("stage" | "file", details)
 PROGRESS: Callable[..., None] | None = None
 
@@ -460,22 +505,25 @@ def progress(event: str, **details: Any) -> None:
 
 
 class _Clock:
-    """Wall seconds per stage, and this process's peak memory as each stage ends (the high-water
-    mark only rises, so the stage where it jumps is the one to look at), for the run summary and
-    the benchmark."""
+    """Wall seconds per stage, summed over the night's batches, and this process's peak memory as
+    each stage ends (the high-water mark only rises, so the stage where it jumps is the one to look
+    at), for the run summary and the benchmark."""
 
     def __init__(self) -> None:
         self._t = time.perf_counter()
         self.laps: dict[str, float] = {}
         self.peak_rss_mb: dict[str, int] = {}
+        self.batch = 0        # the batch being worked on (1-based; 0 outside the batches)
+        self.batches = 1
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
-        self.laps[name] = round(now - self._t, 3)
+        seconds = now - self._t
+        self.laps[name] = round(self.laps.get(name, 0.0) + seconds, 3)
         self._t = now
         self.peak_rss_mb[name] = peak_rss_mb()
         release_free_memory()
-        progress("stage", name=name, seconds=self.laps[name])
+        progress("stage", name=name, seconds=round(seconds, 3), batch=self.batch, batches=self.batches)
 
 
 def release_free_memory() -> None:

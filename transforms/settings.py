@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     pending_max_age_hours: int = Field(
         72, ge=1, description="Lines waiting for a trip longer than this are quarantined, not pending.")
     workers: int = Field(2, ge=1, le=64, description="Processes for the CPU-heavy work: XML writing, error workbooks.")
+    batch_lines: int = Field(
+        250_000, ge=1,
+        description="Goods lines assembled, checked and filed together; traders (with those they share trucks "
+                    "with) are batched to about this size so memory follows it, not the night's volume.")
     fail_on_quarantine: bool = Field(False, description="Exit non-zero when anything was quarantined.")
     archive: bool = Field(False, description="Move processed inbox files to archive/<run-id>/<trader>/.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING",

@@ -45,6 +45,8 @@ class RunSummary:
     peak_rss_mb: dict[str, int] = field(default_factory=dict)   # the main process's, as each stage ended
     flagged: list[dict[str, str]] = field(default_factory=list)
     goods_lines: int = 0
+    #: batches of traders the night was filed in (settings.batch_lines); timings are summed over them
+    batches: int = 1
     #: customs responses read this run: inbox, counts, and every refused row with its reason
     responses: dict[str, Any] = field(default_factory=dict)
 
@@ -61,6 +63,7 @@ class RunSummary:
             "timings_s": self.timings,
             "peak_rss_mb_after_stage": self.peak_rss_mb,
             "goods_lines": self.goods_lines,
+            "batches": self.batches,
             "responses": self.responses,
         }
         return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"

@@ -72,3 +72,37 @@ def test_real_gx_finds_the_same_failing_rows(broken_run: tuple[Frames, Validatio
             assert got.success == ours[key].success, key
             compared += 1
     assert compared == len(RULES)
+
+
+def test_a_night_checked_in_batches_gives_the_results_of_one_check(
+        broken_run: tuple[Frames, ValidationOutcome], reference: Reference, as_of: datetime) -> None:
+    """The flow checks a big night trader batch by trader batch (transforms.batches); Data Docs must
+    still show one result per suite equal to checking the whole night at once."""
+    import json
+
+    import pandas as pd
+
+    from expectations.results import merge_batches
+
+    frames, _ = broken_run
+    sids = list(dict.fromkeys(frames["submissions"]["submission_id"]))
+    halves = [set(sids[: len(sids) // 3]), set(sids[len(sids) // 3:])]
+    batches = [{t: f[f["submission_id"].isin(h)].reset_index(drop=True) for t, f in frames.items()} for h in halves]
+    whole = {t: pd.concat([b[t] for b in batches], ignore_index=True) for t in frames}
+    one = validate(whole, reference=reference, as_of=as_of).results
+    merged = merge_batches([validate(b, reference=reference, as_of=as_of).results for b in batches])
+    assert list(merged) == list(one)
+    compared = failing = 0
+    for table, suite in one.items():
+        assert merged[table].success == suite.success, table
+        assert merged[table].statistics == suite.statistics, table
+        for mine, want in zip(merged[table].results, suite.results, strict=True):
+            key = want.meta["rule_key"]
+            assert mine.meta == want.meta, key
+            assert mine.success == want.success, key
+            # as JSON: failing values include NaN, which never equals itself in a dict comparison
+            assert json.dumps(mine.result, sort_keys=True, default=str) == json.dumps(
+                want.result, sort_keys=True, default=str), key
+            compared += 1
+            failing += want.result["unexpected_count"] > 0
+    assert compared == len(RULES) and failing == len(RULES)
