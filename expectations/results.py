@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -132,7 +132,7 @@ def merge_suite_results(parts: Sequence[ExpectationSuiteValidationResult]) -> Ex
     if any(len(p.results) != len(first.results) for p in parts):
         raise ValueError(f"suite {first.suite_name}: batches were checked with different rules")
     merged = [merge_rule_results([p.results[i] for p in parts]) for i in range(len(first.results))]
-    run = first.meta["run_id"]
+    run: dict[str, Any] = cast(dict[str, Any], first.meta["run_id"])   # suite_result stores it as a JSON dict
     parameters: dict[str, Any] = {}
     for p in parts:
         parameters.update(p.suite_parameters or {})
