@@ -117,7 +117,7 @@ def main() -> None:
            "wall_s": res["wall_s"],
            "lines_per_s": round(lines / res["wall_s"]), "peak_rss_sum_mb": res["peak_rss_sum_mb"],
            "peak_rss_main_mb": res["peak_rss_main_mb"], "fixed_cost_s": fixed["wall_s"], "stages": stages,
-           "peak_rss_main_mb_after_stage": s.get("peak_rss_mb_after_stage", {}),
+           "peak_rss_main_mb_per_stage": s.get("peak_rss_mb_per_stage", {}),
            "floor_read_s": round(floor, 2), "ratio_to_floor": round(res["wall_s"] / floor, 1) if floor else None,
            "xml_files": xml_files, "totals": totals, "machine": {"cpus": psutil.cpu_count()}}
     print(json.dumps(out, indent=2))

@@ -42,7 +42,7 @@ class RunSummary:
     data_docs: str | None = None
     quarantine_reports: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    peak_rss_mb: dict[str, int] = field(default_factory=dict)   # the main process's, as each stage ended
+    peak_rss_mb: dict[str, int] = field(default_factory=dict)   # the main process's peak in each stage
     flagged: list[dict[str, str]] = field(default_factory=list)
     goods_lines: int = 0
     #: batches of traders the night was filed in (settings.batch_lines); timings are summed over them
@@ -61,7 +61,7 @@ class RunSummary:
             "quarantine_reports": self.quarantine_reports,
             "totals": self.totals(),
             "timings_s": self.timings,
-            "peak_rss_mb_after_stage": self.peak_rss_mb,
+            "peak_rss_mb_per_stage": self.peak_rss_mb,
             "goods_lines": self.goods_lines,
             "batches": self.batches,
             "responses": self.responses,
