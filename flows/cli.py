@@ -113,7 +113,7 @@ def _progress_bars() -> Iterator[None]:
                 # a night of several batches repeats the batch stages once per batch
                 batches = int(str(d.get("batches") or 1))
                 steps[0] += 1
-                total = len(run_module.STAGES) + (batches - 1) * len(run_module.BATCH_STAGES)
+                total = max(steps[0], len(run_module.STAGES) + (batches - 1) * len(run_module.BATCH_STAGES))
                 where = f" (batch {d['batch']} of {batches})" if batches > 1 and d.get("batch") else ""
                 bars.update(stages, completed=steps[0], total=total,
                             description=f"stages: {d['name']}{where} {d['seconds']} s")

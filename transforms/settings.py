@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         72, ge=1, description="Lines waiting for a trip longer than this are quarantined, not pending.")
     workers: int = Field(2, ge=1, le=64, description="Processes for the CPU-heavy work: XML writing, error workbooks.")
     batch_lines: int = Field(
-        250_000, ge=1,
+        100_000, ge=1,
         description="Goods lines assembled, checked and filed together; traders (with those they share trucks "
                     "with) are batched to about this size so memory follows it, not the night's volume.")
     fail_on_quarantine: bool = Field(False, description="Exit non-zero when anything was quarantined.")
