@@ -110,3 +110,29 @@ def test_a_night_in_batches_files_exactly_what_one_batch_files(tmp_path: Path, r
     # every batch stage is timed once per batch and summed; Data Docs are built once, from all batches
     assert set(doc["timings_s"]) >= {"ingest", "assemble", "check", "file", "analytics", "quarantine"}
     assert split.data_docs is not None and (tmp_path / "split" / split.data_docs).is_file()
+
+
+def test_a_batch_frames_are_gone_before_the_next_batch_assembles(tmp_path: Path, run_flow: Any,
+                                                                  monkeypatch: Any) -> None:
+    """Memory follows the batch, not the night: nothing (Prefect included, which keeps every task's
+    arguments and result until the flow ends) still holds an earlier batch's frames."""
+    import gc
+    import weakref
+
+    import flows.run as run_module
+
+    made: list[weakref.ref[Any]] = []
+    alive_at_start: list[int] = []
+    real = run_module.assemble
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        gc.collect()
+        alive_at_start.append(sum(r() is not None for r in made))
+        asm = real(*args, **kwargs)
+        made.append(weakref.ref(asm.frames["goods_items"]))
+        return asm
+
+    monkeypatch.setattr(run_module, "assemble", watched)
+    summary = run_flow(_shared_truck_inbox(tmp_path), tmp_path / "ws", AS_OF, batch_lines=1)
+    assert summary.batches == 2 and len(made) == 2
+    assert alive_at_start == [0, 0]

@@ -9,7 +9,6 @@ re-renders byte-identical files on the next run, and ``record_filed`` is idempot
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import TypeVar
 from transforms.bundle import FilingBundle, content_hash, dump_bundle, load_bundle
 from transforms.crashpoints import kill_point
 from transforms.ledger import Decision, Ledger
+from transforms.pool import process_pool
 from transforms.reference import Reference
 from transforms.writers.base import serialise
 from transforms.writers.context import WriterContext
@@ -87,10 +87,9 @@ def _render_checked(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], l
 
 
 class _Renderer:
-    """Renders jobs in this process, or on a pool of worker processes kept for the whole run.
+    """Renders jobs in this process, or on a pool of worker processes kept for one batch of the night.
 
-    Rendering is CPU-bound lxml work. Workers come from a fork server that imported this module once:
-    cheap to start, and unlike a plain fork they inherit no locks from the flow's threads."""
+    Rendering is CPU-bound lxml work; the workers come from the run's fork server (transforms.pool)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -102,9 +101,7 @@ class _Renderer:
         if self.workers <= 1 or len(jobs) < 64:
             return (_render(j) for j in jobs)
         if self._pool is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["transforms.filing"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._pool = process_pool(self.workers)
         return self._pool.map(_render, jobs, chunksize=max(1, min(32, len(jobs) // (self.workers * 4))))
 
     def close(self) -> None:

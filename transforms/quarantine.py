@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +22,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from transforms.ledger import Ledger, quarantine_item_id
+from transforms.pool import process_pool
 from transforms.readers import ReadRefused, read_file
 from transforms.writers.output import write_atomic
 
@@ -90,9 +89,7 @@ def publish_reports(jobs: Sequence[ReportJob], workers: int = 1) -> list[Path]:
     findings take half the time on two cores."""
     total = sum(len(j.rows) for j in jobs)
     if workers > 1 and len(jobs) > 1 and total >= POOL_MIN_FINDINGS:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["transforms.quarantine"])
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+        with process_pool(min(workers, len(jobs))) as pool:
             rendered = list(zip(jobs, pool.map(_render_report, jobs), strict=True))
     else:
         rendered = [(j, _render_report(j)) for j in jobs]
