@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from transforms.bundle import records
 from transforms.ledger import Ledger, quarantine_item_id
 from transforms.pool import process_pool
 from transforms.readers import ReadRefused, read_file
@@ -118,7 +119,7 @@ def _csv(rows: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(FINDING_COLUMNS)
-    for rec in rows.to_dict("records"):
+    for rec in records(rows):
         w.writerow([neutralise("" if pd.isna(rec.get(c)) else rec.get(c)) for c in FINDING_COLUMNS])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -151,7 +152,7 @@ def _workbook(rows: pd.DataFrame, source: Path, language: str) -> bytes:
     _held_rows_sheet(wb, rows[rows["severity"] == "error"], source)
     listing = wb.create_sheet("Findings 问题清单")
     listing.append(_head(listing, list(FINDING_COLUMNS)))
-    for rec in rows.to_dict("records"):
+    for rec in records(rows):
         listing.append([neutralise(None if pd.isna(rec.get(c)) else rec.get(c)) for c in FINDING_COLUMNS])
     buf = io.BytesIO()
     wb.save(buf)
@@ -178,7 +179,7 @@ def _held_rows_sheet(wb: Workbook, rows: pd.DataFrame, source: Path) -> None:
         headers = [str(c).strip() if c is not None else "" for c in head]
         col_of = {h: i for i, h in enumerate(headers) if h}
         notes: dict[int, dict[int, list[str]]] = {}
-        for rec in grp.to_dict("records"):
+        for rec in records(grp):
             r, col = rec.get("src_row"), rec.get("src_column")
             if r is None or pd.isna(r) or int(r) not in pos:
                 continue
