@@ -288,7 +288,7 @@ def _trip_plan_scope(ingests: list[TraderIngest]) -> dict[str, tuple[set[str], s
     """Per trader whose trip plan came in tonight: the trips it lists, its carriers and its first and
     last crossing date (Hong Kong) -- the scope within which a filed trip that is no longer listed
     gets flagged."""
-    from transforms.ledger import submission_id_for
+    from transforms.ledger import TRIP_KEY, trip_ids
     from transforms.parsing import HK_TZ
 
     scope: dict[str, tuple[set[str], set[str], tuple[Any, Any]]] = {}
@@ -298,11 +298,10 @@ def _trip_plan_scope(ingests: list[TraderIngest]) -> dict[str, tuple[set[str], s
         tonight = [t.table.frame for t in i.input.trips if t.order >= 0 and not t.table.frame.empty]
         if not tonight:
             continue
-        plan = pd.concat(tonight, ignore_index=True).dropna(subset=["carrier_code", "trip_ref", "direction"])
+        plan = pd.concat(tonight, ignore_index=True).dropna(subset=list(TRIP_KEY))
         if plan.empty:
             continue
-        ids = {submission_id_for(str(c), str(r), str(d))
-               for c, r, d in zip(plan["carrier_code"], plan["trip_ref"], plan["direction"], strict=True)}
+        ids = set(trip_ids(plan))
         days = pd.to_datetime(plan["expected_crossing_at"], utc=True).dt.tz_convert(HK_TZ).dt.date.dropna()
         span = (days.min(), days.max()) if len(days) else (None, None)
         scope[i.trader] = (ids, {str(c) for c in plan["carrier_code"]}, span)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from transforms.build import build_frames
-from transforms.ledger import submission_id_for
+from transforms.ledger import trip_ids
 from transforms.mapping import CellProblem, MappedTable
 from transforms.parsing import HK_TZ
 from transforms.reference import Reference
@@ -83,10 +83,9 @@ def assemble(inputs: Sequence[TraderInput], reference: Reference, *, as_of: date
     # -- trips: newest row per (carrier, trip_ref, direction) wins -------------------------------
     trips = _concat([s for t in inputs for s in t.trips])
     if not trips.empty:
-        key_ok = trips[["carrier_code", "trip_ref", "direction"]].notna().all(axis=1)
-        trips = trips[key_ok].copy()
-        trips["submission_id"] = [submission_id_for(c, r, d) for c, r, d in
-                                  zip(trips["carrier_code"], trips["trip_ref"], trips["direction"], strict=True)]
+        ids = trip_ids(trips)
+        trips = trips.loc[ids.index].copy()
+        trips["submission_id"] = ids
         trips = trips.sort_values(["_order", "src_row"]).drop_duplicates(
             ["trader", "submission_id"], keep="last")
     invoice_trip: dict[tuple[str, str], str] = {}

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from transforms.assembly import TraderInput
-from transforms.ledger import submission_id_for
+from transforms.ledger import TRIP_KEY, trip_ids
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,6 @@ def trader_load(trader: str, tin: TraderInput | None) -> TraderLoad:
     if tin is None:
         return TraderLoad(trader, 0, frozenset())
     lines = sum(len(s.table.frame) for s in tin.lines)
-    trips: set[str] = set()
-    for s in tin.trips:
-        f = s.table.frame
-        if f.empty or not {"carrier_code", "trip_ref", "direction"} <= set(f.columns):
-            continue
-        keys = f[["carrier_code", "trip_ref", "direction"]].dropna()
-        trips.update(submission_id_for(str(c), str(r), str(d))
-                     for c, r, d in zip(keys["carrier_code"], keys["trip_ref"], keys["direction"], strict=True))
-    return TraderLoad(trader, lines, frozenset(trips))
+    trips = frozenset(sid for s in tin.trips if not s.table.frame.empty and set(TRIP_KEY) <= set(s.table.frame.columns)
+                      for sid in trip_ids(s.table.frame))
+    return TraderLoad(trader, lines, trips)

@@ -82,6 +82,18 @@ def submission_id_for(carrier_code: str, trip_ref: str, direction: str) -> str:
     return str(uuid.uuid5(SUBMISSION_NAMESPACE, "|".join(parts)))
 
 
+#: the columns naming a truck trip: one submission per (carrier, trip_ref, direction)
+TRIP_KEY = ("carrier_code", "trip_ref", "direction")
+
+
+def trip_ids(frame: pd.DataFrame) -> pd.Series:
+    """The submission id of each trip-plan row that names its whole trip (:data:`TRIP_KEY`), indexed
+    like those rows; rows missing a part are left out."""
+    keys = frame[list(TRIP_KEY)].dropna()
+    return pd.Series([submission_id_for(str(c), str(r), str(d)) for c, r, d in keys.itertuples(index=False)],
+                     index=keys.index, dtype=object)
+
+
 def quarantine_item_id(trader: str, src_file: str, rule_id: str, row_key: str) -> str:
     """Stable id of a quarantined row: the same failing row of the same file keeps its id."""
     key = "\x1f".join(("quarantine", trader, src_file, rule_id, row_key))
