@@ -9,12 +9,13 @@ re-renders byte-identical files on the next run, and ``record_filed`` is idempot
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from transforms.bundle import FilingBundle, content_hash, dump_bundle, load_bundle
 from transforms.crashpoints import kill_point
@@ -117,27 +118,49 @@ def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[l
     as they come, so memory stays flat however many trips the run files."""
     done: list[list[FilingResult]] = []   # per chunk, in chunk order
     renderer = _Renderer(workers)
-    in_flight: tuple[Iterator[tuple[str, dict[str, bytes], list[str], list[str]]], dict[str, FilingBundle],
-                     dict[str, Decision], list[FilingResult]] | None = None
+    outbox = _Outbox(workspace)
+    in_flight: deque[_Chunk] = deque()
     try:
         for chunk in _chunks(bundles, PUBLISH_CHUNK):
             results: list[FilingResult] = []
             done.append(results)
             with ledger.batch():   # the chunk's held trips are recorded in one transaction
                 jobs, decisions = _decide(chunk, held, ledger, run_id, as_of, max_items, traders, sender_id, results)
-            # two chunks in flight: the workers render this one while the previous one is published
-            # (chunks hold different trips, so their ledger decisions are independent)
-            rendering = (renderer(jobs), {j.bundle.submission_id: j.bundle for j in jobs}, decisions, results)
-            if in_flight is not None:
-                _publish(*in_flight[:3], ledger=ledger, workspace=workspace, run_id=run_id, as_of=as_of,
-                         traders=traders, results=in_flight[3])
-            in_flight = rendering
-        if in_flight is not None:
-            _publish(*in_flight[:3], ledger=ledger, workspace=workspace, run_id=run_id, as_of=as_of,
-                     traders=traders, results=in_flight[3])
+            # up to IN_FLIGHT chunks are queued on the workers while the oldest is published, so
+            # they never wait for this process (chunks hold different trips: their ledger
+            # decisions are independent)
+            in_flight.append(_Chunk(renderer(jobs), {j.bundle.submission_id: j.bundle for j in jobs}, decisions,
+                                    results))
+            if len(in_flight) > IN_FLIGHT:
+                _publish(in_flight.popleft(), ledger=ledger, outbox=outbox, run_id=run_id, as_of=as_of,
+                         traders=traders)
+        while in_flight:
+            _publish(in_flight.popleft(), ledger=ledger, outbox=outbox, run_id=run_id, as_of=as_of, traders=traders)
     finally:
         renderer.close()
     return [r for chunk_results in done for r in chunk_results]
+
+
+class _Chunk(NamedTuple):
+    rendered: Iterator[tuple[str, dict[str, bytes], list[str], list[str]]]   # in job order
+    by_id: dict[str, FilingBundle]
+    decisions: dict[str, Decision]
+    results: list[FilingResult]
+
+
+class _Outbox:
+    """Where a run's files go, with each folder made once (not once per file)."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+        self._made: set[Path] = set()
+
+    def target(self, relative: str) -> Path:
+        path = self.workspace / relative
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
+        return path
 
 
 def _decide(chunk: list[FilingBundle], held: dict[str, tuple[list[str], list[str]]], ledger: Ledger, run_id: str,
@@ -172,17 +195,17 @@ def _decide(chunk: list[FilingBundle], held: dict[str, tuple[list[str], list[str
             results.append(FilingResult(sid, "held", decision.version - 1, reasons=en, reasons_zh=zh))
             continue
         decisions[sid] = decision
-        jobs.append(RenderJob(b.with_version(decision.version, decision.function_code), as_of, max_items, sender_id))
+        jobs.append(RenderJob(b.stamp(decision.version, decision.function_code), as_of, max_items, sender_id))
     return jobs, decisions
 
 
-def _publish(rendered: Iterable[tuple[str, dict[str, bytes], list[str], list[str]]], by_id: dict[str, FilingBundle],
-             decisions: dict[str, Decision], *, ledger: Ledger, workspace: Path, run_id: str, as_of: datetime,
-             traders: dict[str, str], results: list[FilingResult]) -> None:
+def _publish(chunk: _Chunk, *, ledger: Ledger, outbox: _Outbox, run_id: str, as_of: datetime,
+             traders: dict[str, str]) -> None:
     """One data sync for the chunk's files, then the ledger records each filing (after the rename)."""
+    by_id, results = chunk.by_id, chunk.results
     ready: list[tuple[str, dict[str, str]]] = []
     batch: list[tuple[Path, bytes]] = []
-    for sid, docs, en, zh in rendered:
+    for sid, docs, en, zh in chunk.rendered:
         b = by_id[sid]
         if en:
             _hold(ledger, b, en, run_id, as_of, traders[sid])
@@ -190,18 +213,16 @@ def _publish(rendered: Iterable[tuple[str, dict[str, bytes], list[str], list[str
             continue
         outputs: dict[str, str] = {}
         for w in ALL_WRITERS:
-            target = workspace / "outbox" / w.folder / w.filename(b)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            batch.append((target, docs[w.id]))   # validated in the worker; bytes unchanged since
-            outputs[w.id] = target.relative_to(workspace).as_posix()
+            outputs[w.id] = relative = f"outbox/{w.folder}/{w.filename(b)}"
+            batch.append((outbox.target(relative), docs[w.id]))   # validated in the worker; bytes unchanged since
         ready.append((sid, outputs))
         # what was filed, for a later cancellation or an audit: store/filed/<id>_v<version>.json.gz
-        batch.append((filed_bundle_path(workspace, sid, b.version), docs[FILED_BUNDLE]))
+        batch.append((outbox.target(filed_bundle_relative(sid, b.version)), docs[FILED_BUNDLE]))
     if batch:
         write_many_atomic(batch)
     kill_point("ledger")
     with ledger.batch():
-        _record(ready, by_id, decisions, ledger=ledger, run_id=run_id, as_of=as_of, traders=traders,
+        _record(ready, by_id, chunk.decisions, ledger=ledger, run_id=run_id, as_of=as_of, traders=traders,
                 results=results)
 
 
@@ -221,14 +242,22 @@ def _record(ready: list[tuple[str, dict[str, str]]], by_id: dict[str, FilingBund
         results.append(FilingResult(sid, status, d.version, outputs, function_code=d.function_code))
 
 
-PUBLISH_CHUNK = 500
+# Trips per publish (one data sync each), and how many more chunks wait on the workers meanwhile:
+# with one chunk queued the workers ran dry whenever a publish (its sync included) outlasted the
+# rendering of the next chunk; smaller chunks also shorten the wait for the first and the last.
+PUBLISH_CHUNK = 250
+IN_FLIGHT = 3
 FILED_BUNDLE = "filed-bundle"
 
 
+def filed_bundle_relative(submission_id: str, version: int) -> str:
+    return f"store/filed/{submission_id}_v{version}.json.gz"
+
+
 def filed_bundle_path(workspace: Path, submission_id: str, version: int) -> Path:
-    folder = workspace / "store" / "filed"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{submission_id}_v{version}.json.gz"
+    path = workspace / filed_bundle_relative(submission_id, version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def cancel_submission(submission_id: str, *, ledger: Ledger, workspace: Path, run_id: str, as_of: datetime,
@@ -243,7 +272,7 @@ def cancel_submission(submission_id: str, *, ledger: Ledger, workspace: Path, ru
     if not source.is_file():
         raise FileNotFoundError(f"cannot cancel {submission_id}: the filed content {source.name} is missing from "
                                 "store/filed, so the cancellation cannot be rendered.")
-    bundle = load_bundle(source.read_bytes()).with_version(decision.version, decision.function_code)
+    bundle = load_bundle(source.read_bytes()).stamp(decision.version, decision.function_code)
     _, docs, en, _zh = _render(RenderJob(bundle, as_of, max_items, sender_id))
     if en:
         raise ValueError(f"cannot cancel {submission_id}: {en[0]}")

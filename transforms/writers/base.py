@@ -154,6 +154,8 @@ def is_missing(value: Any) -> bool:
 def text(value: Any, what: str) -> str:
     """A value as XML text, trimmed; raises :class:`XmlTextError` for characters XML 1.0 forbids."""
     s = (value if isinstance(value, str) else str(value)).strip()
+    if s.isprintable():   # fast path: a printable character is always an XML 1.0 character
+        return s
     bad = _NOT_XML_CHAR.search(s)
     if bad is not None:
         raise XmlTextError(f"{what}: character U+{ord(bad.group()):04X} cannot be written to XML 1.0 "

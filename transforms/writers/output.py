@@ -142,23 +142,34 @@ def write_many_atomic(items: list[tuple[Path, bytes]]) -> None:
     is renamed into place and each folder entry is fsynced once. Same guarantee as
     :func:`write_atomic` (a crash leaves old or new files, never partial ones) at a fraction of the
     fsync cost when a run publishes thousands of files."""
-    temps: list[tuple[Path, Path]] = []
+    # plain str paths and os calls: a night publishes some 170,000 files through here, and pathlib
+    # plus buffered file objects cost more than the writes
+    owner = _owner()
+    temps: list[tuple[str, str]] = []
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     try:
         for path, data in items:
-            tmp = temp_path(path)
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            temps.append((tmp, path))
+            target = os.fspath(path)
+            folder, name = os.path.split(target)
+            tmp = os.path.join(folder, f".{name}.{owner}.tmp")
+            fd = os.open(tmp, flags, 0o644)
+            temps.append((tmp, target))
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
         os.sync()
         kill_point("rename")
-        for n, (tmp, path) in enumerate(temps):
-            os.replace(tmp, path)
+        for n, (tmp, target) in enumerate(temps):
+            os.replace(tmp, target)
             if n == 0:
                 kill_point("rename-partial")
     except BaseException:
         for tmp, _ in temps:
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                os.unlink(tmp)
         raise
-    for folder in sorted({path.parent for _, path in temps}):
-        _fsync_dir(folder)
+    for folder in sorted({os.path.dirname(target) for _, target in temps}):
+        _fsync_dir(Path(folder))

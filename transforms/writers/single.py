@@ -168,11 +168,16 @@ def _leaves(parent: etree._Element, row: Row, fields: tuple[_Field, ...]) -> Non
     sub, get = etree.SubElement, row.get
     for tag, column, what, fmt, required in fields:
         v = get(column)
-        if v is None or is_missing(v):
-            if required:
-                raise MissingValueError(f"{what} is required in the single-submission record")
+        if type(v) is str:   # most cells: trimmed text, the XML check only for the unprintable
+            s = v.strip()
+            if s:
+                sub(parent, tag).text = s if fmt is text and s.isprintable() else fmt(v, what)
+                continue
+        elif v is not None and not is_missing(v):
+            sub(parent, tag).text = fmt(v, what)
             continue
-        sub(parent, tag).text = fmt(v, what)
+        if required:
+            raise MissingValueError(f"{what} is required in the single-submission record")
 
 
 def _source(parent: etree._Element, row: Row, table: str) -> None:
