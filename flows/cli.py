@@ -8,11 +8,14 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from transforms.settings import Settings
 
 T = TypeVar("T")
 
@@ -70,7 +73,7 @@ def run(
 
     prepare_workspace(settings)
     try:
-        log_path = boot(settings.workspace, settings.prefect_startup_timeout)
+        log_path = boot(settings.workspace, settings.prefect_startup_timeout, warm_workers=_big_night(settings))
     except ServerError as exc:
         _fail(f"the local Prefect API could not start: {exc}")
         return
@@ -87,6 +90,14 @@ def run(
         raise typer.Exit(1)
     if settings.fail_on_quarantine and quarantined:
         raise typer.Exit(3)
+
+
+def _big_night(settings: Settings) -> bool:
+    """Whether the run will read its inbox on worker processes (so their fork server can start early)."""
+    from transforms.pool import worth_workers
+
+    folders = [p for p in settings.inbox.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))]
+    return settings.runner == "local" and worth_workers(folders, settings.workers)
 
 
 @contextlib.contextmanager

@@ -88,13 +88,19 @@ def start_ephemeral_server_early(timeout: int) -> EphemeralApi | None:
     return EphemeralApi(timeout)
 
 
-def boot(workspace: Path, startup_timeout: int) -> Path:
+def boot(workspace: Path, startup_timeout: int, *, warm_workers: bool = False) -> Path:
     """Ready this process to run the filing flow: Prefect's environment, its API (the one named by
     PREFECT_API_URL, or an ephemeral one booting on the other core while the flow's libraries are
-    imported here), then the JSON-lines log. Returns the log's path; raises
-    :class:`flows.server.ServerError` (one sentence) when the ephemeral API does not come up."""
+    imported here), then the JSON-lines log. With ``warm_workers`` (a night big enough for worker
+    processes) the fork server starts importing the workers' libraries meanwhile too. Returns the
+    log's path; raises :class:`flows.server.ServerError` (one sentence) when the ephemeral API
+    does not come up."""
     configure(workspace, startup_timeout=startup_timeout)
     starting = start_ephemeral_server_early(startup_timeout)
+    if warm_workers:
+        from transforms.pool import warm_up
+
+        warm_up()
     if starting is not None:
         import expectations  # noqa: F401  (GX takes seconds: imported while the server boots)
     import flows.run  # noqa: F401  (pandas, lxml, Prefect)

@@ -144,6 +144,14 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
     return out
 
 
+def ingest_folder(folder: Path, inbox: Path, profiles_dir: Path | None) -> TraderIngest:
+    """:func:`ingest_trader` with the run's profiles and the shipped reference: what a worker process
+    runs (both loads are cached per process)."""
+    from transforms.profiles.registry import load_profiles
+
+    return ingest_trader(folder, inbox, load_profiles(profiles_dir), Reference.load())
+
+
 def _choose(profiles: Profiles, named: Profile | None, wb: object, label: str) -> HeaderMatch | str:
     """The trader's named profile applies to commercial exports; item masters and trip plans are
     recognised by their headers."""
