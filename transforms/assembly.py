@@ -130,8 +130,11 @@ def assemble(inputs: Sequence[TraderInput], reference: Reference, *, as_of: date
     lines["_in_master"] = in_master.values
     # 申报要素 arrive '|'-separated from the master; the model keeps them as a list
     if "cn_declaration_elements" in lines:
-        lines["cn_declaration_elements"] = lines["cn_declaration_elements"].map(
-            lambda v: [p.strip() for p in str(v).split("|")] if isinstance(v, str) and v.strip() else None)
+        # split once per distinct text (they repeat per SKU), not once per line
+        texts = lines["cn_declaration_elements"].tolist()
+        split = {v: [p.strip() for p in v.split("|")] for v in set(texts) if isinstance(v, str) and v.strip()}
+        lines["cn_declaration_elements"] = pd.Series([split.get(v) if isinstance(v, str) else None for v in texts],
+                                                     index=lines.index, dtype=object)
 
     live = lines["state"] == "assembled"
     orphan = live & ~lines["_in_master"] & lines["hs_cn"].isna() & lines["hs_hk"].isna()
