@@ -36,11 +36,10 @@ from transforms.batches import plan_batches, trader_load
 from transforms.bundle import OnRecord, content_hashes, split_bundles
 from transforms.crashpoints import kill_point
 from transforms.filing import FilingResult, file_submissions
-from transforms.ingest import FileReport, TraderIngest, ingest_folder, ingest_trader
+from transforms.ingest import FileReport, TraderIngest, ingest_folder
 from transforms.ledger import Ledger
 from transforms.model import FINDINGS
 from transforms.pool import process_pool, worth_workers
-from transforms.profiles.registry import load_profiles
 from transforms.quarantine import ReportJob, publish_reports, report_jobs
 from transforms.reference import Reference
 from transforms.responses import read_responses
@@ -72,7 +71,7 @@ def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None, store_root
     if pool_in is not None:
         ingest = pool_in.value.submit(ingest_folder, folder, inbox, profiles_dir).result()
     else:
-        ingest = ingest_trader(folder, inbox, load_profiles(profiles_dir), Reference.load())
+        ingest = ingest_folder(folder, inbox, profiles_dir)
     if ingest.input is not None:
         # earlier nights' item masters, trip plans and pending lines whose files are gone from the inbox
         carried = store.load_into(store_root, ingest.input, {f.path for f in ingest.files})
