@@ -8,14 +8,11 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
-
-if TYPE_CHECKING:
-    from transforms.settings import Settings
 
 T = TypeVar("T")
 
@@ -70,10 +67,14 @@ def run(
     from flows.env import boot
     from flows.server import ServerError
     from flows.service import file_inbox, prepare_workspace  # locks, task runner, archive, alerts
+    from transforms.inbox import trader_folders
+    from transforms.pool import worth_workers
 
     prepare_workspace(settings)
     try:
-        log_path = boot(settings.workspace, settings.prefect_startup_timeout, warm_workers=_big_night(settings))
+        # a night read on worker processes starts their fork server now, while this process imports
+        log_path = boot(settings.workspace, settings.prefect_startup_timeout,
+                        warm_workers=worth_workers(trader_folders(settings.inbox), settings.workers, settings.runner))
     except ServerError as exc:
         _fail(f"the local Prefect API could not start: {exc}")
         return
@@ -90,14 +91,6 @@ def run(
         raise typer.Exit(1)
     if settings.fail_on_quarantine and quarantined:
         raise typer.Exit(3)
-
-
-def _big_night(settings: Settings) -> bool:
-    """Whether the run will read its inbox on worker processes (so their fork server can start early)."""
-    from transforms.pool import worth_workers
-
-    folders = [p for p in settings.inbox.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))]
-    return settings.runner == "local" and worth_workers(folders, settings.workers)
 
 
 @contextlib.contextmanager

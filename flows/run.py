@@ -36,6 +36,7 @@ from transforms.batches import plan_batches, trader_load
 from transforms.bundle import OnRecord, content_hashes, split_bundles
 from transforms.crashpoints import kill_point
 from transforms.filing import FilingResult, file_submissions
+from transforms.inbox import trader_folders
 from transforms.ingest import FileReport, TraderIngest, ingest_folder
 from transforms.ledger import Ledger
 from transforms.model import FINDINGS
@@ -57,10 +58,6 @@ class Checked:
     held: dict[str, tuple[list[str], list[str]]]
     results: dict[str, Any]
     hashes: dict[str, str]
-
-
-def trader_folders(inbox: Path) -> list[Path]:
-    return sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
 
 @task(name="ingest-trader", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
@@ -476,10 +473,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     inbox = settings.inbox
     store_root = settings.workspace / "store"
     folders = trader_folders(inbox)
-    # on the local runner a big night's folders are read on worker processes (on Dask the tasks
-    # already run in worker processes)
-    pool = process_pool(settings.workers) if settings.runner == "local" and worth_workers(
-        folders, settings.workers) else None
+    pool = process_pool(settings.workers) if worth_workers(folders, settings.workers, settings.runner) else None
     ingests: list[TraderIngest] = []
     try:
         box = Handoff(pool) if pool is not None else None

@@ -68,7 +68,8 @@ def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSu
     ``source_inbox`` is where the files really live when ``settings.inbox`` is a snapshot of it
     (``ssdd watch``): finished files are archived from there.
     """
-    from flows.run import nightly_filing, trader_folders
+    from flows.run import nightly_filing
+    from transforms.inbox import trader_folders
 
     workspace = settings.workspace
     previous = newest_summary(workspace)

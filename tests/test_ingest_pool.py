@@ -17,18 +17,19 @@ REPO = Path(__file__).resolve().parents[1]
 AS_OF = (REPO / "data" / "samples" / "AS_OF").read_text(encoding="utf-8").strip()
 
 
-def test_worth_workers_needs_two_workers_two_folders_and_enough_bytes(tmp_path: Path,
+def test_worth_workers_needs_the_local_runner_two_workers_two_folders_and_enough_bytes(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     for folder, size in ((a, 600), (b, 500)):
         folder.mkdir()
         (folder / "export.csv").write_bytes(b"x" * size)
     monkeypatch.setattr(pool_module, "POOL_MIN_BYTES", 1_000)
-    assert worth_workers([a, b], 2)
-    assert not worth_workers([a, b], 1)          # one worker: nothing to gain over this process
-    assert not worth_workers([a], 2)             # one folder is one unit of work
+    assert worth_workers([a, b], 2, "local")
+    assert not worth_workers([a, b], 2, "dask")  # Dask's own worker processes read the folders
+    assert not worth_workers([a, b], 1, "local")  # one worker: nothing to gain over this process
+    assert not worth_workers([a], 2, "local")    # one folder is one unit of work
     monkeypatch.setattr(pool_module, "POOL_MIN_BYTES", 1_101)
-    assert not worth_workers([a, b], 2)          # 1,100 bytes in all: reading them here is cheaper
+    assert not worth_workers([a, b], 2, "local")  # 1,100 bytes in all: reading them here is cheaper
 
 
 def _outbox(ws: Path) -> dict[str, bytes]:
@@ -52,7 +53,7 @@ def test_folders_read_on_worker_processes_file_what_one_process_files(
     here = night("here", 1)
 
     # the sample inbox is small: lower the bar so it is read on two workers, and count what they read
-    monkeypatch.setattr(run_module, "worth_workers", lambda folders, workers: workers > 1 and len(folders) > 1)
+    monkeypatch.setattr(pool_module, "POOL_MIN_BYTES", 0)
     submitted: list[str] = []
     real_pool = run_module.process_pool
 

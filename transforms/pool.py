@@ -38,9 +38,10 @@ def warm_up() -> None:
 POOL_MIN_BYTES = 10_000_000
 
 
-def worth_workers(folders: Sequence[Path], workers: int) -> bool:
-    """Whether reading ``folders`` on ``workers`` processes pays for starting them (stat calls only)."""
-    if workers <= 1 or len(folders) <= 1:
+def worth_workers(folders: Sequence[Path], workers: int, runner: str) -> bool:
+    """Whether the local runner reads ``folders`` on ``workers`` processes: when it pays for starting
+    them (stat calls only). On Dask the folders are already read in Dask's worker processes."""
+    if runner != "local" or workers <= 1 or len(folders) <= 1:
         return False
     total = 0
     for folder in folders:
