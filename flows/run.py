@@ -440,13 +440,11 @@ def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Set
             night.workbooks = (quarantine_task.submit(reported, ingests, settings), [reported, ingests])
             boxes.remove(reported)   # released once the workbooks are done, not with the batch
             boxes.remove(ingests)
-            analytics_task(frames, results_box, findings, settings, run_id)
-            clock.lap("analytics")
         else:   # on Dask the task would land in a worker, which may not start processes of its own
             night.reports += quarantine_task(reported, ingests, settings)
             clock.lap("quarantine")
-            analytics_task(frames, results_box, findings, settings, run_id)
-            clock.lap("analytics")
+        analytics_task(frames, results_box, findings, settings, run_id)
+        clock.lap("analytics")
         night.submissions += _submission_entries(asm.frames, results, traders)
         night.pending += _pending(asm)
         night.goods_lines += len(asm.line_states)
