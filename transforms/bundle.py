@@ -62,8 +62,9 @@ class FilingBundle:
         return [s for s in self.seals if s["equipment_seq"] == equipment_seq]
 
     def stamp(self, version: int, function_code: str) -> FilingBundle:
-        """Stamp this bundle's own rows in place (what :meth:`with_version` does on a copy), for a
-        bundle nobody else holds: a night stamps some forty thousand of them."""
+        """Stamp this bundle's rows with a ledger version (and the submission with its function code),
+        in place: bundles are built fresh for filing (``split_bundles``, ``load_bundle``) and nobody
+        else holds them, and a night stamps some forty thousand."""
         self.submission["version"] = version
         self.submission["function_code"] = function_code
         self.transport["version"] = version
@@ -71,18 +72,6 @@ class FilingBundle:
             for r in rows:
                 r["version"] = version
         return self
-
-    def with_version(self, version: int, function_code: str) -> FilingBundle:
-        """The same content stamped with a ledger version and function code."""
-        def stamp(rows: list[Row]) -> list[Row]:
-            return [{**r, "version": version} for r in rows]
-        return FilingBundle(
-            submission={**self.submission, "version": version, "function_code": function_code},
-            transport={**self.transport, "version": version},
-            parties=stamp(self.parties), consignments=stamp(self.consignments),
-            goods_items=stamp(self.goods_items), trailers=stamp(self.trailers),
-            equipment=stamp(self.equipment), seals=stamp(self.seals),
-        )
 
 
 _HASHED_TABLES = ("submissions", "transport", "parties", "consignments", "goods_items", "trailers", "equipment",

@@ -156,7 +156,7 @@ def test_goods_entering_the_mainland(lmc_export: FilingBundle, ctx: WriterContex
 
 
 def test_amendment_carries_a_change_reason_on_every_consignment(ctx: WriterContext) -> None:
-    b = make_bundle().with_version(2, "5")
+    b = make_bundle().stamp(2, "5")
     doc = parse(W.render(b, ctx))
     assert one(doc, "/c:CnFiling/c:Version") == "2"
     assert xp(doc, "//c:Head/c:FunctionCode/text()") == ["5", "5"]
@@ -166,7 +166,7 @@ def test_amendment_carries_a_change_reason_on_every_consignment(ctx: WriterConte
 
 
 def test_cancellation_is_a_delete_request_with_a_reason(ctx: WriterContext) -> None:
-    doc = parse(W.render(make_bundle().with_version(3, "1"), ctx))
+    doc = parse(W.render(make_bundle().stamp(3, "1"), ctx))
     assert xp(doc, "//c:Head/c:FunctionCode/text()") == ["3", "3"]
     assert xp(doc, f"{M}//c:Amendment/c:ChangeReasonCode/text()") == ["002", "002"]
 

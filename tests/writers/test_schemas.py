@@ -22,8 +22,8 @@ CASES: dict[str, Callable[[], FilingBundle]] = {
     "lmc_import": make_bundle,
     "lmc_export": lambda: make_bundle(direction="HK_EXPORT"),
     "stk_import": lambda: make_bundle(control_point="STK"),
-    "amendment": lambda: make_bundle().with_version(2, "5"),
-    "cancellation": lambda: make_bundle().with_version(3, "1"),
+    "amendment": lambda: make_bundle().stamp(2, "5"),
+    "cancellation": lambda: make_bundle().stamp(3, "1"),
     "split_120": lambda: many_lines_bundle(120),
 }
 
