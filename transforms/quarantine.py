@@ -120,7 +120,8 @@ def _csv(rows: pd.DataFrame) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(FINDING_COLUMNS)
     for rec in records(rows):
-        w.writerow([neutralise("" if pd.isna(rec.get(c)) else rec.get(c)) for c in FINDING_COLUMNS])
+        # records() gives None for every missing value, so no pd.isna per cell
+        w.writerow([neutralise("" if rec.get(c) is None else rec.get(c)) for c in FINDING_COLUMNS])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -153,7 +154,7 @@ def _workbook(rows: pd.DataFrame, source: Path, language: str) -> bytes:
     listing = wb.create_sheet("Findings 问题清单")
     listing.append(_head(listing, list(FINDING_COLUMNS)))
     for rec in records(rows):
-        listing.append([neutralise(None if pd.isna(rec.get(c)) else rec.get(c)) for c in FINDING_COLUMNS])
+        listing.append([neutralise(rec.get(c)) for c in FINDING_COLUMNS])   # missing values are None
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -181,7 +182,7 @@ def _held_rows_sheet(wb: Workbook, rows: pd.DataFrame, source: Path) -> None:
         notes: dict[int, dict[int, list[str]]] = {}
         for rec in records(grp):
             r, col = rec.get("src_row"), rec.get("src_column")
-            if r is None or pd.isna(r) or int(r) not in pos:
+            if r is None or int(r) not in pos:
                 continue
             at = col_of.get(col) if isinstance(col, str) else None
             line = f"{rec['rule_id']}: {rec['message_en']}\n{rec.get('message_zh') or ''}".strip()
