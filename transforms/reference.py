@@ -122,6 +122,11 @@ class Reference:
         """Table name → version (the newest ``valid_from`` in the table), from ``manifest.json``."""
         return {name: str(entry["version"]) for name, entry in self.manifest.items()}
 
+    def is_official(self, name: str) -> bool:
+        """True when the table was copied from an official customs source (``official`` in
+        manifest.json): only such rows may hold a trip; curated or illustrative rows warn."""
+        return self.manifest.get(name.removesuffix(".csv"), {}).get("official") is True
+
     @property
     def names(self) -> list[str]:
         """Names of all tables in this root."""
