@@ -56,6 +56,8 @@ def test_sample_settings_fill_the_mainland_and_hong_kong_record(inbox: Path) -> 
     assert parties.loc["DECLARANT_CN", "name_zh"] == "东莞市艾克美服装有限公司"
     assert parties.loc["DECLARANT_HK", "ids_hk_brn"] == "31415926"
     assert asm.frames["submissions"].iloc[0]["cn_trip_batch_no"] == "4403961230001"
+    goods = asm.frames["goods_items"].set_index("sku")
+    assert (goods.loc["AC-SHOE-RN", "hk_qty"], goods.loc["AC-SHOE-RN", "hk_unit"]) == (600, "PR")
 
 
 def test_a_missing_owner_code_holds_the_trip_naming_the_key(inbox: Path) -> None:

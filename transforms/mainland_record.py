@@ -180,6 +180,8 @@ def fill_mainland_record(frames: dict[str, pd.DataFrame], lines: pd.DataFrame, t
     goods = frames["goods_items"]
     if "cn_declaration_elements" in goods and not goods.empty:
         goods["cn_declaration_elements"] = declaration_element_codes(goods["cn_declaration_elements"], reference)
+    if not goods.empty:
+        _hk_quantities(goods)
     cons = frames["consignments"]
     if cons.empty:
         return
@@ -209,6 +211,14 @@ def fill_mainland_record(frames: dict[str, pd.DataFrame], lines: pd.DataFrame, t
     if parties:
         frames["parties"] = pd.concat([frames["parties"], pd.DataFrame(parties)], ignore_index=True)
     _batch_numbers(frames["submissions"], sub_problems)
+
+
+def _hk_quantities(goods: pd.DataFrame) -> None:
+    """TDEC quantity and unit per item, in place: the source's own HK quantity where it sends one, else
+    the commercial quantity in its UN/ECE Rec 20 unit (the C&SD unit list is not public)."""
+    for hk, own in (("hk_qty", "quantity_value"), ("hk_unit", "quantity_unit")):
+        given = goods[hk] if hk in goods else pd.Series(None, index=goods.index, dtype=object)
+        goods[hk] = given.where(given.notna(), goods[own]) if own in goods else given
 
 
 def _batch_numbers(subs: pd.DataFrame, sub_problems: list[tuple[str, CellProblem]]) -> None:
