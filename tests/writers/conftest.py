@@ -117,7 +117,8 @@ def make_bundle(direction: str = "HK_IMPORT", control_point: str = "LMC", trip_r
             freight_payment_method="1", cn_trade_mode="0110", cn_levy_nature="101", cn_procedure_code="RD01",
             cn_origin_district="44199", country_of_consignment="CN" if importing else "HK",
             country_of_destination="HK" if importing else "CN", equipment_refs=[CONTAINER],
-            place_of_loading="CNDGG" if importing else "HKHKG", src_file="happytoys/invoice HT-88017.xlsx", src_sheet="Sheet1", src_row=5),
+            place_of_loading="CNDGG" if importing else "HKHKG", src_file="happytoys/invoice HT-88017.xlsx",
+            src_sheet="Sheet1", src_row=5),
     ]
     goods = [
         _copper(sid, 1, 200.0, 210.5, 10, 2000.1),
