@@ -2,8 +2,11 @@
 
     python -m transforms.reference_build --shared ../shared --out data/reference
 
-Reads ``<shared>/codelists/*.csv`` and ``<shared>/corpus/reference/`` (HS 2022, ISO 4217 minor
-units, UNSD Chinese country names, the pycountry 26.2.16 databases) and writes normalised UTF-8
+Reads ``<shared>/reference/cn-customs/codes/`` (the official code tables of the customs interface
+pack: units, packages, currencies, countries, trade and transport modes, ports, domestic ports and
+districts — see :mod:`transforms.reference_official`), ``<shared>/codelists/*.csv`` and
+``<shared>/corpus/reference/`` (HS 2022, ISO 4217 minor units, UNSD Chinese country names, the
+pycountry 26.2.16 databases) and writes normalised UTF-8
 CSVs with ``valid_from``/``valid_to``, a ``manifest.json`` (version, rows, sha256, sources) and a
 ``README.md``. The output is deterministic: the same inputs give byte-identical files (a test checks
 the committed tables against a fresh build). Long ``source`` texts go to the manifest, not the rows.
