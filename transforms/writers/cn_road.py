@@ -122,17 +122,17 @@ class Facets:
     patterns: tuple[str, ...]
     enumeration: frozenset[str] | None
 
-    def problem(self, value: str) -> str | None:
-        """Why ``value`` breaks these facets (an English clause), or None."""
+    def problem(self, value: str) -> tuple[str, str] | None:
+        """Why ``value`` breaks these facets, as an English and a Chinese clause; None when it fits."""
         if self.enumeration is not None and value not in self.enumeration:
-            return "is not in the code list"
+            return "is not in the code list", "不在代码表中"
         if self.max_length is not None and len(value) > self.max_length:
-            return f"is longer than {self.max_length} characters"
+            return f"is longer than {self.max_length} characters", f"超过 {self.max_length} 个字符"
         if self.min_length is not None and len(value) < self.min_length:
-            return f"is shorter than {self.min_length} characters"
+            return f"is shorter than {self.min_length} characters", f"少于 {self.min_length} 个字符"
         for p in self.patterns:
             if re.fullmatch(p, value) is None:
-                return f"does not match the pattern {p}"
+                return f"does not have the form {p}", f"不符合格式 {p}"
         return None
 
 
@@ -189,10 +189,18 @@ def sender_code(sender_id: str) -> str:
     return sender_id if sender_id in ("EPORT", "CCIC") else sender_id[:_SENDER_CODE_LENGTH]
 
 
-def send_time(as_of: datetime, message_seq: int) -> datetime:
-    """The message's SendTime: the run's as-of in Hong Kong (= Beijing) time, plus ``message_seq``
-    milliseconds so that every message a run writes has its own time and file name."""
-    return as_of.astimezone(HK) + timedelta(milliseconds=message_seq)
+#: Milliseconds of SendTime reserved per trip: a trip's messages of one type are at most two (an
+#: amended conveyance confirmation is a deletion, then a new application).
+MESSAGE_SLOT_MS: Final = 2
+
+
+def send_time(as_of: datetime, message_seq: int, offset_ms: int = 0) -> datetime:
+    """A message's SendTime: the run's as-of in Hong Kong (= Beijing, both UTC+8) time, plus the
+    trip's slot (``message_seq`` × :data:`MESSAGE_SLOT_MS``) and the message's offset inside it, so
+    that every message a run writes has its own time and file name, the same on every replay."""
+    if not 0 <= offset_ms < MESSAGE_SLOT_MS:
+        raise ValueError(f"offset_ms must be in 0..{MESSAGE_SLOT_MS - 1}, got {offset_ms}")
+    return as_of.astimezone(HK) + timedelta(milliseconds=message_seq * MESSAGE_SLOT_MS + offset_ms)
 
 
 def stamp17(t: datetime) -> str:
@@ -213,6 +221,14 @@ def message_id(message_type: str, submission_id: str, version: int, function_cod
     """Unique per sender and message type, and stable for a filed version: receipts echo it, so it
     names the submission and version it answers (``MT2401_<submission hex>_V<version>_F<code>``)."""
     return f"{message_type}_{submission_id.replace('-', '')}_V{version}_F{function_code}"
+
+
+_DECLARATION: Final = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def serialise_message(root: etree._Element) -> bytes:
+    """A road message as the channel's samples write it: UTF-8 with a double-quoted declaration."""
+    return _DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
 
 
 def head(parent: etree._Element, message_type: str, function_code: str, mid: str, sender_id: str,

@@ -80,19 +80,26 @@ class WriterContext:
     ``as_of`` (tz-aware) stamps the Mainland message heads (``SendTime``), never the wall clock, so a
     replay with the same as-of writes the same bytes. ``crossing_date`` overrides the day whose code
     lists are used (default: each submission's own ``crossing_date``). ``max_items`` caps the
-    DecList items of one 报关单-ready Declaration block. ``sender_id`` is the Mainland ``SenderID``."""
+    DecList items of one 报关单-ready Declaration block. ``sender_id`` is the Mainland ``SenderID``.
+    ``transmitter_name`` is the road manifests' 舱单传输人 (``RepresentativePerson/Name``) when the trip
+    has no FILER party. ``message_seq`` is this trip's slot among the messages of the run: its road
+    messages are sent at as-of + ``MESSAGE_SLOT_MS`` × slot milliseconds, so each has its own file name."""
 
     reference: Reference
     as_of: datetime
     max_items: int = 50
     sender_id: str = DEFAULT_SENDER_ID
     crossing_date: date | None = None
+    transmitter_name: str | None = None
+    message_seq: int = 0
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None or self.as_of.utcoffset() is None:
             raise ValueError("WriterContext.as_of must be timezone-aware")
         if self.max_items < 1:
             raise ValueError(f"WriterContext.max_items must be at least 1, got {self.max_items}")
+        if self.message_seq < 0:
+            raise ValueError(f"WriterContext.message_seq must not be negative, got {self.message_seq}")
         if not self.sender_id.strip():
             raise ValueError("WriterContext.sender_id must not be blank")
 
