@@ -48,11 +48,15 @@ class Problems:
         self.items: list[MappingProblem] = []
         self.message_en, self.message_zh, self.file = message_en, message_zh, file
 
+    @property
+    def _need(self) -> str:
+        return "need" if " and " in self.message_en else "needs"
+
     def missing(self, field: str, what_en: str, what_zh: str, where: Where = TRIP, fix_en: str = "",
                 fix_zh: str = "") -> None:
         self.items.append(problem(
             "cn", field, None, None,
-            f"{what_en}{where.en()} is missing; the Mainland {self.message_en} needs it, so the trip is held "
+            f"{what_en}{where.en()} is missing; the Mainland {self.message_en} {self._need} it, so the trip is held "
             f"until {fix_en or 'it is supplied'}.",
             f"{where.zh()}缺少{what_zh}（内地{self.message_zh}所需）；该车次暂缓申报，待{fix_zh or '补充'}后处理。",
             consignment_seq=where.seq, line_no=where.line))
@@ -106,8 +110,16 @@ def party_name(p: Row | None) -> str | None:
     return opt_text(p.get("name_zh"), "parties.name_zh") or opt_text(p.get("name"), "parties.name")
 
 
-def resolve(bundle: FilingBundle, ctx: WriterContext, pr: Problems) -> Trip | None:
-    """The trip's shared values, or None with the reasons added to ``pr``."""
+def resolve(bundle: FilingBundle, ctx: WriterContext, into: Problems) -> Trip | None:
+    """The trip's shared values, or None with the reasons added to ``into`` (worded for both road
+    messages, so filing reports a trip-level reason once, not once per message)."""
+    pr = Problems("road manifest and conveyance confirmation", "舱单及承运确报", into.file)
+    trip = _resolve(bundle, ctx, pr)
+    into.items.extend(pr.items)
+    return trip
+
+
+def _resolve(bundle: FilingBundle, ctx: WriterContext, pr: Problems) -> Trip | None:
     before = len(pr.items)
     maps = ctx.codes(bundle)
     sub = bundle.submission
