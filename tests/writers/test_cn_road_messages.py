@@ -169,3 +169,14 @@ def test_line_without_gross_mass_takes_the_total_only_when_alone(reference: Refe
         "so the trip is held until it is supplied.",
         "The line's gross mass (货物毛重) of consignment 1, line 2 is missing; the Mainland road manifest needs it, "
         "so the trip is held until it is supplied."]
+
+
+def test_preflight_then_documents_build_once_and_never_serve_another_bundle(reference: Reference) -> None:
+    ctx = mainland_ctx(reference)
+    first, second = mainland_bundle("HK_IMPORT"), mainland_bundle("HK_EXPORT")
+    assert cn_manifest.preflight(first, ctx) == []
+    kept = cn_manifest.documents(first, ctx)[0][1]
+    assert cn_manifest.documents(first, ctx)[0][1] is not kept      # dropped after documents: built afresh
+    assert cn_manifest.preflight(first, ctx) == []
+    [(name, _)] = cn_manifest.documents(second, ctx)               # another bundle is never the kept one
+    assert name.startswith("CN_MT1401_")

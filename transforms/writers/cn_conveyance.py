@@ -37,7 +37,7 @@ from transforms.writers.cn_road import (
     schema_file,
     send_time,
 )
-from transforms.writers.cn_trip import Problems, Trip, Where, resolve
+from transforms.writers.cn_trip import LastBuild, Problems, Trip, Where, resolve
 from transforms.writers.context import WriterContext
 
 _KG: Final = {"unitCode": "KGM"}
@@ -49,13 +49,13 @@ _TARE_DIGITS: Final = 5       # Declaration.TransportEquipmentTareWeightMeasureT
 
 def preflight(bundle: FilingBundle, ctx: WriterContext) -> list[MappingProblem]:
     """Why the trip's conveyance confirmation cannot be written (empty when it can)."""
-    return _build(bundle, ctx)[1]
+    return _LAST(bundle, ctx, keep=True)[1]
 
 
 def documents(bundle: FilingBundle, ctx: WriterContext) -> list[tuple[str, etree._Element]]:
     """The trip's conveyance confirmation message(s) as (channel file name, tree), in sending order;
     raises :class:`MappingError` when the preflight reports problems."""
-    docs, problems = _build(bundle, ctx)
+    docs, problems = _LAST(bundle, ctx, keep=False)
     if problems:
         raise MappingError(problems)
     return docs
@@ -186,3 +186,6 @@ def _container(b: Builder, consignment: etree._Element, bundle: FilingBundle, eq
     _seals(b, e, "SealID", bundle.seals_of(int(eq["equipment_seq"])), pr)
     tare = _tare(eq.get("tare_kg"), "tare_kg", f"{what} tare (集装箱自重)", "集装箱自重", Where(), pr)
     el(e, "TareWeight", tare, _KG)
+
+
+_LAST: Final = LastBuild(_build)

@@ -31,7 +31,7 @@ from transforms.writers.base import (
     to_decimal,
 )
 from transforms.writers.cn_road import builder, codes, file_name, head, message_id, schema_file, send_time
-from transforms.writers.cn_trip import Problems, Trip, Where, manifest_type, party_name, resolve
+from transforms.writers.cn_trip import LastBuild, Problems, Trip, Where, manifest_type, party_name, resolve
 from transforms.writers.context import WriterContext
 
 _KG: Final = {"unitCode": "KGM"}
@@ -43,13 +43,13 @@ _MASS_INT_DIGITS: Final = 8    # Declaration.GoodsMeasureGrossMassMeasureType: 1
 
 def preflight(bundle: FilingBundle, ctx: WriterContext) -> list[MappingProblem]:
     """Why the trip's road manifest cannot be written (empty when it can)."""
-    return _build(bundle, ctx)[1]
+    return _LAST(bundle, ctx, keep=True)[1]
 
 
 def documents(bundle: FilingBundle, ctx: WriterContext) -> list[tuple[str, etree._Element]]:
     """The trip's road manifest as (channel file name, tree); raises :class:`MappingError` when the
     preflight reports problems. The caller validates each tree (:func:`cn_road.validate_message`)."""
-    docs, problems = _build(bundle, ctx)
+    docs, problems = _LAST(bundle, ctx, keep=False)
     if problems:
         raise MappingError(problems)
     return docs
@@ -282,3 +282,6 @@ def _containers(bundle: FilingBundle, c: Row) -> list[str]:
     return [text(eq["container_no"], "equipment.container_no")
             for eq in sorted(bundle.equipment, key=lambda r: int(r["equipment_seq"]))
             if not refs or eq["container_no"] in refs]
+
+
+_LAST: Final = LastBuild(_build)

@@ -8,9 +8,12 @@ names the value and what was expected, in English and Chinese.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
+
+from lxml import etree
 
 from transforms.bundle import FilingBundle, Row
 from transforms.writers.base import MappingProblem, hk_time, opt_text, problem, text
@@ -201,3 +204,23 @@ def _sender(ctx: WriterContext, pr: Problems) -> str | None:
 
 def manifest_type(trip: Trip) -> str:
     return MANIFEST_TYPE[trip.direction]
+
+
+Built = tuple[list[tuple[str, etree._Element]], list[MappingProblem]]
+
+
+class LastBuild:
+    """Filing calls ``preflight`` and then ``documents`` for the same bundle and context: the
+    messages are built once, kept for that one following call, then dropped. The bundle and context
+    are held (compared by identity, so a new object is never mistaken for the last one)."""
+
+    def __init__(self, build: Callable[[FilingBundle, WriterContext], Built]) -> None:
+        self._build = build
+        self._last: tuple[FilingBundle, WriterContext, Built] | None = None
+
+    def __call__(self, bundle: FilingBundle, ctx: WriterContext, *, keep: bool) -> Built:
+        last = self._last
+        if last is None or last[0] is not bundle or last[1] is not ctx:
+            last = (bundle, ctx, self._build(bundle, ctx))
+        self._last = last if keep else None
+        return last[2]
