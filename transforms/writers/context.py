@@ -16,8 +16,8 @@ from transforms.bundle import FilingBundle
 from transforms.reference import Reference
 from transforms.writers.base import HK, fmt_date, hk_time, is_missing
 
-#: The sender written into Mainland message heads until a transmission adapter substitutes the
-#: single-window sender id registered for the customer (``<customs><org>_DXPESW<client>``, §3.1).
+#: The setting's default, which is no single-window sender id: the road message writers hold every
+#: trip (one sentence) until ``cn_sender_id`` is set to ``<customs code 13>_DXPESW<client no>``.
 DEFAULT_SENDER_ID: Final = "SSDD"
 
 XW_TRANSPORT_MODE: Final = "xw_transport_mode_rec19_cn"
