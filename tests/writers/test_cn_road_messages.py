@@ -146,16 +146,17 @@ def test_values_outside_the_schema_hold_the_trip(reference: Reference) -> None:
     bundle.seals[0]["seal_id"] = "SL0098812"
     reasons = _reasons(bundle, reference)
     assert ("The waybill number (提（运）单号, from cn_bill_no or the invoice number) of consignment 1 "
-            "'HKTRUCK-B0001' does not have the form [@]{0,1}[A-Z0-9]+; the Mainland road manifest cannot carry it, "
-            "so the trip is held until it is corrected.") in reasons
+            "'HKTRUCK-B0001' does not have the form the channel requires (capital letters and digits only); the "
+            "Mainland road manifest cannot carry it, so the trip is held until it is corrected.") in reasons
     assert "The freight payment method (运费支付方法代码, CN004) of consignment 2 is missing; the Mainland road " \
            "manifest needs it, so the trip is held until it is supplied." in reasons
     assert any(r.startswith("The customs clearance mode (海关货物通关代码, CC007) of consignment 2 'RD17' is not in "
                             "the code list") for r in reasons)
     assert any(r.startswith("The consignee name (收货人名称) of consignment 2 '" + "海" * 40 + "…' is longer than 70")
                for r in reasons)
-    assert any(r.startswith("Seal (封志, written M or E/number@sealing party, e.g. M/123456@CU) 'SL0098812' does not "
-                            "have the form") for r in reasons)
+    assert ("Seal (封志) 'SL0098812' does not have the form the channel requires (M or E, a slash, the seal number, "
+            "@ and the sealing party AA, AB, AC, CA, CU, SH or TO, e.g. M/123456@CU); the Mainland conveyance "
+            "confirmation cannot carry it, so the trip is held until it is corrected.") in reasons
 
 
 def test_line_without_gross_mass_takes_the_total_only_when_alone(reference: Reference) -> None:

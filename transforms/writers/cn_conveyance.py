@@ -166,7 +166,7 @@ def _seals(b: Builder, parent: etree._Element, tag: str, seals: list[Row], pr: P
     _at_most(len(seals), "seals", "Seals (封志)", "封志", pr)
     for s in sorted(seals, key=lambda r: int(r["seal_seq"])):
         seal = pr.check(text(s["seal_id"], "seals.seal_id"), "Declaration.TransportEquipmentSealIDType", "seal_id",
-                        "Seal (封志, written M or E/number@sealing party, e.g. M/123456@CU)", "封志号码")
+                        "Seal (封志)", "封志号码")
         b.el(parent, tag, seal or "")
 
 

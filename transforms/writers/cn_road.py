@@ -113,6 +113,21 @@ def validate_message(doc: etree._Element) -> list[str]:
 _XS: Final = "{http://www.w3.org/2001/XMLSchema}"
 
 
+#: The official patterns in words (a sentence for a trader, not a regular expression).
+_PATTERN_WORDS: Final = {
+    "([A-Z0-9]+)": ("capital letters and digits only", "仅限大写字母和数字"),
+    "[A-Z0-9]+": ("capital letters and digits only", "仅限大写字母和数字"),
+    "[@]{0,1}[A-Z0-9]+": ("capital letters and digits only", "仅限大写字母和数字"),
+    "[A-Z0-9]+[-]{0,1}[A-Z0-9]+": ("capital letters and digits, at most one hyphen inside",
+                                   "大写字母和数字，中间最多一个连字符"),
+    "((M|E)/([A-Za-z0-9]+)@(AA|AB|AC|CA|CU|SH|TO))|(0000)": (
+        "M or E, a slash, the seal number, @ and the sealing party AA, AB, AC, CA, CU, SH or TO, e.g. M/123456@CU",
+        "M 或 E、斜杠、封志号、@ 及施封人代码 AA/AB/AC/CA/CU/SH/TO，如 M/123456@CU"),
+    "[0-9]{2}[A-Z0-9]{2}|LokMaChau": ("a 4-character customs district code", "4 位海关关区代码"),
+    "([0-9]{4})": ("a 4-digit UN number", "4 位联合国危险货物编号"),
+}
+
+
 @dataclass(frozen=True)
 class Facets:
     """The string facets of one schema type (all its restriction steps together)."""
@@ -132,7 +147,8 @@ class Facets:
             return f"is shorter than {self.min_length} characters", f"少于 {self.min_length} 个字符"
         for p in self.patterns:
             if re.fullmatch(p, value) is None:
-                return f"does not have the form {p}", f"不符合格式 {p}"
+                en, zh = _PATTERN_WORDS.get(p, (p, p))
+                return f"does not have the form the channel requires ({en})", f"不符合报文要求的格式（{zh}）"
         return None
 
 
