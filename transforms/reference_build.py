@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Final
 
 from transforms.reference import normalise_key
+from transforms.reference_build_dec import DEC_TABLE_DOCS, dec_crosswalks
 
 REPO: Final = Path(__file__).resolve().parents[1]
 HS2022: Final = "2022-01-01"  # HS 2022 entered into force
@@ -306,6 +307,8 @@ class Builder:
         self.china()
         self.aliases()
         self.crosswalks()
+        dec_crosswalks(self.codelists.parent, set(self.out["cn_levy_nature"].col("code")),
+                       lambda name, cols: self.put(Out(name, cols)))
         self.check()
         return self.out
 
@@ -692,6 +695,7 @@ TABLE_DOCS: Final[dict[str, tuple[str, str, str, str]]] = {
     "xw_change_reason_cn": ("Our change-reason ids → China CC001 change reason.", "reason, cn_code, status, note",
                             "curated", "proposed"),
 }
+TABLE_DOCS.update(DEC_TABLE_DOCS)
 
 
 def render_readme(manifest: dict[str, dict[str, object]]) -> str:

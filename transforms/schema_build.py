@@ -171,7 +171,8 @@ def derive(shared: Path) -> tuple[bytes, list[Relaxation]]:
             _allow_empty(el)
     root.insert(0, etree.Comment(
         " Derived by transforms/schema_build.py from the official DecMessage_ImportSave_V1.0.xsd + complexType.xsd "
-        "(interface pack 2018, ../shared/reference/cn-customs/declaration). Relaxed facets: docs/mainland-messages.md. "))
+        "(interface pack 2018, ../shared/reference/cn-customs/declaration). "
+        "Relaxed facets: docs/mainland-messages.md. "))
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data, out
 
