@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from transforms.assembly import TraderInput
 
 _KG = "035"
+# Filled from trader.yaml / the commercial columns by transforms.mainland_record; null until then.
+_MAINLAND_CONSIGNMENT_COLUMNS = (
+    "contract_no", "trading_country", "cn_foreign_port", "marks_and_numbers", "goods_place", "cn_entry_type",
+    "cn_decl_trn_rel", "cn_dec_type", "freight_amount_value", "freight_amount_currency", "freight_mark",
+    "insurance_amount_value", "insurance_amount_currency", "insurance_mark", "place_of_loading",
+)
 _COUNT_UNITS = frozenset({"H87", "C62"})
 # China units that each count single pieces (台 座 辆 艘 架 个 只 头 张 件 支 枝 根 条 把 块 片 棵 株):
 # a number of pieces (Rec 20 H87) is the same number in any of them. Sets (套), pairs (双, 对),
@@ -208,6 +214,7 @@ def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], traders
             "country_of_destination": "HK" if trip["direction"] == "HK_IMPORT" else (
                 customer.country if customer else None),
             "equipment_refs": [trip["container_no"]] if trip.get("container_no") else None,
+            **dict.fromkeys(_MAINLAND_CONSIGNMENT_COLUMNS),
             "src_file": row["src_file"], "src_sheet": row["src_sheet"], "src_row": int(row["src_row"]),
         })
         label = traders[trader].settings_label

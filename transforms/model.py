@@ -107,9 +107,11 @@ SUBMISSIONS = Table(
     ),
 )
 
+#: OWNER is the Mainland 生产销售单位 (goods leaving the Mainland) / 消费使用单位 (goods entering);
+#: DECLARANT_CN the 申报单位; EXPORTER / IMPORTER the domestic trade party (经营单位 / 境内收发货人).
 PARTY_ROLES: Final = (
     "CONSIGNOR", "CONSIGNEE", "CARRIER", "DECLARANT_HK", "DECLARANT_CN", "NOTIFY", "IMPORTER",
-    "EXPORTER", "FILER",
+    "EXPORTER", "FILER", "OWNER",
 )
 
 PARTIES = Table(
@@ -167,6 +169,25 @@ CONSIGNMENTS = Table(
         _c("cn_origin_district", TEXT, "境内货源地/目的地 (5 digits)", False, "境内货源地"),
         _c("country_of_consignment", TEXT, "ISO alpha-2", False, "启运国"),
         _c("country_of_destination", TEXT, "ISO alpha-2", False, "运抵国"),
+        _c("contract_no", TEXT, "合同协议号 (DecHead ContrNo)", False, "合同协议号"),
+        _c("trading_country", TEXT, "贸易国, ISO alpha-2 (DecHead TradeCountry/TradeAreaCode via the crosswalk)",
+           False, "贸易国"),
+        _c("cn_foreign_port", TEXT,
+           "指运港 leaving the Mainland / 启运港 entering: official port code, e.g. HKG000", False, "指运港/启运港"),
+        _c("marks_and_numbers", TEXT, "标记唛码 (MarkNo); N/M when the trader says there are none", False, "标记唛码"),
+        _c("goods_place", TEXT, "货物存放地点 (GoodsPlace)", False, "货物存放地点"),
+        _c("cn_entry_type", TEXT, "报关单类型 (EntryType code, trader setting)", False, "报关单类型"),
+        _c("cn_decl_trn_rel", TEXT, "DeclTrnRel: 0 ordinary declaration, 1 transit-in-advance", False,
+           "报关/转关关系标志"),
+        _c("cn_dec_type", TEXT, "单据类型 (DecHead Type code)", False, "单据类型"),
+        _c("freight_amount_value", MONEY, "运费 rate, per-unit amount or total (FeeRate)", False, "运费"),
+        _c("freight_amount_currency", TEXT, "运费币制, ISO 4217 (FeeCurr)", False, "运费币制"),
+        _c("freight_mark", TEXT, "运费标记 (FeeMark): 1 rate, 2 per unit, 3 total", False, "运费标记"),
+        _c("insurance_amount_value", MONEY, "保费 rate or total (InsurRate)", False, "保费"),
+        _c("insurance_amount_currency", TEXT, "保费币制, ISO 4217 (InsurCurr)", False, "保费币制"),
+        _c("insurance_mark", TEXT, "保费标记 (InsurMark): 1 rate, 3 total", False, "保费标记"),
+        _c("place_of_loading", TEXT, "place of loading for the Hong Kong filing, UN/LOCODE where known", False,
+           "装货地点"),
         _c("equipment_refs", TEXT_LIST, "container numbers on this consignment"),
         *_PROVENANCE,
     ),
@@ -188,7 +209,9 @@ GOODS_ITEMS = Table(
         _c("hs_hk", TEXT, "HKHS 8 digits", False, "香港商品编号"),
         _c("hs_cn", TEXT, "China 商品编号 10 digits", False, "商品编码"),
         _c("cn_ciq_code", TEXT, "CIQ code, 3 digits"),
-        _c("cn_declaration_elements", TEXT_LIST, "申报要素 values in tariff order", False, "申报要素"),
+        _c("cn_declaration_elements", TEXT_LIST,
+           "申报要素: [品牌类型 code 0-4, 出口享惠情况 code 0-3, element values in tariff order without 品名]",
+           False, "申报要素"),
         _c("brand", TEXT, "brand", False, "品牌"),
         _c("model", TEXT, "model / specification", False, "规格型号"),
         _c("quantity_value", QTY, "commercial quantity", True, "数量"),

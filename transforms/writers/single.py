@@ -121,7 +121,14 @@ _CONSIGNMENT = _fields(CONSIGNMENTS, (
     ("CnTransactionMethod", "cn_transaction_method"), ("FreightPaymentMethod", "freight_payment_method"),
     ("CnTradeMode", "cn_trade_mode"), ("CnLevyNature", "cn_levy_nature"), ("CnProcedureCode", "cn_procedure_code"),
     ("CnOriginDistrict", "cn_origin_district"), ("CountryOfConsignment", "country_of_consignment"),
-    ("CountryOfDestination", "country_of_destination"),
+    ("CountryOfDestination", "country_of_destination"), ("ContractNo", "contract_no"),
+    ("TradingCountry", "trading_country"), ("CnForeignPort", "cn_foreign_port"),
+    ("MarksAndNumbers", "marks_and_numbers"), ("GoodsPlace", "goods_place"), ("CnEntryType", "cn_entry_type"),
+    ("CnDeclTrnRel", "cn_decl_trn_rel"), ("CnDecType", "cn_dec_type"),
+    ("FreightAmountValue", "freight_amount_value"), ("FreightAmountCurrency", "freight_amount_currency"),
+    ("FreightMark", "freight_mark"), ("InsuranceAmountValue", "insurance_amount_value"),
+    ("InsuranceAmountCurrency", "insurance_amount_currency"), ("InsuranceMark", "insurance_mark"),
+    ("PlaceOfLoading", "place_of_loading"),
 ))
 # Goods item leaves before and after the DeclarationElements list (XSD order).
 _GOODS_HEAD = _fields(GOODS_ITEMS, (
