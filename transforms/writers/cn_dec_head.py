@@ -197,8 +197,8 @@ def _fees(c: Row, ie: str, v: dict[str, str], seq: int, pr: Problems) -> None:
         value = c.get(f"{kind}_amount_value")
         if is_missing(value):
             if terms in needed[ie]:
-                pr.missing(f"{kind}_amount_value", f"The {kind} ({zh}), which transaction method {terms} leaves "
-                           "out of the price", f"{zh}（成交方式 {terms} 不含{zh}）", seq)
+                pr.missing(f"{kind}_amount_value", f"The {kind} ({zh}) that a declaration with transaction "
+                           f"method {terms} (成交方式) must state", f"{zh}（成交方式 {terms} 须申报{zh}）", seq)
             continue
         mark = opt_text(c.get(f"{kind}_mark"), f"consignments.{kind}_mark")
         cur = opt_text(c.get(f"{kind}_amount_currency"), f"consignments.{kind}_amount_currency")
