@@ -128,7 +128,10 @@ def _message(bundle: FilingBundle, ctx: WriterContext, d: Declaration) -> etree.
             "DistrictCode": it.district,
         })
     boxes = sub(root, _NS + "DecContainers")
+    # 商品项号 of the goods in the box: every item of the declaration (ssdd knows containers per consignment);
+    # a list longer than the official maxLength 100 (more than 38 items) is left empty, as it is optional
     goods_no = ",".join(str(n) for n in range(1, len(d.items) + 1))
+    goods_no = goods_no if len(goods_no) <= 100 else ""
     for box in d.containers:
         _fill(sub(boxes, _NS + "Container"), CONTAINER,
               {"ContainerId": box.container_id, "ContainerMd": box.spec, "GoodsNo": goods_no, "LclFlag": box.lcl})
