@@ -37,8 +37,7 @@ def docs(bundle: FilingBundle, ctx: WriterContext) -> list[tuple[str, etree._Ele
 
 
 def val(tree: etree._Element, path: str) -> str:
-    found = tree.findall(path.replace("/", "/" + D).replace("./", "./" + D, 1) if path.startswith(".") else
-                         "/".join(D + p for p in path.split("/")))
+    found = tree.findall("/".join(D + p for p in path.split("/")))
     assert len(found) == 1, f"{path}: {len(found)} matches"
     return found[0].text or ""
 

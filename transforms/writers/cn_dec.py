@@ -76,25 +76,29 @@ def client_seq_no(submission_id: str, version: int, index: int) -> str:
     return f"{head}{version:03d}{index:02d}"
 
 
-def preflight(bundle: FilingBundle, ctx: WriterContext) -> list[MappingProblem]:
-    """What holds the trip's declarations (an empty list: :func:`documents` can write them)."""
+def _checked(bundle: FilingBundle, ctx: WriterContext) -> tuple[list[Declaration], list[MappingProblem]]:
     declarations, problems = plan(bundle, ctx)
     if problems:
-        return problems
+        return [], problems
     if bundle.version > 999 or len(declarations) > 99:
-        return [problem("cn", "version", str(bundle.version), None,
-                        f"Version {bundle.version} with {len(declarations)} declarations does not fit the 18-character "
-                        "ClientSeqNo (at most version 999 and 99 declarations); the trip is held.",
-                        f"版本 {bundle.version}、报关单 {len(declarations)} 份超出企业内部编号容量；该车次暂缓申报。")]
-    return []
+        return [], [problem("cn", "version", str(bundle.version), None,
+                            f"Version {bundle.version} with {len(declarations)} declarations does not fit the "
+                            "18-character ClientSeqNo (at most version 999 and 99 declarations); the trip is held.",
+                            f"版本 {bundle.version}、报关单 {len(declarations)} 份超出企业内部编号容量；"
+                            "该车次暂缓申报。")]
+    return declarations, []
+
+
+def preflight(bundle: FilingBundle, ctx: WriterContext) -> list[MappingProblem]:
+    """What holds the trip's declarations (an empty list: :func:`documents` can write them)."""
+    return _checked(bundle, ctx)[1]
 
 
 def documents(bundle: FilingBundle, ctx: WriterContext) -> list[tuple[str, etree._Element]]:
     """One ``(file name, DecMessage tree)`` per declaration; raises :class:`MappingError` when held."""
-    problems = preflight(bundle, ctx)
+    declarations, problems = _checked(bundle, ctx)
     if problems:
         raise MappingError(problems)
-    declarations, _ = plan(bundle, ctx)
     return [(file_name(bundle, d.index), _message(bundle, ctx, d)) for d in declarations]
 
 
