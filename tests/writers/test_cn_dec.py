@@ -127,6 +127,8 @@ def test_51_merged_items_make_two_declarations(ctx: WriterContext) -> None:
     assert [val(t, "DecHead/PackNo") for t in (first, second)] == ["50", "1"]
     assert [val(t, "DecHead/GrossWet") for t in (first, second)] == ["125.000", "2.500"]
     assert val(first, "DecSign/ClientSeqNo") != val(second, "DecSign/ClientSeqNo")
+    # 商品项号 of 50 items would exceed the official maxLength 100: left empty (optional); 1 item fits
+    assert [val(t, "DecContainers/Container/GoodsNo") for t in (first, second)] == ["", "1"]
     assert len(docs(dec_many_lines(50), ctx)) == 1
 
 
@@ -167,6 +169,21 @@ def test_missing_or_unmapped_values_hold_the_trip(change, message: str,  # type:
     b = dec_bundle()
     change(b)
     assert message in [p.message_en for p in cn_dec.preflight(b, ctx)]
+
+
+def test_container_size_types_map_through_the_crosswalk(ctx: WriterContext) -> None:
+    b = dec_bundle()
+    for size, spec in (("22G1", "21"), ("45G1", "11"), ("22R1", "22"), ("22T1", "23")):
+        b.equipment[0]["size_type"] = size
+        assert val(docs(b, ctx)[0][1], "DecContainers/Container/ContainerMd") == spec
+
+
+def test_export_without_a_domestic_exporter_is_held(ctx: WriterContext) -> None:
+    b = dec_bundle("HK_IMPORT")
+    b.parties = [p for p in b.parties if p["role"] != "EXPORTER"]
+    assert [p.message_en for p in cn_dec.preflight(b, ctx)] == [
+        f"The domestic trade party (境内收发货人) is missing (consignment {seq}); the Mainland declaration (报关单) "
+        "needs it, so the trip is held until it is supplied." for seq in (1, 2)]
 
 
 def test_client_seq_no_is_deterministic_and_unique() -> None:
