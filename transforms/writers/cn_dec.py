@@ -112,8 +112,10 @@ def _template(block: str, names: tuple[str, ...]) -> tuple[etree._Element, dict[
     return el, {n: i for i, n in enumerate(names)}
 
 
-_TEMPLATES: Final = {names: _template(block, names) for block, names in (
-    ("DecHead", HEAD), ("DecList", LIST), ("DecFreeTxt", FREE_TXT), ("DecSign", SIGN), ("Container", CONTAINER))}
+_BLOCKS: Final = (("DecHead", HEAD), ("DecList", LIST), ("DecFreeTxt", FREE_TXT), ("DecSign", SIGN),
+                  ("Container", CONTAINER))
+_TEMPLATES: Final[dict[tuple[str, ...], tuple[etree._Element, dict[str, int]]]] = {
+    names: _template(block, names) for block, names in _BLOCKS}
 
 
 def _fill(parent: etree._Element, names: tuple[str, ...], values: dict[str, str]) -> None:
