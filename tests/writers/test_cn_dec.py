@@ -130,6 +130,8 @@ def test_51_merged_items_make_two_declarations(ctx: WriterContext) -> None:
     # 商品项号 of 50 items would exceed the official maxLength 100: left empty (optional); 1 item fits
     assert [val(t, "DecContainers/Container/GoodsNo") for t in (first, second)] == ["", "1"]
     assert len(docs(dec_many_lines(50), ctx)) == 1
+    assert len(docs(dec_many_lines(51), WriterContext(reference=ctx.reference, as_of=AS_OF, max_items=80))) == 2
+    assert len(docs(dec_many_lines(51), WriterContext(reference=ctx.reference, as_of=AS_OF, max_items=20))) == 3
 
 
 def test_duty_mode_comes_from_the_levy_nature_crosswalk(ctx: WriterContext) -> None:

@@ -34,6 +34,8 @@ from transforms.writers.context import XW_TRANSPORT_MODE, CodeMaps, WriterContex
 IE_FLAG: Final = {"HK_IMPORT": "E", "HK_EXPORT": "I"}
 XW_CONTAINER: Final = "xw_container_iso_cn"
 XW_DUTY_MODE: Final = "xw_levy_nature_duty_mode"
+#: DecList maxOccurs in the official schema: a larger ``max_items_per_declaration`` still splits at 50.
+MAX_ITEMS: Final = 50
 _CONTAINER_NO: Final = re.compile(r"[A-Z0-9]{1,11}")
 
 
@@ -91,7 +93,8 @@ def plan(bundle: FilingBundle, ctx: WriterContext) -> tuple[list[Declaration], l
     for c in sorted(bundle.consignments, key=lambda r: int(r["consignment_seq"])):
         seq = int(c["consignment_seq"])
         lines = sorted(goods.get(seq, ()), key=lambda r: int(r["line_no"]))
-        out.extend(_consignment(bundle, c, lines, trip, duty, specs, maps, ctx.max_items, batch or "", pr))
+        out.extend(_consignment(bundle, c, lines, trip, duty, specs, maps, min(ctx.max_items, MAX_ITEMS), batch or "",
+                                pr))
     if pr.items:
         return [], pr.items
     for k, d in enumerate(out, start=1):
