@@ -36,7 +36,7 @@ SUITE_TABLES: Final = ("submissions", "parties", "consignments", "goods_items", 
 
 #: Reference tables passed to suites as ``codes_by_date`` parameters.
 CODE_LISTS: Final = ("control_points", "countries", "currencies", "rec20_units", "rec21_package_types",
-                     "hs2022_subheadings", "cn_units", "cn_tariff_lines")
+                     "hs2022_subheadings", "cn_units", "cn_tariff_lines", "cn_brand_types", "cn_export_preferences")
 
 #: Where a row came from; tables without it in the model (trailers, seals) get empty columns.
 PROVENANCE: Final = ("src_file", "src_sheet", "src_row")
@@ -342,7 +342,16 @@ def _goods(f: pd.DataFrame, info: pd.DataFrame, reference: CodeLists) -> pd.Data
         _unit_2_declared=declared(f["cn_unit_legal_2"]),
         _declaration_element_count=count,
         _cn_declaration_elements_text=text,
+        # GModel starts with the 品牌类型 and 出口享惠情况 codes (V16 checks them against their code sets)
+        _declaration_brand_type=_element(text, 0),
+        _declaration_export_preference=_element(text, 1),
     )
+
+
+def _element(text: pd.Series, i: int) -> pd.Series:
+    """Element ``i`` of newline-joined 申报要素 (None when the list is shorter)."""
+    parts = text.astype(object).where(text.notna(), None).str.split("\n").str[i]
+    return parts.astype(object).where(parts.notna(), None)
 
 
 def _list_texts(f: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 import pandas as pd
@@ -88,7 +88,8 @@ SOURCES: Final[dict[str, str]] = {
     "V13": "ISO 6346 check digit [S57]",
     "V14": "GB 32100-2015 mod-31 check character [S58]",
     "V15": "legal units fixed per tariff line (unit1/unit2) [S42]",
-    "V16": "GModel is |-delimited in the tariff line's element order [S39]",
+    "V16": "GModel is |-delimited in the tariff line's element order without 品名, starting with the 品牌类型 and "
+           "出口享惠情况 codes [S39]",
     "V17": "C&SD major data items: BRN, HK address, no P.O. box [S23]; needed by the later TDEC",
     "V18": "Cap. 60E: TDEC within 14 days of import/export [S22]",
     "V19": "WCO UCR an..35 [S47][S49]",
@@ -113,6 +114,17 @@ class Rule:
     not_checkable: str | None = None
     #: Vectorised ``failed`` mask; by default the implementation of ``gx``'s expectation type.
     check: Check | None = None
+    #: Reference table the rule compares against: when that table is not from an official source
+    #: (manifest.json ``official``), a failure is a warning, never a hold.
+    reference_table: str | None = None
+
+    def on_reference(self, official: Callable[[str], bool]) -> Rule:
+        """This rule as it applies with the loaded reference: an error on illustrative rows warns."""
+        if self.reference_table is None or self.severity != ERROR or official(self.reference_table):
+            return self
+        return replace(self, severity=WARNING,
+                       message_en=self.message_en + " (illustrative tariff rows: a warning until an official tariff "
+                       "is loaded)", message_zh=self.message_zh + "（税则为示例数据：导入官方税则前仅作警告）")
 
     @property
     def key(self) -> str:
@@ -339,27 +351,42 @@ _GOODS: Final = [
                                          ignore_row_if="either_value_is_missing"),
          "cn_unit_legal_1 '{value}' does not match tariff line {hs_cn} (first legal unit '{_tariff_unit_1}').",
          "法定第一单位「{value}」与税则号列{hs_cn}不符（应为「{_tariff_unit_1}」）。",
-         not_checkable="_tariff_not_checkable"),
+         not_checkable="_tariff_not_checkable",
+         reference_table="cn_tariff_lines"),
     Rule("V15", "legal_qty_1", ERROR, "goods_items", ("cn_qty_legal_1", "hs_cn"),
          PresentWhen(column_A="cn_qty_legal_1", column_B="_tariff_unit_1"),
          "cn_qty_legal_1 is empty but tariff line {hs_cn} needs a quantity in unit '{_tariff_unit_1}'.",
-         "法定第一数量为空，但税则号列{hs_cn}要求以「{_tariff_unit_1}」申报数量。"),
+         "法定第一数量为空，但税则号列{hs_cn}要求以「{_tariff_unit_1}」申报数量。",
+         reference_table="cn_tariff_lines"),
     Rule("V15", "legal_unit_2", ERROR, "goods_items", ("cn_unit_legal_2", "hs_cn"),
          ExpectColumnPairValuesToBeEqual(column_A="_unit_2_declared", column_B="_tariff_unit_2",
                                          ignore_row_if="either_value_is_missing"),
          "cn_unit_legal_2 '{value}' does not match tariff line {hs_cn} (second legal unit '{_tariff_unit_2}').",
-         "法定第二单位「{value}」与税则号列{hs_cn}不符（应为「{_tariff_unit_2}」）。"),
+         "法定第二单位「{value}」与税则号列{hs_cn}不符（应为「{_tariff_unit_2}」）。",
+         reference_table="cn_tariff_lines"),
     Rule("V15", "legal_qty_2", ERROR, "goods_items", ("cn_qty_legal_2", "hs_cn"),
          PresentWhen(column_A="cn_qty_legal_2", column_B="_tariff_unit_2"),
          "cn_qty_legal_2 is empty but tariff line {hs_cn} needs a quantity in unit '{_tariff_unit_2}'.",
-         "法定第二数量为空，但税则号列{hs_cn}要求以「{_tariff_unit_2}」申报数量。"),
+         "法定第二数量为空，但税则号列{hs_cn}要求以「{_tariff_unit_2}」申报数量。",
+         reference_table="cn_tariff_lines"),
     Rule("V16", "declaration_element_count", ERROR, "goods_items", ("cn_declaration_elements", "hs_cn"),
          ExpectColumnPairValuesToBeEqual(column_A="_declaration_element_count", column_B="_tariff_element_count",
                                          ignore_row_if="either_value_is_missing"),
          "cn_declaration_elements has {_declaration_element_count} values; tariff line {hs_cn} needs "
          "{_tariff_element_count}.",
          "申报要素有{_declaration_element_count}项；税则号列{hs_cn}要求{_tariff_element_count}项。",
-         not_checkable="_tariff_not_checkable"),
+         not_checkable="_tariff_not_checkable",
+         reference_table="cn_tariff_lines"),
+    Rule("V16", "declaration_brand_type", ERROR, "goods_items", ("cn_declaration_elements",),
+         _codes("_declaration_brand_type", "cn_brand_types"),
+         "申报要素 element 1 (品牌类型) '{_declaration_brand_type}' is not a 品牌类型 code 0-4 (0 无品牌, "
+         "1 境内自主品牌, 2 境内收购品牌, 3 境外品牌(贴牌生产), 4 境外品牌(其他)).",
+         "申报要素第1项（品牌类型）「{_declaration_brand_type}」不是品牌类型代码0-4。"),
+    Rule("V16", "declaration_export_preference", ERROR, "goods_items", ("cn_declaration_elements",),
+         _codes("_declaration_export_preference", "cn_export_preferences"),
+         "申报要素 element 2 (出口享惠情况) '{_declaration_export_preference}' is not an 出口享惠情况 code 0-3 "
+         "(0 不享受优惠关税, 1 享受, 2 不能确定, 3 不适用于进口报关单).",
+         "申报要素第2项（出口享惠情况）「{_declaration_export_preference}」不是出口享惠情况代码0-3。"),
     Rule("V16", "declaration_element_no_pipe", ERROR, "goods_items", ("cn_declaration_elements",),
          ExpectColumnValuesToNotMatchRegex(column="_cn_declaration_elements_text", regex=r"\|"),
          "cn_declaration_elements '{value}' has a '|' inside a value; '|' separates the 申报要素.",

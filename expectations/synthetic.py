@@ -100,7 +100,8 @@ def clean_frames(reference: CodeLists, as_of: datetime, goods_lines: int, seed: 
     net = np.round(rng.uniform(1.0, 500.0, size=n), 3)
     gross = np.round(net * 1.1 + 0.5, 3)
     packages = rng.integers(1, 20, size=n).astype("float64")
-    elements = [[f"v{k}" for k in range(c)] for c in count.tolist()]
+    # 品牌类型 1 (境内自主品牌), 出口享惠情况 0 (不享受), then the tariff line's other elements
+    elements = [["1", "0", *(f"v{k}" for k in range(2, c))] for c in count.tolist()]
     line_files = np.array([f"{t}/invoices.xlsx" for t in traders], dtype=object)[line_cons]
     goods = pd.DataFrame({
         "submission_id": sub_ids[cons_sub[line_cons]], "version": 1, "consignment_seq": cons_seq[line_cons],
@@ -224,6 +225,19 @@ def _append(column: str, suffix: str) -> Defect:
             v = values[p]
             values[p] = ([*v[:-1], f"{v[-1]}{suffix}"] if isinstance(v, list) and v
                          else f"{'' if v is None or v != v else v}{suffix}")
+        frame[column] = values
+        fr[table] = frame
+    return apply
+
+
+def _replace_element(column: str, index: int, value: str) -> Defect:
+    """Element ``index`` of a list column replaced (the count stays, so only the code-set rule fails)."""
+    def apply(fr: Frames, table: str, pos: Positions, as_of: datetime) -> None:
+        frame = fr[table].copy()
+        values = frame[column].astype(object).to_numpy(copy=True)
+        for p in pos:
+            v = list(values[p]) if isinstance(values[p], list | tuple) else ["", ""]
+            values[p] = [*v[:index], value, *v[index + 1:]]
         frame[column] = values
         fr[table] = frame
     return apply
@@ -362,6 +376,8 @@ DEFECTS: Final[dict[str, Defect]] = {
     "V15.legal_qty_2": _on_second_unit(_set("cn_qty_legal_2", None)),
     "V16.declaration_element_count": _set("cn_declaration_elements", ["only one"]),
     "V16.declaration_element_no_pipe": _append("cn_declaration_elements", "|x"),
+    "V16.declaration_brand_type": _replace_element("cn_declaration_elements", 0, "境内品牌"),
+    "V16.declaration_export_preference": _replace_element("cn_declaration_elements", 1, "9"),
     "V22.vehicle_reg_cn_present": _set("vehicle_reg_cn", None),
     "V22.driver_cn_code_present": _set("driver_cn_code", ""),
     "V13.container_check_digit": _set("container_no", "CSQU3054384"),

@@ -290,9 +290,11 @@ register_report(app)
 
 from flows.cli_filings import register as register_filings  # noqa: E402
 from flows.cli_ops import register as register_ops  # noqa: E402
+from flows.cli_reference import register as register_reference  # noqa: E402
 
 register_ops(app)
 register_filings(app)
+register_reference(app)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ failed run, new quarantine and held trips whose crossing is near. Call :func:`fi
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from transforms.ledger import Ledger
 from transforms.locks import trader_locks
 from transforms.notify import alert as send_alert
 from transforms.notify import near_crossings, newest_summary, quarantine_news
+from transforms.reference import OVERLAY_ENV
 from transforms.settings import Settings
 from transforms.summary import RunSummary
 from transforms.timeutil import parse_as_of
@@ -34,6 +36,9 @@ WORKSPACE_DIRS = ("outbox/single", "outbox/hk", "outbox/cn", "quarantine", "anal
 def prepare_workspace(settings: Settings) -> None:
     for sub in WORKSPACE_DIRS:
         (settings.workspace / sub).mkdir(parents=True, exist_ok=True)
+    imported = settings.workspace / "reference"
+    if imported.is_dir():  # tables loaded with `ssdd reference import-tariff` replace the shipped ones
+        os.environ[OVERLAY_ENV] = str(imported.resolve())
 
 
 def alert(settings: Settings, event: str, message: str, **details: Any) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from transforms.build import build_frames
 from transforms.ledger import trip_ids
+from transforms.mainland_record import fill_mainland_record
 from transforms.mapping import CellProblem, MappedTable
 from transforms.parsing import HK_TZ
 from transforms.reference import Reference
@@ -184,6 +185,7 @@ def assemble(inputs: Sequence[TraderInput], reference: Reference, *, as_of: date
     asm = lines[lines["state"] == "assembled"].copy()
     trips_used = trips[trips["submission_id"].isin(set(asm["submission_id"]))] if not trips.empty else trips
     frames, sources = build_frames(asm, trips_used, settings, reference, sub_problems)
+    fill_mainland_record(frames, asm, settings, reference, sub_problems)
     states = lines[["src_file", "src_row", "trader", "invoice_no", "state", "submission_id", "reason"]].copy()
     return Assembly(frames, states, problems, sub_problems, sources)
 

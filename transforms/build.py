@@ -241,7 +241,8 @@ def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput
             "control_point": trip["control_point"], "trip_ref": trip["trip_ref"], "carrier_code": trip["carrier_code"],
             "expected_crossing_at": crossing,
             "crossing_date": crossing.tz_convert(HK_TZ).date() if crossing is not None else None,
-            "cn_trip_batch_no": f"{trip['carrier_code']}{trip['trip_ref']}"[:35], **where})
+            # assigned by the carrier for the crossing (trip plan); never composed here
+            "cn_trip_batch_no": trip.get("cn_trip_batch_no"), **where})
         transport.append({
             "submission_id": sid, "version": 0, "vehicle_reg_hk": trip.get("vehicle_reg_hk"),
             "vehicle_reg_cn": trip.get("vehicle_reg_cn"), "vehicle_customs_code": trip.get("vehicle_customs_code"),

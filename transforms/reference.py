@@ -14,6 +14,7 @@ once and use ``Series.map`` / ``Series.isin``.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import unicodedata
 from datetime import date
@@ -25,6 +26,9 @@ import pandas as pd
 __all__ = ["DEFAULT_ROOT", "AliasKind", "Reference", "normalise_key"]
 
 DEFAULT_ROOT: Final = Path(__file__).resolve().parents[1] / "data" / "reference"
+#: A workspace folder of imported tables (``ssdd reference import-tariff``) that replace the shipped
+#: ones of the same name: set by the run for its workspace, inherited by worker processes.
+OVERLAY_ENV: Final = "SSDD_REFERENCE_OVERLAY"
 
 AliasKind = Literal["country", "currency", "unit", "package", "control_point"]
 
@@ -75,11 +79,12 @@ _ALIAS_TIERS: Final[dict[str, tuple[_Tier, ...]]] = {
 class Reference:
     """Read-only access to one reference root. Get instances with :meth:`load` (cached per root)."""
 
-    _instances: ClassVar[dict[Path, Reference]] = {}
+    _instances: ClassVar[dict[tuple[Path, Path | None], Reference]] = {}
     _instances_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, overlay: Path | None = None) -> None:
         self.root = root
+        self.overlay = overlay
         self._lock = threading.RLock()
         self._raw: dict[str, pd.DataFrame] = {}
         self._filtered: dict[tuple[str, str | None], pd.DataFrame] = {}
@@ -92,12 +97,14 @@ class Reference:
     def load(cls, root: Path | None = None) -> Reference:
         """The (cached) reference for ``root``, default the repository's ``data/reference``."""
         resolved = (root if root is not None else DEFAULT_ROOT).resolve()
+        overlay_dir = os.environ.get(OVERLAY_ENV) if root is None else None
+        overlay = Path(overlay_dir).resolve() if overlay_dir else None
         with cls._instances_lock:
-            ref = cls._instances.get(resolved)
+            ref = cls._instances.get((resolved, overlay))
             if ref is None:
                 if not (resolved / "manifest.json").is_file():
                     raise FileNotFoundError(f"no reference data at {resolved} (manifest.json missing)")
-                ref = cls._instances[resolved] = cls(resolved)
+                ref = cls._instances[(resolved, overlay)] = cls(resolved, overlay)
             return ref
 
     @classmethod
@@ -114,6 +121,7 @@ class Reference:
             if self._manifest is None:
                 text = (self.root / "manifest.json").read_text(encoding="utf-8")
                 data: dict[str, dict[str, object]] = json.loads(text)
+                data.update(self._imported())
                 self._manifest = data
             return self._manifest
 
@@ -121,6 +129,28 @@ class Reference:
     def versions(self) -> dict[str, str]:
         """Table name → version (the newest ``valid_from`` in the table), from ``manifest.json``."""
         return {name: str(entry["version"]) for name, entry in self.manifest.items()}
+
+    def _imported(self) -> dict[str, dict[str, object]]:
+        """Manifest entries of the overlay's imported tables (``<table>.source.json`` beside each)."""
+        out: dict[str, dict[str, object]] = {}
+        if self.overlay is None or not self.overlay.is_dir():
+            return out
+        for source in sorted(self.overlay.glob("*.source.json")):
+            rec = json.loads(source.read_text(encoding="utf-8"))
+            out[str(rec["table"])] = {
+                "version": rec["valid_from"], "rows": rec["rows"], "sha256": rec["sha256"],
+                "sources": [f"imported from {rec['file']} on {rec['imported_at']}"], "official": bool(rec["official"])}
+        return out
+
+    def _path(self, name: str) -> Path:
+        if self.overlay is not None and (self.overlay / f"{name}.source.json").is_file():
+            return self.overlay / f"{name}.csv"
+        return self.root / f"{name}.csv"
+
+    def is_official(self, name: str) -> bool:
+        """True when the table was copied from an official customs source (``official`` in
+        manifest.json): only such rows may hold a trip; curated or illustrative rows warn."""
+        return self.manifest.get(name.removesuffix(".csv"), {}).get("official") is True
 
     @property
     def names(self) -> list[str]:
@@ -132,7 +162,7 @@ class Reference:
         with self._lock:
             frame = self._raw.get(name)
             if frame is None:
-                path = self.root / f"{name}.csv"
+                path = self._path(name)
                 if not path.is_file():
                     raise KeyError(f"unknown reference table {name!r}; known: {', '.join(self.names)}")
                 # Everything is text: codes keep their leading zeros and "NA" (Namibia) stays "NA".

@@ -27,6 +27,8 @@ from typing import Final
 
 from transforms.reference import normalise_key
 from transforms.reference_build_dec import DEC_TABLE_DOCS, dec_crosswalks
+from transforms.reference_official import DOCS as OFFICIAL_DOCS
+from transforms.reference_official import declaration_element_codes, domestic_port_of, duty_modes, official_tables
 
 REPO: Final = Path(__file__).resolve().parents[1]
 HS2022: Final = "2022-01-01"  # HS 2022 entered into force
@@ -43,6 +45,8 @@ class Out:
     columns: tuple[str, ...]
     rows: list[dict[str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    #: copied from the official customs tables: checks may hold a trip on these rows
+    official: bool = False
 
     def add(self, valid_from: str = DEFAULT_FROM, valid_to: str = "", **values: str) -> None:
         missing = set(self.columns) - set(values)
@@ -253,28 +257,29 @@ XW_CHANGE_REASON: Final = (
 )
 
 # Illustrative China tariff lines used by the sample data: NOT from GACC (see README).
+# 申报要素 names in tariff order without 品名: 品名 is declared in GName, and GModel starts with 品牌类型.
 TARIFF_LINES: Final = (
-    ("0303899000", "其他冻鱼", "035", "", "品名|品牌类型|出口享惠情况|加工方法|种类(中文及拉丁学名)|品牌"),
-    ("0805100000", "鲜或干的橙", "035", "", "品名|品牌类型|出口享惠情况|状态|品种|品牌"),
-    ("0810100000", "鲜草莓", "035", "", "品名|品牌类型|出口享惠情况|状态|品种|品牌"),
+    ("0303899000", "其他冻鱼", "035", "", "品牌类型|出口享惠情况|加工方法|种类(中文及拉丁学名)|品牌"),
+    ("0805100000", "鲜或干的橙", "035", "", "品牌类型|出口享惠情况|状态|品种|品牌"),
+    ("0810100000", "鲜草莓", "035", "", "品牌类型|出口享惠情况|状态|品种|品牌"),
     ("3923100000", "供运输或包装货物用的塑料盒、箱及类似品", "035", "",
-     "品名|品牌类型|出口享惠情况|用途|材质|品牌|型号"),
-    ("3926909090", "其他塑料制品", "035", "", "品名|品牌类型|出口享惠情况|用途|材质|品牌|型号"),
+     "品牌类型|出口享惠情况|用途|材质|品牌|型号"),
+    ("3926909090", "其他塑料制品", "035", "", "品牌类型|出口享惠情况|用途|材质|品牌|型号"),
     ("6109100010", "棉制针织或钩编T恤衫", "011", "035",
-     "品名|品牌类型|出口享惠情况|织造方法|种类|类别|成分含量|品牌|货号"),
+     "品牌类型|出口享惠情况|织造方法|种类|类别|成分含量|品牌|货号"),
     ("6204620000", "棉制女式长裤及短裤", "015", "035",
-     "品名|品牌类型|出口享惠情况|织造方法|种类|类别|成分含量|品牌|货号"),
+     "品牌类型|出口享惠情况|织造方法|种类|类别|成分含量|品牌|货号"),
     ("6404110000", "纺织材料鞋面的运动鞋靴", "025", "035",
-     "品名|品牌类型|出口享惠情况|鞋面材料|外底材料|款式|品牌|货号"),
-    ("8471300000", "便携式自动数据处理设备", "001", "035", "品名|品牌类型|出口享惠情况|用途|功能|品牌|型号"),
-    ("8471607100", "键盘", "001", "035", "品名|品牌类型|出口享惠情况|用途|接口类型|品牌|型号"),
-    ("8504401400", "直流稳压电源(充电器)", "007", "035", "品名|品牌类型|出口享惠情况|用途|输出功率|品牌|型号"),
-    ("8507600090", "锂离子蓄电池", "007", "035", "品名|品牌类型|出口享惠情况|用途|电压|容量|品牌|型号"),
-    ("8516310000", "电吹风机", "001", "035", "品名|品牌类型|出口享惠情况|用途|功率|品牌|型号"),
-    ("8517130000", "智能手机", "001", "035", "品名|品牌类型|出口享惠情况|用途|品牌|型号"),
-    ("9401710000", "带软垫的金属框架坐具", "007", "035", "品名|品牌类型|出口享惠情况|用途|材质|品牌|型号"),
-    ("9403200000", "其他金属家具", "011", "035", "品名|品牌类型|出口享惠情况|用途|材质|品牌|型号"),
-    ("9503002100", "玩具动物(填充)", "007", "035", "品名|品牌类型|出口享惠情况|用途|材质|品牌|型号"),
+     "品牌类型|出口享惠情况|鞋面材料|外底材料|款式|品牌|货号"),
+    ("8471300000", "便携式自动数据处理设备", "001", "035", "品牌类型|出口享惠情况|用途|功能|品牌|型号"),
+    ("8471607100", "键盘", "001", "035", "品牌类型|出口享惠情况|用途|接口类型|品牌|型号"),
+    ("8504401400", "直流稳压电源(充电器)", "007", "035", "品牌类型|出口享惠情况|用途|输出功率|品牌|型号"),
+    ("8507600090", "锂离子蓄电池", "007", "035", "品牌类型|出口享惠情况|用途|电压|容量|品牌|型号"),
+    ("8516310000", "电吹风机", "001", "035", "品牌类型|出口享惠情况|用途|功率|品牌|型号"),
+    ("8517130000", "智能手机", "001", "035", "品牌类型|出口享惠情况|用途|品牌|型号"),
+    ("9401710000", "带软垫的金属框架坐具", "007", "035", "品牌类型|出口享惠情况|用途|材质|品牌|型号"),
+    ("9403200000", "其他金属家具", "011", "035", "品牌类型|出口享惠情况|用途|材质|品牌|型号"),
+    ("9503002100", "玩具动物(填充)", "007", "035", "品牌类型|出口享惠情况|用途|材质|品牌|型号"),
 )
 
 CURATED = "curated in transforms/reference_build.py"
@@ -290,7 +295,8 @@ class Builder:
     def __init__(self, shared: Path) -> None:
         self.codelists = shared / "codelists"
         self.corpus = shared / "corpus" / "reference"
-        for folder in (self.codelists, self.corpus):
+        self.pack = shared / "reference" / "cn-customs" / "codes"
+        for folder in (self.codelists, self.corpus, self.pack):
             if not folder.is_dir():
                 raise FileNotFoundError(f"missing input folder {folder}")
         self.out: dict[str, Out] = {}
@@ -307,8 +313,9 @@ class Builder:
         self.china()
         self.aliases()
         self.crosswalks()
-        dec_crosswalks(self.codelists.parent, set(self.out["cn_levy_nature"].col("code")),
-                       lambda name, cols: self.put(Out(name, cols)))
+        declaration_element_codes(lambda name, cols: self.put(Out(name, cols)))
+        duty_modes(lambda name, cols: self.put(Out(name, cols)), self.out["cn_levy_nature"].by("code"))
+        dec_crosswalks(self.codelists.parent, lambda name, cols: self.put(Out(name, cols)))
         self.check()
         return self.out
 
@@ -402,26 +409,18 @@ class Builder:
         return table
 
     def china(self) -> None:
-        self._simple("cn_units", "cn_legal_units.csv", {"code": "code", "name_zh": "name_zh"})
-        self._simple("cn_package_types", "cn_package_types_declaration.csv", {"code": "code", "name_zh": "name_zh"})
-        self._simple("cn_currencies", "cn_currencies_declaration.csv",
-                     {"code": "code", "name_zh": "name_zh", "name_en": "name_en"})
-        self._simple("cn_trade_modes", "cn_trade_modes.csv", {"code": "code", "name_zh": "short_name_zh"})
+        # units, packages, currencies, countries, trade and transport modes, ports, domestic ports and
+        # districts: the official tables of the customs interface pack
+        alpha3 = set(self.out["countries"].col("alpha3"))
+        for name in official_tables(lambda n, c: self.put(Out(n, c, official=True)), self.pack, alpha3):
+            self.out[name].official = True
         self._simple("cn_transaction_methods", "cn_transaction_methods.csv", {"code": "code", "name": "name"})
         self._simple("cn_levy_nature", "cn_levy_nature.csv",
                      {"code": "code", "name_zh": "short_name_zh", "description_zh": "description_zh"})
-        self._simple("cn_transport_modes", "cn_transport_modes_declaration.csv", {"code": "code", "name_zh": "name_zh"})
         for name, file in (("cn_manifest_function_codes", "cn_road_manifest_function_codes.csv"),
                            ("cn_manifest_change_reasons", "cn_road_manifest_change_reasons.csv"),
                            ("cn_manifest_response_codes", "cn_road_manifest_response_codes.csv")):
             self._simple(name, file, {"code": "code", "name_zh": "name_zh"}, DEFAULT_FROM)
-
-        rows = self.cl("cn_countries_declaration.csv")
-        t = self.put(Out("cn_countries", ("code", "name_zh", "name_en", "customs_specific")))
-        for r in rows:
-            t.add(CN_2018, code=r["code_alpha3"], name_zh=r["name_zh"], name_en=r["name_en"],
-                  customs_specific="" if r["is_iso3166_alpha3"] == "yes" else "yes")
-        t.source(*_sources(rows))
 
         rows = self.cl("cn_customs_district_codes.csv")
         t = self.put(Out("cn_customs_offices", ("code", "name_zh", "district", "note")))
@@ -517,16 +516,23 @@ class Builder:
         cps = self.cl("control_points.csv")
         t = self.put(Out("xw_control_point_cn", ("immd_code", "cn_customs_office", "cn_port_code", "status", "note")))
         offices, points = self.out["cn_customs_offices"].by("code"), self.out["control_points"].by("immd_code")
+        domestic = {r["name_zh"]: r["code"] for r in self.out["cn_domestic_ports"].rows}
         for r in cps:
-            office, port = r["mainland_customs_code"], r["mainland_port_code_6digit"]
+            office, port = r["mainland_customs_code"], domestic_port_of(r["mainland_port_zh"], domestic)
+            if r["mainland_port_code_6digit"] and r["mainland_port_code_6digit"] != port:
+                raise ValueError(f"control point {r['immd_code']}: port {r['mainland_port_code_6digit']} is not "
+                                 f"{r['mainland_port_zh']} in the official domestic port table")
             if office and office not in offices:
                 raise ValueError(f"control point {r['immd_code']}: office {office} not in cn_customs_offices")
             found = "not_found" if not office else "verified"
             note = r["verification"] + ("; trips through this point are held for the Mainland filing" if not office
                                         else "")
+            if port and not r["mainland_port_code_6digit"]:
+                note += f"; port {port} from the official domestic port table"
             vf = max(points[r["immd_code"]]["valid_from"], offices[office]["valid_from"] if office else "")
             t.add(vf, immd_code=r["immd_code"], cn_customs_office=office, cn_port_code=port, status=found, note=note)
-        t.source(*_sources(cps))
+        t.source(*_sources(cps), "cn_port_code: the official domestic port table (国内口岸代码) by the Mainland "
+                 "port's name; none for 莲塘 and 港珠澳大桥 (not in the 2018 list)")
 
         t = self.put(Out("xw_function_code_cn", ("function_code", "cn_code", "change_reason", "status", "note")))
         cn010 = self.out["cn_manifest_function_codes"].by("code")
@@ -628,16 +634,6 @@ TABLE_DOCS: Final[dict[str, tuple[str, str, str, str]]] = {
         "medium: trade conventions, reviewed by hand"),
     "package_aliases": ("Package words traders write → Rec 21 code.", "alias, rec21, note",
                         "curated (包装方式 wording, ROCARS item b)", "medium: trade conventions"),
-    "cn_units": ("China 计量单位 (declared/legal units, 3 digits, 035 = 千克).", "code, name_zh",
-                 _UNVERIFIED_CN, "medium-high"),
-    "cn_package_types": ("China declaration 包装种类 (2 digits, 22 = carton).", "code, name_zh", _UNVERIFIED_CN,
-                         "medium"),
-    "cn_countries": ("China declaration 国别(地区) codes (3 letters; ISO alpha-3 except 15 customs-specific codes).",
-                     "code, name_zh, name_en, customs_specific (yes for ZZZ, ZAS, CAI …)", _UNVERIFIED_CN, "high"),
-    "cn_currencies": ("Currencies accepted on the China declaration (ISO 4217 since 2018).", "code, name_zh, name_en",
-                      _UNVERIFIED_CN, "high"),
-    "cn_trade_modes": ("China 监管方式 (4 digits, 0110 = 一般贸易).", "code, name_zh", _UNVERIFIED_CN,
-                       "medium (may be outdated: check for new codes)"),
     "cn_customs_offices": (
         "China 关区 / customs office codes (4 digits), Shenzhen and Gongbei focus. 港珠澳大桥海关 has no row: its "
         "code was not found publicly and is never invented.",
@@ -645,8 +641,6 @@ TABLE_DOCS: Final[dict[str, tuple[str, str, str, str]]] = {
         "several independent public GitHub files (see manifest.json)", "medium-high"),
     "cn_transaction_methods": ("China 成交方式 (1 CIF, 3 FOB, 7 EXW …).", "code, name", _UNVERIFIED_CN, "medium"),
     "cn_levy_nature": ("China 征免性质 (101 = 一般征税).", "code, name_zh, description_zh", _UNVERIFIED_CN, "medium"),
-    "cn_transport_modes": ("China declaration 运输方式 (road = 4).", "code, name_zh", _UNVERIFIED_CN,
-                           "high for 2/3/4/5"),
     "cn_manifest_function_codes": ("China road manifest function codes (CN010).", "code, name_zh",
                                    "SuperPassParaProxyTest.java comments; ryanrong95/HXT enum CN010", "high"),
     "cn_manifest_change_reasons": ("China road manifest change reasons (CC001).", "code, name_zh",
@@ -696,6 +690,9 @@ TABLE_DOCS: Final[dict[str, tuple[str, str, str, str]]] = {
                             "curated", "proposed"),
 }
 TABLE_DOCS.update(DEC_TABLE_DOCS)
+
+
+TABLE_DOCS.update(OFFICIAL_DOCS)
 
 
 def render_readme(manifest: dict[str, dict[str, object]]) -> str:
@@ -769,6 +766,7 @@ def write(tables: dict[str, Out], out: Path) -> dict[str, dict[str, object]]:
             "rows": len(table.rows),
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             "sources": table.sources,
+            **({"official": True} if table.official else {}),
         }
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out / "README.md").write_text(render_readme(manifest), encoding="utf-8")

@@ -1,11 +1,9 @@
-"""The crosswalks of the 报关单 ``DecMessage`` writer (``transforms/writers/cn_dec.py``), built into
-``data/reference`` by :mod:`transforms.reference_build` like every other table.
+"""The crosswalk the 报关单 ``DecMessage`` writer (``transforms/writers/cn_dec.py``) adds to
+``data/reference``, built by :mod:`transforms.reference_build` like every other table.
 
-- ``xw_levy_nature_duty_mode``: 征免性质 (consignment ``cn_levy_nature``, DecHead ``CutMode``) → 征减免税方式
-  (DecList ``DutyMode``). Only natures whose duty treatment follows from the nature itself are listed;
-  any other nature has no row, so the writer holds the trip instead of guessing.
-- ``xw_container_iso_cn``: ISO 6346 size-type code (``equipment.size_type``) → 集装箱规格 (``ContainerMd``),
-  target codes checked against the official table ``reference/cn-customs/codes/container_specs.csv``.
+``xw_container_iso_cn``: ISO 6346 size-type code (``equipment.size_type``) → 集装箱规格 (``ContainerMd``),
+target codes checked against the official table ``reference/cn-customs/codes/container_specs.csv``.
+The levy nature → DutyMode crosswalk is ``xw_levy_nature_duty_mode_cn`` of :mod:`transforms.reference_official`.
 """
 
 from __future__ import annotations
@@ -18,18 +16,6 @@ from typing import Final, Protocol
 CN_2018: Final = "2018-08-01"
 CURATED: Final = "curated in transforms/reference_build_dec.py"
 CONTAINER_SPECS: Final = Path("reference/cn-customs/codes/container_specs.csv")
-
-#: 征减免税方式 (DutyMode) code list of the 2018 declaration (GACC parameter table 征减免税方式).
-DUTY_MODES: Final = {"1": "照章征税", "2": "折半征税", "3": "全免", "4": "特案", "5": "随征免性质", "6": "保证金",
-                     "7": "保函", "8": "折半补税", "9": "全额退税"}
-
-XW_LEVY_DUTY_MODE: Final = (
-    ("101", "1", "verified", "一般征税 → 照章征税 (official sample 3.1: CutMode 101 with DutyMode 1)"),
-    ("118", "1", "proposed", "整车征税 → 照章征税 (a taxed nature)"),
-    ("119", "1", "proposed", "零部件征税 → 照章征税 (a taxed nature)"),
-    ("502", "3", "proposed", "来料加工 → 全免 (processing-trade materials and products are declared 全免)"),
-    ("503", "3", "proposed", "进料加工 → 全免 (processing-trade materials and products are declared 全免)"),
-)
 
 # ISO 6346 size-type: 1st character length (2 = 20 ft, 4 = 40 ft), 3rd-4th type (G general, R reefer, T tank).
 _S20, _L40 = "20 ft", "40 ft"
@@ -50,15 +36,8 @@ class _Table(Protocol):
     def source(self, *texts: str) -> None: ...
 
 
-def dec_crosswalks(shared: Path, levy_codes: set[str], make: Callable[[str, tuple[str, ...]], _Table]) -> None:
-    """Add both crosswalks through ``make(name, columns)``; fails on a code missing from its list."""
-    duty = make("xw_levy_nature_duty_mode", ("levy_nature", "duty_mode", "duty_mode_zh", "status", "note"))
-    for levy, mode, status, note in XW_LEVY_DUTY_MODE:
-        if levy not in levy_codes or mode not in DUTY_MODES:
-            raise ValueError(f"xw_levy_nature_duty_mode: {levy!r} not in cn_levy_nature or {mode!r} not a DutyMode")
-        duty.add(CN_2018, levy_nature=levy, duty_mode=mode, duty_mode_zh=DUTY_MODES[mode], status=status, note=note)
-    duty.source(f"{CURATED}; 征免性质 codes checked against cn_levy_nature")
-
+def dec_crosswalks(shared: Path, make: Callable[[str, tuple[str, ...]], _Table]) -> None:
+    """Add the container crosswalk through ``make(name, columns)``; fails on a code missing from its list."""
     with (shared / CONTAINER_SPECS).open(encoding="utf-8", newline="") as fh:
         specs = {r["代码"]: r["中文名称"] for r in csv.DictReader(fh) if r["代码"]}
     box = make("xw_container_iso_cn", ("iso_size_type", "cn_code", "cn_name_zh", "status", "note"))
@@ -75,8 +54,4 @@ DEC_TABLE_DOCS: Final = {
         "declaration writer holds the trip.", "iso_size_type, cn_code, cn_name_zh, status, note",
         "curated; targets from reference/cn-customs/codes/container_specs.csv (official interface pack 2018)",
         "proposed: confirm with a broker"),
-    "xw_levy_nature_duty_mode": (
-        "征免性质 (`CutMode`) → 征减免税方式 (DecList `DutyMode`). Only natures whose duty treatment follows from "
-        "the nature are listed; any other holds the trip.", "levy_nature, duty_mode, duty_mode_zh, status, note",
-        "curated; 101 → 1 as in the official sample 3.1", "101 verified; others proposed"),
 }

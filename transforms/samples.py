@@ -47,17 +47,17 @@ class Item:
 
 CATALOG: tuple[Item, ...] = (
     Item("MF-LAP-14", "Laptop computer 14 inch", "笔记本电脑", "MF14-i5", "84713000", "8471300000", "台", "PCS",
-         "001", "035", "笔记本电脑|境内自主品牌|不享惠|办公|数据处理|MINGFAI|MF14-i5", "MINGFAI", 1.4, 2.1, 420.0),
+         "001", "035", "境内自主品牌|不享惠|办公|数据处理|MINGFAI|MF14-i5", "MINGFAI", 1.4, 2.1, 420.0),
     Item("MF-PHN-6", "Smartphone 6.1 inch", "智能手机", "MF61-5G", "85171300", "8517130000", "台", "PCS",
-         "001", "035", "智能手机|境内自主品牌|不享惠|通讯|MINGFAI|MF61-5G", "MINGFAI", 0.18, 0.35, 185.0),
+         "001", "035", "境内自主品牌|不享惠|通讯|MINGFAI|MF61-5G", "MINGFAI", 0.18, 0.35, 185.0),
     Item("MF-ADP-65", "Power adapter 65W", "电源适配器", "PA65", "85044019", "8504401400", "个", "PCS",
-         "007", "035", "电源适配器|境内自主品牌|不享惠|笔记本电脑用|65W|MINGFAI|PA65", "MINGFAI", 0.25, 0.32, 6.5),
+         "007", "035", "境内自主品牌|不享惠|笔记本电脑用|65W|MINGFAI|PA65", "MINGFAI", 0.25, 0.32, 6.5),
     Item("AC-TS-COT", "Men's cotton T-shirt", "男式棉制T恤衫", "TS-M-WHT", "61091000", "6109100010", "件", "PCS",
-         "011", "035", "T恤衫|境内自主品牌|不享惠|针织|T恤衫|男式|棉100%|ACME|TS-M-WHT", "ACME", 0.2, 0.25, 3.2),
+         "011", "035", "境内自主品牌|不享惠|针织|T恤衫|男式|棉100%|ACME|TS-M-WHT", "ACME", 0.2, 0.25, 3.2),
     Item("AC-SHOE-RN", "Running shoes, textile upper", "纺织鞋面运动鞋", "RN-42", "64041100", "6404110000", "双", "PR",
-         "025", "035", "运动鞋|境内自主品牌|不享惠|纺织材料|橡胶|低帮|ACME|RN-42", "ACME", 0.6, 0.9, 14.0),
+         "025", "035", "境内自主品牌|不享惠|纺织材料|橡胶|低帮|ACME|RN-42", "ACME", 0.6, 0.9, 14.0),
     Item("AC-CHAIR-O", "Office chair, upholstered metal frame", "办公转椅", "OC-200", "94017100", "9401710000", "把",
-         "PCS", "007", "035", "办公椅|境内自主品牌|不享惠|办公|金属框架带软垫|ACME|OC-200", "ACME", 9.5, 12.0, 38.0),
+         "PCS", "007", "035", "境内自主品牌|不享惠|办公|金属框架带软垫|ACME|OC-200", "ACME", 9.5, 12.0, 38.0),
 )
 
 
@@ -128,7 +128,7 @@ def _master_rows(items: Sequence[Item]) -> list[list[Any]]:
 
 TRIP_HEADER = ["trip_ref", "control_point", "expected_crossing", "direction", "hk_plate", "cn_plate",
                "driver_name", "driver_cn_code", "carrier_code", "vehicle_customs_code", "trailer_no",
-               "container_no", "seal_no", "invoice_nos"]
+               "container_no", "seal_no", "invoice_nos", "cn_batch_no"]
 
 
 def _trader_yaml(trader: str, **extra: Any) -> str:
@@ -151,6 +151,16 @@ MINGFAI = {
                     "cn_origin_district": "44031"},
     "language": "zh-Hans",
     "defaults": {"package_type": "CT"},
+    "mainland": {
+        "owner": {"name_zh": "深圳市明辉电子有限公司", "customs_code": "4403941779", "uscc": "91440300MA5F1234XC"},
+        "declarant": {"name_zh": "深圳市示例报关有限公司", "customs_code": "4403980001", "uscc": "91440300MA5G0001XL"},
+        "trade_party": {"name_zh": "深圳市明辉电子有限公司", "customs_code": "4403941779",
+                        "uscc": "91440300MA5F1234XC"},
+        "contract_no": "MF-HK-2026-07", "foreign_port": "HKG000", "trading_country": "HK",
+        "marks_and_numbers": "N/M", "goods_place": "皇岗海关监管场站", "entry_type": "M", "decl_trn_rel": "0"},
+    "hk": {"declarant": {"name_en": "Ming Fai Trading Co. Ltd.", "name_zh": "香港明輝貿易有限公司",
+                         "hk_brn": "87654321"},
+           "place_of_loading": "CNSZX"},
 }
 
 ACME = {
@@ -165,6 +175,17 @@ ACME = {
     "declaration": {"cn_trade_mode": "0110", "cn_transaction_method": "3", "cn_levy_nature": "101",
                     "cn_origin_district": "44199"},
     "language": "zh-Hant",
+    "mainland": {
+        "owner": {"name_zh": "东莞市艾克美服装有限公司", "customs_code": "4419960123", "uscc": "91441900MA4UKL8X5R"},
+        "declarant": {"name_zh": "东莞市艾克美服装有限公司", "customs_code": "4419960123",
+                      "uscc": "91441900MA4UKL8X5R"},
+        "trade_party": {"name_zh": "东莞市艾克美服装有限公司", "customs_code": "4419960123",
+                        "uscc": "91441900MA4UKL8X5R"},
+        "contract_no": "ACME-HK-2026-01", "foreign_port": "HKG000", "trading_country": "HK",
+        "marks_and_numbers": "N/M", "goods_place": "文锦渡海关监管场站", "entry_type": "M", "decl_trn_rel": "0"},
+    "hk": {"declarant": {"name_en": "Acme HK Distribution Ltd.", "name_zh": "艾克美香港分銷有限公司",
+                         "hk_brn": "31415926"},
+           "place_of_loading": "CNDGG"},
 }
 
 
@@ -188,9 +209,10 @@ def write_sample_inbox(root: Path) -> Path:
     _write_xlsx(mf / "item_master.xlsx", [("物料", _master_rows([lap, phone, adp]), False)])
     trips = [TRIP_HEADER,
              ["MF-T001", "落馬洲", "2026-11-26 09:30", "南下", "AB1234", "粤Z·A123港", "陳大文", "D440300123",
-              "EXLOG", "V4403001", "TR-5521", "MSKU1234565", "SL778899", "XS-2611-001; XS-2611-002"],
+              "EXLOG", "V4403001", "TR-5521", "MSKU1234565", "SL778899", "XS-2611-001; XS-2611-002",
+              "4403960000001"],
              ["MF-T002", "HZM", "2026-11-26 14:00", "HK_IMPORT", "CD5678", "粤Z·B456港", "李小明", "D440300456",
-              "EXLOG", "V4403002", "", "", "SL778900", "XS-2611-003"]]
+              "EXLOG", "V4403002", "", "", "SL778900", "XS-2611-003", "4403960000002"]]
     _write_xlsx(mf / "trip_plan.xlsx", [("車次", trips, False)])
     cust = "香港明辉贸易有限公司"
     header = ["单据编号", "日期", "客户", "物料编码", "物料名称", "规格型号", "库存单位", "实发数量", "含税单价",
@@ -213,7 +235,7 @@ def write_sample_inbox(root: Path) -> Path:
     _write_csv(ac / "item_master.csv", _master_rows([tee, shoe, chair]), "utf-8-sig", newline="\n")
     _write_csv(ac / "trip_plan.csv", [TRIP_HEADER, [
         "AC-T101", "MKT", "2026-11-26 07:45", "HK_IMPORT", "EF9012", "粤Z·C789港", "黃志強", "D440300789", "HKTRUCK",
-        "V4403009", "TR-7788", "", "SL120034", "ACME-INV-7001"]], "utf-8-sig", newline="\n")
+        "V4403009", "TR-7788", "", "SL120034", "ACME-INV-7001", "4403961230001"]], "utf-8-sig", newline="\n")
     template_rows: list[list[Any]] = [canonical_template_header()]
     for it, qty, pkgs in ((tee, 2400, 40), (shoe, 600, 30), (chair, 50, 50)):
         template_rows.append(["ACME-INV-7001", "2026-11-25", "Acme HK Distribution", it.sku, it.description_en,

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from transforms.profiles.match import norm_header
+from transforms.trader_mainland import HkRecord, MainlandRecord
 from transforms.yamldata import load_yaml_model
 
 TRADER_FILE = "trader.yaml"
@@ -66,6 +67,8 @@ class TraderSettings(_Strict):
     declaration: Declaration = Declaration()
     language: Literal["zh-Hans", "zh-Hant"] = "zh-Hans"
     defaults: Defaults = Defaults()
+    mainland: MainlandRecord = Field(default_factory=lambda: MainlandRecord.model_validate({}))
+    hk: HkRecord = Field(default_factory=lambda: HkRecord.model_validate({}))
     timezone: str = "Asia/Hong_Kong"
     direction_view: Literal["HK", "CN"] | None = Field(
         None, description="Whose view a bare 进口/出口 in the trip plan takes.")

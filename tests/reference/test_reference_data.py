@@ -23,6 +23,9 @@ XW_ENDS = {
     "xw_control_point_cn": ("control_points", "cn_customs_offices"),
     "xw_function_code_cn": (None, "cn_manifest_function_codes"),
     "xw_change_reason_cn": (None, "cn_manifest_change_reasons"),
+    "xw_levy_nature_duty_mode_cn": ("cn_levy_nature", "cn_duty_modes"),
+    "xw_brand_type_cn": (None, "cn_brand_types"),
+    "xw_export_preference_cn": (None, "cn_export_preferences"),
 }
 
 
@@ -47,7 +50,8 @@ def test_control_point_offices_and_ports(ref: Reference) -> None:
     ports = ref.crosswalk("xw_control_point_cn", target="cn_port_code")
     assert offices == {"LMC": "5301", "MKT": "5320", "STK": "5303", "SBC": "5345", "HYW": "5354"}
     assert "HZM" not in offices and "HZM" not in ports  # not found publicly: never invented
-    assert "SBC" not in ports and "HYW" not in ports
+    # 深圳湾 is in the official 2018 domestic port table; 莲塘 (HYW, opened 2020) is not
+    assert ports["SBC"] == "471401" and "HYW" not in ports
     row = ref.table("xw_control_point_cn").set_index("immd_code").loc["HZM"]
     assert (row["cn_customs_office"], row["cn_port_code"], row["status"]) == ("", "", "not_found")
     assert ref.codes("control_points") == {"LMC", "MKT", "STK", "SBC", "HYW", "HZM"}

@@ -46,6 +46,9 @@ _HKT = dict(name="Harbour Toys (HK) Co. Limited", name_zh="海港玩具(香港)�
 
 
 def _line(sid: str, seq: int, line_no: int, invoice: str, trader: str, **values: Any) -> dict[str, Any]:
+    # the TDEC quantity is the commercial one unless a test says otherwise (as assembly fills it)
+    values.setdefault("hk_qty", values.get("quantity_value"))
+    values.setdefault("hk_unit", values.get("quantity_unit"))
     return row("goods_items", submission_id=sid, version=1, consignment_seq=seq, line_no=line_no,
                trader=trader, invoice_no=invoice, src_file=f"{trader}/sales_2026-11.csv", src_row=line_no + 1,
                **values)
@@ -105,7 +108,8 @@ def make_bundle(direction: str = "HK_IMPORT", control_point: str = "LMC", trip_r
             cn_transaction_method="3", freight_payment_method="1", cn_trade_mode="0110", cn_levy_nature="101",
             cn_procedure_code="RD01", cn_origin_district="44031",
             country_of_consignment="CN" if importing else "HK", country_of_destination="HK" if importing else "CN",
-            equipment_refs=[CONTAINER], src_file="acme/sales_2026-11.csv", src_row=2),
+            equipment_refs=[CONTAINER], place_of_loading="CNSZX" if importing else "HKHKG",
+            src_file="acme/sales_2026-11.csv", src_row=2),
         row("consignments", submission_id=sid, version=1, consignment_seq=2, trader="happytoys",
             invoice_no="HT-88017", ucr="happytoys-HT-88017", total_packages_qty=8, total_packages_type="CT",
             total_packages_derived=True, package_description="Carton", gross_mass_kg=95.25, net_mass_kg=80.0,
@@ -113,7 +117,8 @@ def make_bundle(direction: str = "HK_IMPORT", control_point: str = "LMC", trip_r
             freight_payment_method="1", cn_trade_mode="0110", cn_levy_nature="101", cn_procedure_code="RD01",
             cn_origin_district="44199", country_of_consignment="CN" if importing else "HK",
             country_of_destination="HK" if importing else "CN", equipment_refs=[CONTAINER],
-            src_file="happytoys/invoice HT-88017.xlsx", src_sheet="Sheet1", src_row=5),
+            place_of_loading="CNDGG" if importing else "HKHKG", src_file="happytoys/invoice HT-88017.xlsx",
+            src_sheet="Sheet1", src_row=5),
     ]
     goods = [
         _copper(sid, 1, 200.0, 210.5, 10, 2000.1),

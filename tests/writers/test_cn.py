@@ -190,9 +190,12 @@ def test_hzm_is_held_and_nothing_is_written(hzm: FilingBundle, ctx: WriterContex
 
 
 def test_a_control_point_without_port_code_is_held(ctx: WriterContext) -> None:
-    problems = W.preflight(make_bundle(control_point="SBC"), ctx)
+    # 莲塘 (HYW, opened 2020) is not in the official 2018 domestic port table; 深圳湾 (SBC) is
+    sbc, hyw = make_bundle(control_point="SBC"), make_bundle(control_point="HYW")
+    assert W.preflight(sbc, ctx) == []
+    problems = W.preflight(hyw, ctx)
     assert [p.message_en for p in problems] == [
-        "Control point SBC has no Mainland port code (6-digit) in reference table xw_control_point_cn; the trip "
+        "Control point HYW has no Mainland port code (6-digit) in reference table xw_control_point_cn; the trip "
         "is held until the code is added."]
 
 

@@ -136,12 +136,12 @@ def test_51_merged_items_make_two_declarations(ctx: WriterContext) -> None:
 
 def test_duty_mode_comes_from_the_levy_nature_crosswalk(ctx: WriterContext) -> None:
     b = dec_bundle()
-    b.consignments[0]["cn_levy_nature"] = "503"    # 进料加工 → 全免
-    assert val(docs(b, ctx)[0][1], "DecLists/DecList/DutyMode") == "3"
-    b.consignments[0]["cn_levy_nature"] = "299"    # 其他法定: no row, never guessed
+    b.consignments[0]["cn_levy_nature"] = "118"    # 整车征税 → 照章征税
+    assert val(docs(b, ctx)[0][1], "DecLists/DecList/DutyMode") == "1"
+    b.consignments[0]["cn_levy_nature"] = "503"    # 进料加工: no row, never guessed
     [p] = cn_dec.preflight(b, ctx)
-    assert p.message_en == ("Levy nature (征免性质) 299 (consignment 1) has no Mainland code in reference table "
-                            "xw_levy_nature_duty_mode; the trip is held until the code is added.")
+    assert p.message_en == ("Levy nature (征免性质) 503 (consignment 1) has no Mainland code in reference table "
+                            "xw_levy_nature_duty_mode_cn; the trip is held until the code is added.")
     with pytest.raises(MappingError):
         cn_dec.documents(b, ctx)
 

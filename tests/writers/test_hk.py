@@ -79,7 +79,33 @@ def test_tdec_only_items_are_optional(ctx: WriterContext) -> None:
         g["gross_mass_kg"] = g["net_mass_kg"] = None
     doc = parse(W.render(b, ctx))
     assert xp(doc, "//h:Classification") == []
-    assert xp(doc, "//h:GovernmentAgencyGoodsItem/h:GoodsMeasure") == []
+    # the measure carries only the TDEC quantity, which is mandatory
+    assert [e.tag.split("}")[1] for e in xp(doc, "//h:GovernmentAgencyGoodsItem/h:GoodsMeasure/*")] == [
+        "TariffQuantity"] * 3
+
+
+def test_tdec_items_quantity_place_of_loading_and_declarant(ctx: WriterContext) -> None:
+    doc = parse(W.render(make_bundle(), ctx))
+    assert xp(doc, "//h:Consignment/h:LoadingLocation/h:ID/text()") == ["CNSZX", "CNDGG"]
+    assert xp(doc, "//h:Consignment/h:Declarant/h:ID/text()") == ["55554444", "55554444"]
+    assert xp(doc, "//h:Consignment/h:Declarant/h:Name/text()") == ["Kowloon Customs Brokers Ltd"] * 2
+    g = "//h:Consignment[h:SequenceNumeric='2']/h:GovernmentAgencyGoodsItem[h:SequenceNumeric='1']"
+    assert one(doc, f"{g}/h:GoodsMeasure/h:TariffQuantity") == "500.00000"
+    assert one(doc, f"{g}/h:GoodsMeasure/h:TariffQuantity/@unitCode") == "H87"
+
+
+def test_missing_tdec_items_hold_the_trip(ctx: WriterContext) -> None:
+    b = make_bundle()
+    b.consignments[1]["place_of_loading"] = None
+    b.goods_items[0]["hk_unit"] = None
+    b.parties = [p for p in b.parties if p["role"] != "DECLARANT_HK"]
+    assert [p.message_en for p in W.preflight(b, ctx)] == [
+        "The Hong Kong declarant (TDEC) is missing for consignment 1; the trip is held until it is supplied.",
+        "The quantity and unit of quantity (TDEC) are missing for consignment 1 line 1; the trip is held until "
+        "they are supplied.",
+        "The place of loading (TDEC) is missing for consignment 2; the trip is held until it is supplied.",
+        "The Hong Kong declarant (TDEC) is missing for consignment 2; the trip is held until it is supplied.",
+    ]
 
 
 @pytest.mark.parametrize(("mutate", "item"), [

@@ -33,7 +33,7 @@ from transforms.writers.context import XW_TRANSPORT_MODE, CodeMaps, WriterContex
 #: HK_IMPORT = goods leave the Mainland (报关单 E, export); HK_EXPORT = goods enter it (I, import).
 IE_FLAG: Final = {"HK_IMPORT": "E", "HK_EXPORT": "I"}
 XW_CONTAINER: Final = "xw_container_iso_cn"
-XW_DUTY_MODE: Final = "xw_levy_nature_duty_mode"
+XW_DUTY_MODE: Final = "xw_levy_nature_duty_mode_cn"
 #: DecList maxOccurs in the official schema: a larger ``max_items_per_declaration`` still splits at 50.
 MAX_ITEMS: Final = 50
 _CONTAINER_NO: Final = re.compile(r"[A-Z0-9]{1,11}")

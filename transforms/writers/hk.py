@@ -63,6 +63,39 @@ def _address_lines(p: Row | None) -> list[str]:
     return [ln.strip() for ln in raw.splitlines() if ln.strip()][:5]
 
 
+def _declarant(bundle: FilingBundle, seq: int) -> Row | None:
+    """The TDEC declarant of a consignment: its own DECLARANT_HK, else the submission's."""
+    return bundle.parties_of(seq, "DECLARANT_HK") or bundle.parties_of(0, "DECLARANT_HK")
+
+
+def _tdec_problems(bundle: FilingBundle, c: Row, seq: int, items: list[Row]) -> list[MappingProblem]:
+    """What the import/export declaration (TDEC) needs beyond the ACI: place of loading, the declarant,
+    and a quantity with its unit on every item."""
+    out: list[MappingProblem] = []
+    if is_missing(c.get("place_of_loading")):
+        out.append(problem("hk", "place_of_loading", None, None,
+                           f"The place of loading (TDEC) is missing for consignment {seq}; the trip is held until "
+                           "it is supplied.",
+                           f"第 {seq} 票缺少装货地点（进出口报关单所需）；该车次暂缓申报，待补充后处理。",
+                           consignment_seq=seq))
+    if _party_name(_declarant(bundle, seq)) is None:
+        out.append(problem("hk", "parties.name", None, None,
+                           f"The Hong Kong declarant (TDEC) is missing for consignment {seq}; the trip is held until "
+                           "it is supplied.",
+                           f"第 {seq} 票缺少香港报关人（进出口报关单所需）；该车次暂缓申报，待补充后处理。",
+                           consignment_seq=seq))
+    for g in items:
+        if is_missing(g.get("hk_qty")) or is_missing(g.get("hk_unit")):
+            line = int(g["line_no"])
+            out.append(problem("hk", "hk_qty", None, None,
+                               f"The quantity and unit of quantity (TDEC) are missing for consignment {seq} line "
+                               f"{line}; the trip is held until they are supplied.",
+                               f"第 {seq} 票第 {line} 项缺少数量及数量单位（进出口报关单所需）；"
+                               "该车次暂缓申报，待补充后处理。",
+                               consignment_seq=seq, line_no=line))
+    return out
+
+
 def _description(g: Row) -> str | None:
     return opt_text(g.get("description_en"), "goods_items.description_en") or opt_text(
         g.get("description_zh"), "goods_items.description_zh")
@@ -109,6 +142,7 @@ class HkWriter(BaseWriter):
             for g in items:
                 if _description(g) is None:
                     missing("c", "description_en", "description of articles", seq, int(g["line_no"]))
+            out.extend(_tdec_problems(bundle, c, seq, items))
         if is_missing(bundle.submission.get("expected_crossing_at")):
             out.append(problem("hk", "expected_crossing_at", None, None,
                                "ROCARS item (h) expected date of arrival/departure is missing; the trip is held "
@@ -210,6 +244,12 @@ class HkWriter(BaseWriter):
         export_country = opt_text(c.get("country_of_consignment"), "consignments.country_of_consignment")
         if export_country is not None:
             el(el(e, "ExportCountry"), "ID", export_country)
+        el(el(e, "LoadingLocation"), "ID", text(c["place_of_loading"], "consignments.place_of_loading"))
+        declarant = _declarant(bundle, seq)
+        assert declarant is not None  # preflight guarantees the declarant and its name
+        d = el(e, "Declarant")
+        opt(d, "ID", opt_text(declarant.get("ids_hk_brn"), "parties.ids_hk_brn"))
+        el(d, "Name", _party_name(declarant))
         for g in items:
             self._goods_item(e, g)
 
