@@ -165,7 +165,13 @@ def test_duty_mode_comes_from_the_levy_nature_crosswalk(ctx: WriterContext) -> N
     (lambda b: b.equipment[0].__setitem__("size_type", "L5G1"),
      "Container CSQU3054383 size-type L5G1 (consignment 1) has no Mainland code in reference table "
      "xw_container_iso_cn; the trip is held until the code is added."),
-], ids=["owner", "contract", "freight", "port", "ciq", "container"])
+    (lambda b: b.consignments[0].__setitem__("cn_foreign_port", "HKG999"),
+     "Foreign port (指运港/启运港) HKG999 (consignment 1) is not a code of the official table cn_ports; the trip is "
+     "held until it is corrected."),
+    (lambda b: b.goods_items[2].__setitem__("cn_destination_district", "44999"),
+     "Domestic district (境内目的地/境内货源地) 44999 (consignment 2, line 1) is not a code of the official table "
+     "cn_domestic_districts; the trip is held until it is corrected."),
+], ids=["owner", "contract", "freight", "port", "ciq", "container", "port-table", "district-table"])
 def test_missing_or_unmapped_values_hold_the_trip(change, message: str,  # type: ignore[no-untyped-def]
                                                   ctx: WriterContext) -> None:
     b = dec_bundle()

@@ -27,6 +27,7 @@ EDI_ID: Final = {"0": "1"}
 #: (imports: the price must reach CIF; exports: it must come down to FOB).
 FREIGHT_NEEDED: Final = {"I": frozenset({"3", "4", "7"}), "E": frozenset({"1", "2"})}
 INSURANCE_NEEDED: Final = {"I": frozenset({"2", "3", "7"}), "E": frozenset({"1", "4"})}
+CN_PORTS: Final = "cn_ports"
 _USCC: Final = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 _CUSTOMS_CODE: Final = re.compile(r"[0-9A-Z]{10}")
 _PORT: Final = re.compile(r"[A-Z]{3}[0-9]{3}")
@@ -87,7 +88,8 @@ def _party_values(pr: Problems, p: Row | None, seq: int, role_en: str, role_zh: 
     return code, name, uscc
 
 
-def consignment_head(bundle: FilingBundle, c: Row, ie: str, maps: CodeMaps, pr: Problems) -> ConsignmentHead | None:
+def consignment_head(bundle: FilingBundle, c: Row, ie: str, maps: CodeMaps, ports: frozenset[str],
+                     pr: Problems) -> ConsignmentHead | None:
     seq = int(c["consignment_seq"])
     before = len(pr.items)
     v: dict[str, str] = {}
@@ -115,6 +117,9 @@ def consignment_head(bundle: FilingBundle, c: Row, ie: str, maps: CodeMaps, pr: 
     if ename is not None:
         v[tag] = ename
     v |= _consignment_values(c, ie, seq, pr)
+    port = v.get("DistinatePort")
+    if port is not None and port not in ports:
+        pr.unknown("cn_foreign_port", port, CN_PORTS, "Foreign port (指运港/启运港)", "指运港/启运港", seq)
     _fees(c, ie, v, seq, pr)
     dest_alpha2 = opt_text(c.get("country_of_destination"), "consignments.country_of_destination")
     country_col, country_en, country_zh = (("country_of_destination", "Country of destination (运抵国)", "运抵国")

@@ -63,6 +63,15 @@ class Problems:
             f"{w_zh}{what_zh} {value} 在参考表 {table} 中没有对应的内地代码；该车次暂缓申报，待补充代码后处理。",
             consignment_seq=seq, line_no=line))
 
+    def unknown(self, field_: str, value: str, table: str, what_en: str, what_zh: str,
+                seq: int | None = None, line: int | None = None) -> None:
+        w_en, w_zh = self._where(seq, line)
+        self.items.append(problem(
+            "cn", field_, value, table,
+            f"{what_en} {value}{w_en} is not a code of the official table {table}; the trip is held until it is "
+            "corrected.", f"{w_zh}{what_zh} {value} 不在官方代码表 {table} 中；该车次暂缓申报，待更正后处理。",
+            consignment_seq=seq, line_no=line))
+
     def missing(self, field_: str, what_en: str, what_zh: str, seq: int | None = None,
                 line: int | None = None) -> None:
         w_en, w_zh = self._where(seq, line)
@@ -152,14 +161,14 @@ class DecItem:
         self.lines.extend(other.lines)
 
 
-def merge_items(lines: list[Row], c: Row, maps: CodeMaps, pr: Problems) -> list[DecItem]:
+def merge_items(lines: list[Row], c: Row, maps: CodeMaps, districts: frozenset[str], pr: Problems) -> list[DecItem]:
     """The consignment's DecList items in order of their first line (empty when a line has a problem)."""
     seq = int(c["consignment_seq"])
     before = len(pr.items)
     district = opt_text(c.get("cn_origin_district"), "consignments.cn_origin_district")
     items: dict[tuple[str | None, ...], DecItem] = {}
     for g in lines:
-        item = _item(g, seq, district, maps, pr)
+        item = _item(g, seq, district, maps, districts, pr)
         if item is None:
             continue
         merged = items.get(item.key())
@@ -202,7 +211,8 @@ def _elements(g: Row, seq: int, line: int, pr: Problems) -> str | None:
     return g_model
 
 
-def _item(g: Row, seq: int, district_default: str | None, maps: CodeMaps, pr: Problems) -> DecItem | None:
+def _item(g: Row, seq: int, district_default: str | None, maps: CodeMaps, districts: frozenset[str],
+          pr: Problems) -> DecItem | None:
     line = int(g["line_no"])
     before = len(pr.items)
     code_ts = opt_text(g.get("hs_cn"), "goods_items.hs_cn")
@@ -222,6 +232,9 @@ def _item(g: Row, seq: int, district_default: str | None, maps: CodeMaps, pr: Pr
     if district is None:
         pr.missing("cn_destination_district", "The domestic destination or source district (境内目的地/境内货源地, "
                    "DistrictCode)", "境内目的地/境内货源地", seq, line)
+    elif district not in districts:
+        pr.unknown("cn_destination_district", district, "cn_domestic_districts",
+                    "Domestic district (境内目的地/境内货源地)", "境内目的地/境内货源地", seq, line)
     units = _units(g, seq, line, maps, pr)
     origin = pr.country(opt_text(g.get("country_of_origin"), "goods_items.country_of_origin"), maps,
                         "country_of_origin", "Country of origin", "原产国", seq, line)

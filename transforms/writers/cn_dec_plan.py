@@ -26,13 +26,14 @@ from transforms.writers.base import (
     opt_text,
     text,
 )
-from transforms.writers.cn_dec_head import consignment_head
+from transforms.writers.cn_dec_head import CN_PORTS, consignment_head
 from transforms.writers.cn_dec_items import DecItem, Problems, merge_items
 from transforms.writers.context import XW_TRANSPORT_MODE, CodeMaps, WriterContext
 
 #: HK_IMPORT = goods leave the Mainland (报关单 E, export); HK_EXPORT = goods enter it (I, import).
 IE_FLAG: Final = {"HK_IMPORT": "E", "HK_EXPORT": "I"}
 XW_CONTAINER: Final = "xw_container_iso_cn"
+CN_DISTRICTS: Final = "cn_domestic_districts"
 XW_DUTY_MODE: Final = "xw_levy_nature_duty_mode_cn"
 #: DecList maxOccurs in the official schema: a larger ``max_items_per_declaration`` still splits at 50.
 MAX_ITEMS: Final = 50
@@ -44,6 +45,16 @@ class Container:
     container_id: str
     spec: str          # ContainerMd, 集装箱规格
     lcl: str           # LclFlag: 1 when the container also carries other consignments
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """The declaration's own code lists on the crossing date."""
+
+    duty: dict[str, str]          # 征免性质 → DutyMode
+    containers: dict[str, str]    # ISO size-type → 集装箱规格
+    ports: frozenset[str]         # official 港口代码
+    districts: frozenset[str]     # official 国内地区代码
 
 
 @dataclass
@@ -84,8 +95,8 @@ def plan(bundle: FilingBundle, ctx: WriterContext) -> tuple[list[Declaration], l
         trip |= {"CustomMaster": office, "IEPort": office, "EntyPortCode": port, "TrafMode": traf_mode}
     if direction == "HK_EXPORT":   # 进口日期: the day the truck enters; an export's date is left to customs
         trip["IEDate"] = f"{hk_time(sub['expected_crossing_at'], 'submissions.expected_crossing_at'):%Y%m%d}"
-    duty = ctx.reference.crosswalk(XW_DUTY_MODE, maps.on)
-    specs = ctx.reference.crosswalk(XW_CONTAINER, maps.on)
+    ref = _Codes(ctx.reference.crosswalk(XW_DUTY_MODE, maps.on), ctx.reference.crosswalk(XW_CONTAINER, maps.on),
+                 ctx.reference.codes(CN_PORTS, maps.on), ctx.reference.codes(CN_DISTRICTS, maps.on))
     goods: dict[int, list[Row]] = {}
     for g in bundle.goods_items:
         goods.setdefault(int(g["consignment_seq"]), []).append(g)
@@ -93,8 +104,7 @@ def plan(bundle: FilingBundle, ctx: WriterContext) -> tuple[list[Declaration], l
     for c in sorted(bundle.consignments, key=lambda r: int(r["consignment_seq"])):
         seq = int(c["consignment_seq"])
         lines = sorted(goods.get(seq, ()), key=lambda r: int(r["line_no"]))
-        out.extend(_consignment(bundle, c, lines, trip, duty, specs, maps, min(ctx.max_items, MAX_ITEMS), batch or "",
-                                pr))
+        out.extend(_consignment(bundle, c, lines, trip, ref, maps, min(ctx.max_items, MAX_ITEMS), batch or "", pr))
     if pr.items:
         return [], pr.items
     for k, d in enumerate(out, start=1):
@@ -102,19 +112,18 @@ def plan(bundle: FilingBundle, ctx: WriterContext) -> tuple[list[Declaration], l
     return out, []
 
 
-def _consignment(bundle: FilingBundle, c: Row, lines: list[Row], trip: dict[str, str], duty: dict[str, str],
-                 specs: dict[str, str], maps: CodeMaps, max_items: int, batch: str,
-                 pr: Problems) -> list[Declaration]:
+def _consignment(bundle: FilingBundle, c: Row, lines: list[Row], trip: dict[str, str], ref: _Codes,
+                 maps: CodeMaps, max_items: int, batch: str, pr: Problems) -> list[Declaration]:
     seq = int(c["consignment_seq"])
     before = len(pr.items)
-    head = consignment_head(bundle, c, trip["IEFlag"], maps, pr)
+    head = consignment_head(bundle, c, trip["IEFlag"], maps, ref.ports, pr)
     if not lines:
         pr.missing("goods_items", "At least one goods line", "商品项", seq)
-    items = merge_items(lines, c, maps, pr)
-    duty_mode = None if head is None else duty.get(head.levy_nature)
+    items = merge_items(lines, c, maps, ref.districts, pr)
+    duty_mode = None if head is None else ref.duty.get(head.levy_nature)
     if head is not None and duty_mode is None:
         pr.unmapped("cn_levy_nature", head.levy_nature, XW_DUTY_MODE, "Levy nature (征免性质)", "征免性质", seq)
-    containers = _containers(bundle, c, specs, seq, pr)
+    containers = _containers(bundle, c, ref.containers, seq, pr)
     for col, what_en, what_zh in (("net_mass_kg", "The net mass (净重, NetWt)", "净重"),
                                   ("gross_mass_kg", "The gross mass (毛重, GrossWet)", "毛重")):
         if is_missing(c.get(col)):
