@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Final
 
 from transforms.reference import normalise_key
+from transforms.reference_build_dec import DEC_TABLE_DOCS, dec_crosswalks
 from transforms.reference_official import DOCS as OFFICIAL_DOCS
 from transforms.reference_official import declaration_element_codes, domestic_port_of, duty_modes, official_tables
 
@@ -317,6 +318,7 @@ class Builder:
         self.crosswalks()
         declaration_element_codes(lambda name, cols: self.put(Out(name, cols)))
         duty_modes(lambda name, cols: self.put(Out(name, cols)), self.out["cn_levy_nature"].by("code"))
+        dec_crosswalks(self.codelists.parent, lambda name, cols: self.put(Out(name, cols)))
         self.check()
         return self.out
 
@@ -690,6 +692,7 @@ TABLE_DOCS: Final[dict[str, tuple[str, str, str, str]]] = {
     "xw_change_reason_cn": ("Our change-reason ids → China CC001 change reason.", "reason, cn_code, status, note",
                             "curated", "proposed"),
 }
+TABLE_DOCS.update(DEC_TABLE_DOCS)
 
 
 TABLE_DOCS.update(OFFICIAL_DOCS)
