@@ -52,10 +52,10 @@ def bundle(n: int, items: int) -> FilingBundle:
         row("parties", **key, consignment_seq=1, role="CONSIGNEE", name="Kowloon Trading Limited",
              name_zh="九龍貿易有限公司", address_lines="5 Canton Road", address_country="HK", ids_hk_brn="12345678",
              **party),
-        row("parties", **key, consignment_seq=0, role="DECLARANT_HK", name="Kowloon Customs Brokers Ltd",
-             ids_hk_brn="55554444"),
         row("parties", **key, consignment_seq=0, role="DECLARANT_CN", name="Huanggang Brokerage",
              name_zh="深圳市皇岗报关有限公司", ids_cn_customs_code="4403180077"),
+        row("parties", **key, consignment_seq=0, role="DECLARANT_HK", name="Kowloon Customs Brokers Ltd",
+             ids_hk_brn="55554444"),
     ]
     goods = [
         row("goods_items", **key, consignment_seq=1, line_no=i, trader="acme", invoice_no=f"INV-{n}", sku=f"SKU-{i}",
@@ -77,10 +77,9 @@ def bundle(n: int, items: int) -> FilingBundle:
                        invoice_amount_value=sum(100.0 + i for i in range(1, items + 1)),
                        invoice_amount_currency="USD", incoterm="FOB", cn_transaction_method="3",
                        freight_payment_method="1", cn_trade_mode="0110", cn_levy_nature="101",
-                       cn_procedure_code="RD01", place_of_loading="CNSZX", cn_origin_district="44031",
-                       country_of_consignment="CN",
-                       country_of_destination="HK", equipment_refs=["CSQU3054383"], src_file="bench/lines.csv",
-                       src_row=2)
+                       cn_procedure_code="RD01", cn_origin_district="44031", country_of_consignment="CN",
+                       country_of_destination="HK", equipment_refs=["CSQU3054383"], place_of_loading="CNSZX",
+                       src_file="bench/lines.csv", src_row=2)
     b = FilingBundle(
         submission=sub, transport=transport, parties=parties, consignments=[consignment], goods_items=goods,
         trailers=[row("trailers", **key, trailer_seq=1, trailer_id="HT5678", type_code="FLATBED", tare_kg=6500.0)],

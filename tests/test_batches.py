@@ -59,7 +59,7 @@ def _shared_truck_inbox(tmp_path: Path) -> Path:
             row[0].value = "ACME-B-9001"
     wb.save(b / "goods_lines_20261125.xlsx")
     rows = list(csv.reader((b / "trip_plan.csv").read_text(encoding="utf-8-sig").splitlines()))
-    rows[1][-1] = "ACME-B-9001"
+    rows[1][rows[0].index("invoice_nos")] = "ACME-B-9001"
     with (b / "trip_plan.csv").open("w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh).writerows(rows)
     return inbox

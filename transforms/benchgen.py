@@ -133,6 +133,7 @@ def write_bench_inbox(root: Path, lines: int, seed: int = 7, bad_share: float = 
             trips.append([f"TR{trip_no:07d}", cp, f"{day} {6 + trip % 14:02d}:{(trip * 7) % 60:02d}", "HK_IMPORT",
                           f"HK{trip_no % 9999:04d}", f"粤Z·{trip_no % 99999:05d}港", "陳大文", f"D{trip_no:09d}",
                           f"CAR{t:03d}", f"V{trip_no:07d}", "", "", f"SL{trip_no:08d}", ";".join(invs),
+                          f"4403{t:04d}0{trip_no % 10000:04d}",  # 货物运输批次号: 13 characters, 0 = export
                           packages if per_trip == 1 else ""])
         if rows:
             manifest["files"].append(_flush(folder, family, rows, file_no))
