@@ -38,7 +38,8 @@ def run(
     workspace: Annotated[Path | None, typer.Option(help="Workspace folder for outputs.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 'now'; no offset = Hong Kong time.")] = None,
     fail_on_quarantine: Annotated[bool | None, typer.Option(
-        "--fail-on-quarantine/--no-fail-on-quarantine", help="Exit 3 when anything was quarantined.")] = None,
+        "--fail-on-quarantine/--no-fail-on-quarantine",
+        help="Exit 3 when a file was refused, a row quarantined or a trip held.")] = None,
     archive: Annotated[bool | None, typer.Option(
         "--archive/--no-archive",
         help="Move finished inbox files to <workspace>/archive/<run-id>/ (default off).")] = None,
@@ -50,7 +51,13 @@ def run(
         help="Print at most this many trips, and of each kind of notice (held, flagged, pending); 0 prints all. "
              "Every trip and reason is in summary.json either way.")] = 40,
 ) -> None:
-    """File every trader folder in the inbox once."""
+    """File every trader folder in the inbox once.
+
+    Exit codes: 0 completed; 1 the run could not complete (or its counts do not reconcile); 3 with
+    --fail-on-quarantine, a file was refused, a row quarantined or a trip held; 4 completed with
+    internal errors: the traders or trips they touched were held, every other one was filed, and
+    summary.json lists them under internal_errors.
+    """
     from transforms.settings import load_settings
     from transforms.timeutil import AsOfError, parse_as_of
 
@@ -86,11 +93,27 @@ def run(
         _fail(f"the run could not complete ({exc.__class__.__name__}: {first}); details in {log_path}.", 1)
         return
     _print_summary(summary, settings.workspace, limit=show)
-    quarantined = sum(f.rows_quarantined for f in summary.files) + sum(s.status == "held" for s in summary.submissions)
+    code = exit_code(summary, settings.fail_on_quarantine)
+    if code:
+        raise typer.Exit(code)
+
+
+#: ``ssdd run`` exit codes (README "What a run does")
+EXIT_COMPLETED, EXIT_FAILED, EXIT_ATTENTION, EXIT_INTERNAL_ERRORS = 0, 1, 3, 4
+
+
+def exit_code(summary: object, fail_on_quarantine: bool) -> int:
+    """0 completed; 1 could not complete or counts do not reconcile; 4 completed with internal errors
+    (the traders or trips they touched were held, every other one filed); 3 with --fail-on-quarantine
+    when a file was refused, a row quarantined or a trip held."""
+    from transforms.summary import RunSummary
+
+    assert isinstance(summary, RunSummary)
+    if summary.status == "completed_with_errors":
+        return EXIT_INTERNAL_ERRORS
     if summary.status != "completed":
-        raise typer.Exit(1)
-    if settings.fail_on_quarantine and quarantined:
-        raise typer.Exit(3)
+        return EXIT_FAILED
+    return EXIT_ATTENTION if fail_on_quarantine and summary.attention else EXIT_COMPLETED
 
 
 @contextlib.contextmanager
@@ -146,6 +169,8 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
     for f in summary.files:
         if f.status == "refused":
             console.print(f"[yellow]refused[/] {f.path}: {f.reason}", highlight=False, soft_wrap=True)
+    for error in summary.internal_errors:   # each one sentence; the traceback is in the log, with the run id
+        console.print(f"[bold red]internal error[/] {error.reason}", highlight=False, soft_wrap=True)
     summary_json = workspace / "runs" / summary.run_id / "summary.json"
     # trips needing a person first (held, then amended or cancelled), then the routine ones
     order = {"held": 0, "amended": 1, "cancelled": 1, "filed": 2, "unchanged": 3}
