@@ -49,7 +49,7 @@ _OUTCOME: Final = {
     "check": "the trip is held and the other traders were filed",
     "file": "the trip is held and the other trips were filed",
     "quarantine": "its held rows are listed in summary.json and the other workbooks were written",
-    "lifecycle": "its filings stand; `ssdd quarantine list` shows these items after the next run",
+    "lifecycle": "its filings and holds stand; `ssdd quarantine list` misses these items until it is fixed",
     "store": "its pending lines are counted tonight and read again from the inbox on the next run",
     "analytics": "its filings stand and the next run appends the missing analytics rows",
     "responses": "the response files stay in _responses and are read again on the next run",

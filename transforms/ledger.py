@@ -96,7 +96,9 @@ def trip_ids(frame: pd.DataFrame) -> pd.Series:
 
 def quarantine_item_id(trader: str, src_file: str, rule_id: str, row_key: str) -> str:
     """Stable id of a quarantined row: the same failing row of the same file keeps its id."""
-    key = "\x1f".join(("quarantine", trader, src_file, rule_id, row_key))
+    # a part pandas left missing (NaN, None, NA) keys as empty, never as a crash or as 'nan'
+    parts = [p if isinstance(p, str) else "" for p in (trader, src_file, rule_id, row_key)]
+    key = "\x1f".join(("quarantine", *parts))
     return uuid.uuid5(SUBMISSION_NAMESPACE, key).hex
 
 
