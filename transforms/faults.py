@@ -81,7 +81,7 @@ def describe(exc: BaseException) -> str:
     """``ExceptionType: first line of its message``: personal data redacted, control characters
     escaped, cut at a readable length (the whole story is in the log)."""
     lines = str(exc).strip().splitlines()
-    text = lines[0] if lines else ""
+    text = (lines[0] if lines else "").rstrip(" .;")   # the sentence goes on after it
     text = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
     if len(text) > _MAX_DETAIL:
         text = text[:_MAX_DETAIL] + "…"
