@@ -232,18 +232,27 @@ def profiles_list(
     for p in profiles:
         t.add_row(p.id, str(p.profile_version), p.role, p.title)
     console.print(t)
+    for sentence in profiles.refused.values():
+        console.print(f"[yellow]not used[/] {sentence}", highlight=False, soft_wrap=True)
 
 
 @profiles_app.command("detect")
 def profiles_detect(file: Path, profiles_dir: Annotated[Path | None, typer.Option()] = None) -> None:
     """Explain which profile a file matches, and why."""
     from transforms.profiles.match import detect
-    from transforms.profiles.registry import load_profiles
+    from transforms.profiles.registry import ProfileError, load_profiles
     from transforms.readers import ReadRefused, read_file
 
-    profiles = load_profiles(profiles_dir)
+    try:
+        profiles = load_profiles(profiles_dir)
+    except ProfileError as exc:
+        _fail(str(exc))
+        return
     from transforms.profiles.match import header_hint
 
+    # a profile that loaded but cannot serve its role says what it lacks, whatever the file matches
+    for sentence in profiles.refused.values():
+        console.print(f"[yellow]not used[/] {sentence}", highlight=False, soft_wrap=True)
     try:
         wb = read_file(file, header_hint=header_hint(profiles))  # type: ignore[arg-type]
     except ReadRefused as exc:
