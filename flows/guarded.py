@@ -31,11 +31,12 @@ def ingested(future: Future[TraderIngest] | Any, folder: Path, inbox: Path, fail
     """One trader folder's ingest; a folder whose reading raised has each of its files refused."""
     try:
         ingest: TraderIngest = future.result()
-        return ingest
     except Exception as exc:
         reports, error = faults.refused_folder(folder.name, faults.folder_files(folder, inbox), exc)
         fail(error)
         return TraderIngest(folder.name, None, reports)
+    fail(*ingest.internal_errors)   # files refused one by one, the folder's others read
+    return ingest
 
 
 def assembled(task: Any, part: list[TraderIngest], ingests: Handoff[list[TraderIngest]], files: list[FileReport],

@@ -230,3 +230,30 @@ def test_profiles_detect_says_what_a_drafted_profile_lacks(tmp_path: Path) -> No
     assert "not used Profile my_erp.yaml (profile my_erp) cannot serve as commercial_lines: it maps no invoice_no" \
         in out
     assert result.exit_code == 2
+
+
+def test_a_file_whose_mapping_raises_is_refused_alone_and_the_folder_is_read(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import transforms.ingest as ingest
+    from transforms.profiles.registry import load_profiles
+    from transforms.reference import Reference
+
+    shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", tmp_path / "acme")
+    real = ingest.map_sheet
+
+    def broken(match: object, *, src_file: str, **kwargs: object) -> object:
+        if src_file == "acme/item_master.csv":
+            raise OverflowError("date value out of range")
+        return real(match, src_file=src_file, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "map_sheet", broken)
+    out = ingest.ingest_trader(tmp_path / "acme", tmp_path, load_profiles(None), Reference.load())
+    status = {f.path: (f.status, f.reason) for f in out.files}
+    reason = ("internal error while reading acme/item_master.csv: OverflowError: date value out of range; reported as "
+              "a defect; the file is refused tonight and the trader's other files were read.")
+    assert status["acme/item_master.csv"] == ("refused", reason)
+    assert status["acme/goods_lines_20261125.xlsx"] == ("read", None)
+    assert status["acme/trip_plan.csv"] == ("read", None)
+    assert [(e.stage, e.trader, e.file, e.reason) for e in out.internal_errors] == [
+        ("read", "acme", "acme/item_master.csv", reason)]
+    assert all(f.reconciles() for f in out.files if f.status == "refused")

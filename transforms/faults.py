@@ -31,6 +31,7 @@ log = logging.getLogger("ssdd.faults")
 #: what the night was doing, as the sentence says it (English, Chinese)
 STAGES: Final = {
     "ingest": ("reading", "读取"),
+    "read": ("reading", "读取"),
     "assemble": ("assembling", "组装"),
     "check": ("checking", "检查"),
     "file": ("filing", "申报"),
@@ -45,6 +46,7 @@ STAGES: Final = {
 #: what became of the work the error touched, by stage: said after "reported as a defect; "
 _OUTCOME: Final = {
     "ingest": "its files wait for the next run and the other traders were filed",
+    "read": "the file is refused tonight and the trader's other files were read",
     "assemble": "its rows are held and the other traders were filed",
     "check": "the trip is held and the other traders were filed",
     "file": "the trip is held and the other trips were filed",

@@ -10,6 +10,7 @@ import fnmatch
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from transforms.assembly import SourceTable, TraderInput
@@ -20,6 +21,9 @@ from transforms.profiles.schema import Profile
 from transforms.readers import ReadRefused, read_file
 from transforms.reference import Reference
 from transforms.trader import TRADER_FILE, TraderSettingsError, load_trader
+
+if TYPE_CHECKING:
+    from transforms.faults import InternalError
 
 #: Files that are never trader data: editor lock files, partial uploads, OS litter, our own files.
 IGNORED_PATTERNS: tuple[str, ...] = ("~$*", "*.tmp", "*.part", "*.crdownload", "Thumbs.db", ".DS_Store",
@@ -59,6 +63,8 @@ class TraderIngest:
     source_headers: dict[str, dict[str, str]] = field(default_factory=dict)
     #: sha256 of earlier nights' files whose rows come from the store
     carried_sha256: dict[str, str] = field(default_factory=dict)
+    #: files whose reading or mapping raised unexpectedly: each refused, the others read (transforms.faults)
+    internal_errors: list[InternalError] = field(default_factory=list)
 
     def release_tables(self) -> None:
         """Drop the mapped rows once assembled and stored: a million-line night should not hold them
@@ -119,17 +125,20 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
             # without declared encodings the reader tries candidates against the profiles' headers
             wb = read_file(path, encodings=settings.encodings or None,
                            header_hint=header_hint(profiles))  # type: ignore[arg-type]
+            report.sha256 = wb.sha256
+            match = _choose(profiles, named, wb, rel)
+            if isinstance(match, str):
+                report.status, report.reason = "refused", match
+                continue
+            report.profile = match.profile.ref
+            table = map_sheet(match, src_file=rel, reference=reference, local_tz=tz,
+                              direction_view=settings.direction_view)
         except ReadRefused as exc:
             report.status, report.reason = "refused", exc.reason
             continue
-        report.sha256 = wb.sha256
-        match = _choose(profiles, named, wb, rel)
-        if isinstance(match, str):
-            report.status, report.reason = "refused", match
+        except Exception as exc:  # the fault boundary: a defect refuses this file, the others are read
+            _refuse_faulted(out, report, exc)
             continue
-        report.profile = match.profile.ref
-        table = map_sheet(match, src_file=rel, reference=reference, local_tz=tz,
-                          direction_view=settings.direction_view)
         out.problems.extend(table.problems)
         out.source_headers[rel] = table.headers
         report.rows_in = table.rows_in
@@ -142,6 +151,15 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
             report.rows_reference = len(table.frame)
             (tin.masters if role == "item_master" else tin.trips).append(src)
     return out
+
+
+def _refuse_faulted(out: TraderIngest, report: FileReport, exc: Exception) -> None:
+    from transforms.faults import fault
+
+    error = fault("read", exc, trader=out.trader, file=report.path)
+    report.status, report.reason, report.profile = "refused", error.reason, None
+    report.rows_in = report.rows_ignored = 0
+    out.internal_errors.append(error)
 
 
 def ingest_folder(folder: Path, inbox: Path, profiles_dir: Path | None) -> TraderIngest:
