@@ -195,13 +195,13 @@ def _decide_one(b: FilingBundle, held: dict[str, tuple[list[str], list[str]]], l
                 results: list[FilingResult], decisions: dict[str, Decision]) -> RenderJob | None:
     """What the ledger decides for one trip: held, unchanged, held after arrival, or a job to render."""
     sid = b.submission_id
-    chash = b.submission.get("content_hash") or content_hash(b)
-    b.submission["content_hash"] = chash
-    if sid in held:
+    if sid in held:   # before hashing: a trip held by a defect in its checks may be what hashing trips on
         en, zh = held[sid]
         _hold(ledger, b, en, run_id, as_of, traders[sid])
         results.append(FilingResult(sid, "held", 0, reasons=list(en), reasons_zh=list(zh)))
         return None
+    chash = b.submission.get("content_hash") or content_hash(b)
+    b.submission["content_hash"] = chash
     decision = ledger.decide(sid, chash)
     if decision.action == "unchanged":
         current = ledger.current(sid) or {}
