@@ -257,3 +257,30 @@ def test_a_file_whose_mapping_raises_is_refused_alone_and_the_folder_is_read(tmp
     assert [(e.stage, e.trader, e.file, e.reason) for e in out.internal_errors] == [
         ("read", "acme", "acme/item_master.csv", reason)]
     assert all(f.reconciles() for f in out.files if f.status == "refused")
+
+
+def test_a_trader_naming_a_profile_that_cannot_serve_its_role_lists_every_file_waiting(tmp_path: Path) -> None:
+    """The issue's reproduction: a drafted profile without invoice_no ended the night with KeyError."""
+    from transforms.ingest import ingest_trader
+    from transforms.profiles.registry import load_profiles
+    from transforms.reference import Reference
+
+    shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", tmp_path / "inbox" / "acme")
+    settings = tmp_path / "inbox" / "acme" / "trader.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("profile: ssdd_canonical", "profile: my_erp"),
+                        encoding="utf-8")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "my_erp.yaml").write_text(_NO_INVOICE, encoding="utf-8")
+    load_profiles.cache_clear()
+    try:
+        out = ingest_trader(tmp_path / "inbox" / "acme", tmp_path / "inbox", load_profiles(tmp_path / "profiles"),
+                            Reference.load())
+    finally:
+        load_profiles.cache_clear()
+    refused = {f.path: f.reason for f in out.files if f.status == "refused"}
+    sentence = ("Profile my_erp.yaml (profile my_erp) cannot serve as commercial_lines: it maps no invoice_no; add "
+                "these canonical fields under columns (or constants) and run again, until then it is not used.")
+    assert refused["acme/trader.yaml"] == sentence
+    assert refused["acme/goods_lines_20261125.xlsx"] == (
+        f"acme/trader.yaml names a profile that cannot be used, so this file waits; {sentence}")
+    assert {"acme/item_master.csv", "acme/trip_plan.csv"} <= set(refused)

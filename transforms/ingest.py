@@ -115,6 +115,10 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
         named: Profile | None = profiles.get(settings.profile) if settings.profile else None
     except ProfileError as exc:
         out.files.append(FileReport(label, trader, TRADER_SETTINGS_PROFILE, "refused", str(exc)))
+        # every file is listed, each waiting with the reason (a file missing from the summary is silent)
+        out.files += [FileReport(p.relative_to(inbox).as_posix(), trader, status="refused",
+                                 reason=f"{label} names a profile that cannot be used, so this file waits; {exc}")
+                      for p in trader_files(folder)]
         return out
     tz = ZoneInfo(settings.timezone)
     for order, path in enumerate(trader_files(folder)):
