@@ -36,6 +36,21 @@ _EXPECTED: dict[str, tuple[str, str]] = {
 }
 
 
+_NUMERIC = frozenset({"number", "integer", "mass"})
+_OUT_OF_RANGE = ("a number below 1,000,000,000,000,000 (this one is out of range)",
+                 "小于 1,000,000,000,000,000 的数字（此值超出范围）")
+# a bare number in a date column is a serial day count or a Minguo date only when the profile says so
+_DATE_NUMBER_HINT = (" (a number is read as a date only when the profile's date_formats name serial or roc)",
+                     "（仅当模板的 date_formats 含 serial 或 roc 时，数字才按日期读取）")
+
+
+def _expected(column_type: str, value: object) -> tuple[str, str]:
+    en, zh = _EXPECTED.get(column_type, ("a valid value", "有效值"))
+    if column_type in ("date", "datetime") and str(value).strip().isdigit():
+        return en + _DATE_NUMBER_HINT[0], zh + _DATE_NUMBER_HINT[1]
+    return en, zh
+
+
 @dataclass(frozen=True)
 class CellProblem:
     src_file: str
@@ -93,21 +108,17 @@ def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
         raw = pd.Series(_col(rows, pos), dtype=object)
         values, bad = _parse(spec, key, raw, match, rows, reference, local_tz, direction_view, profile.decimal,
                              profile.thousands, profile.date_formats, profile.datetime_formats)
+        huge = parsing.out_of_range(values) if spec.type in _NUMERIC else pd.Series(False, index=values.index)
+        if huge.any():
+            # 1e308 or Infinity parse as numbers but no declaration carries them: a cell problem, never a sum
+            values = values.where(~huge)
         frame[key] = values.array
         if spec.type == "unit":
             # keep the trader's own word: the Mainland unit (台 vs 个) depends on it
             frame[f"{key}_raw"] = parsing.clean_text(raw)[0].values
-        if bad.any():
-            header = match.headers[key]
-            exp_en, exp_zh = _EXPECTED.get(spec.type, ("a valid value", "有效值"))
-            for i in bad[bad].index:
-                value = str(raw.iloc[i]).strip()
-                problems.append(CellProblem(
-                    src_file, sheet.name, int(frame["src_row"].iloc[i]), key, header, value, f"I-{spec.type}",
-                    f"{src_file}{_sheet_part(sheet.name)} row {int(frame['src_row'].iloc[i])}, column {header}: "
-                    f"'{value}' is not {exp_en}.",
-                    f"{src_file}{_sheet_part(sheet.name)} 第{int(frame['src_row'].iloc[i])}行「{header}」列："
-                    f"「{value}」不是{exp_zh}。"))
+        where = _Where(src_file, sheet.name, key, match.headers[key], spec.type, frame["src_row"])
+        problems += [where.problem(i, raw.iloc[i], _expected(spec.type, raw.iloc[i])) for i in bad[bad].index]
+        problems += [where.problem(i, raw.iloc[i], _OUT_OF_RANGE, rule="I-range") for i in huge[huge].index]
     for key, value in profile.constants.items():
         if key not in frame.columns:
             frame[key] = value
@@ -117,6 +128,27 @@ def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
     return MappedTable(frame=frame, headers=dict(match.headers), rows_in=len(body) - _trailing_blank(body),
                        rows_ignored=len(body) - _trailing_blank(body) - len(keep), totals=totals,
                        problems=problems)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """One mapped column of one sheet: builds the sentence for a bad cell in it."""
+
+    src_file: str
+    sheet: str
+    column: str
+    header: str
+    column_type: str
+    src_rows: pd.Series
+
+    def problem(self, i: int, raw: object, expected: tuple[str, str], rule: str | None = None) -> CellProblem:
+        value = str(raw).strip()
+        row = int(self.src_rows.iloc[i])
+        where = f"{self.src_file}{_sheet_part(self.sheet)}"
+        return CellProblem(
+            self.src_file, self.sheet, row, self.column, self.header, value, rule or f"I-{self.column_type}",
+            f"{where} row {row}, column {self.header}: '{value}' is not {expected[0]}.",
+            f"{where} 第{row}行「{self.header}」列：「{value}」不是{expected[1]}。")
 
 
 def _trailing_blank(body: list[list[str | None]]) -> int:
@@ -193,7 +225,7 @@ def _apply_tax_rule(frame: pd.DataFrame, match: HeaderMatch, rows: list[list[str
     rate, _ = parsing.parse_number(pd.Series(_col(rows, rate_pos), dtype=object).str.rstrip("%"), decimal,
                                    thousands)
     net, _ = parsing.parse_number(pd.Series(_col(rows, net_pos), dtype=object), decimal, thousands)
-    taxed = (rate.fillna(0) != 0) & net.notna()
+    taxed = (rate.fillna(0) != 0) & net.notna() & ~parsing.out_of_range(net)
     frame.loc[taxed.values, "line_amount_value"] = net[taxed].values
 
 
@@ -208,6 +240,6 @@ def _totals(match: HeaderMatch, totals_rows: list[list[str | None]], decimal: st
         if spec.type not in ("number", "integer", "mass") or pos >= len(row) or row[pos] is None:
             continue
         num, bad = parsing.parse_number(pd.Series([row[pos]], dtype=object), decimal, thousands)
-        if not bad.iloc[0] and pd.notna(num.iloc[0]):
+        if not bad.iloc[0] and pd.notna(num.iloc[0]) and not parsing.out_of_range(num).iloc[0]:
             out[key] = float(num.iloc[0])
     return out
