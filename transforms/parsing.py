@@ -82,13 +82,13 @@ def _serial_to_ts(values: pd.Series) -> pd.Series:
     return _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
 
 
-def _one(text: object, fmt: str) -> pd.Timestamp:
-    """One cell through ``fmt``, NaT when it does not parse or lies outside the years we accept."""
+def _one(text: object, fmt: str) -> datetime | None:
+    """One cell through ``fmt``; None when it does not parse or lies outside the years we accept."""
     try:
         moment = datetime.strptime(str(text), fmt)
     except (TypeError, ValueError):
-        return pd.NaT
-    return pd.Timestamp(moment) if _YEARS[0] <= moment.year <= _YEARS[1] else pd.NaT
+        return None
+    return moment if _YEARS[0] <= moment.year <= _YEARS[1] else None
 
 
 def _strptime(s: pd.Series, fmt: str) -> pd.Series:
@@ -100,7 +100,7 @@ def _strptime(s: pd.Series, fmt: str) -> pd.Series:
         return pd.to_datetime(s, format=fmt, errors="coerce").astype("datetime64[ns]")
     except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
         iso = "%Y-%m-%dT%H:%M:%S" if fmt == "ISO8601" else fmt
-        return s.map(lambda v: pd.NaT if v is None or v is pd.NA else _one(str(v).replace(" ", "T", 1)
+        return s.map(lambda v: None if v is None or v is pd.NA else _one(str(v).replace(" ", "T", 1)
                                                                        if fmt == "ISO8601" else v, _iso_fmt(v, iso))
                      ).astype("datetime64[ns]")
 
