@@ -8,7 +8,7 @@ naming file, sheet, row, column (as the trader wrote it), value and what was exp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -149,6 +149,21 @@ class _Where:
             self.src_file, self.sheet, row, self.column, self.header, value, rule or f"I-{self.column_type}",
             f"{where} row {row}, column {self.header}: '{value}' is not {expected[0]}.",
             f"{where} 第{row}行「{self.header}」列：「{value}」不是{expected[1]}。")
+
+
+def with_invoice_column(match: HeaderMatch, header: str | None, label: str) -> HeaderMatch | str:
+    """trader.yaml ``invoice_no_column``: the header holding the invoice number of a commercial export
+    whose profile reads it elsewhere (Kingdee's 单据编号 is the outbound document, not always the
+    invoice). A refusal sentence when the header row has no such header."""
+    if header is None or match.profile.role != "commercial_lines":
+        return match
+    row = match.sheet.rows[match.header_index]
+    for pos, cell in enumerate(row):
+        if norm_header(cell) == norm_header(header):
+            return replace(match, columns={**match.columns, "invoice_no": pos},
+                           headers={**match.headers, "invoice_no": str(cell).strip()})
+    return (f"{label}: trader.yaml names invoice_no_column '{header}', but the header row (row "
+            f"{match.header_row_number}) has no such column; correct invoice_no_column or the export.")
 
 
 def _trailing_blank(body: list[list[str | None]]) -> int:
