@@ -8,6 +8,7 @@ naming file, sheet, row, column (as the trader wrote it), value and what was exp
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
@@ -83,6 +84,30 @@ def _is_totals(row: list[str | None], markers: set[str]) -> bool:
     return any(norm_header(c) in markers for c in row[:4] if c)
 
 
+# Footer notes traders leave under their lines (备注: …, 制表: 张三, Prepared by …).
+_NOTE_MARKERS = ("备注", "備註", "备考", "制表", "製表", "制单", "製單", "审核", "審核", "签字", "簽字", "说明", "說明",
+                 "remark", "note", "preparedby", "checkedby", "approvedby")
+_NOTE = re.compile(rf"^({'|'.join(_NOTE_MARKERS)})s?(:|$)")   # the marker, then ':' or nothing (not 'notebook')
+_AMOUNT_KEYS = ("quantity_value", "line_amount_value")
+
+
+def _not_goods(row: list[str | None], match: HeaderMatch, *, after_totals: bool) -> bool:
+    """A commercial row that is clearly no goods line: no quantity and no amount, and either a footer
+    note, a row below the totals row, or a template row with no invoice number. Ignored (counted), so it
+    never waits in pending for a trip that will not come."""
+    if match.profile.role != "commercial_lines":
+        return False
+    for key in _AMOUNT_KEYS:
+        pos = match.columns.get(key)
+        cell = row[pos] if pos is not None and pos < len(row) else None
+        if cell is not None and str(cell).strip() not in ("", "0", "0.0", "0.00", "-"):
+            return False
+    inv_pos = match.columns.get("invoice_no")
+    no_invoice = inv_pos is None or inv_pos >= len(row) or not (row[inv_pos] or "").strip()
+    first = next((str(c) for c in row if c is not None and str(c).strip()), "")
+    return after_totals or no_invoice or _NOTE.match(norm_header(first).replace(" ", "")) is not None
+
+
 def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
               local_tz: ZoneInfo = parsing.HK_TZ, direction_view: str | None = None) -> MappedTable:
     profile = match.profile
@@ -97,6 +122,8 @@ def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
             continue
         if _is_totals(row, markers):
             totals_rows.append(i)
+            continue
+        if _not_goods(row, match, after_totals=bool(totals_rows)):
             continue
         keep.append(i)
     rows = [body[i] for i in keep]

@@ -85,3 +85,18 @@ def test_numbers_no_declaration_can_carry_are_out_of_range(tmp_path: Path, colum
         column, "I-range", f"acme/lines.csv row 2, column {column}: '{value}' is not a number below "
         "1,000,000,000,000,000 (this one is out of range).")]
     assert t.frame[column].isna().all()
+
+
+def test_footer_notes_and_template_rows_are_ignored_not_left_pending(tmp_path: Path) -> None:
+    blank = [""] * len(HEADER)
+    t = _map(tmp_path, [
+        _line(),
+        _line(invoice_no="INV-2", quantity_value="", line_amount_value=""),   # a damaged goods line: kept
+        ["合计", *[""] * 7, "20", *[""] * 3],
+        ["备注：请于到货后七日内付款", *blank[1:]],
+        ["制表：张三", "", "审核：李四", *blank[3:]],
+        [*blank[:6], "PCS", "", "0", "USD", "", ""],                       # a template row, no invoice
+        ["Notebook", *blank[1:5], "1", "PCS", "", "5", "USD", "", ""],      # after the totals but with numbers
+    ])
+    assert t.frame["invoice_no"].tolist() == ["INV-1", "INV-2", "Notebook"]
+    assert (t.rows_in, t.rows_ignored) == (7, 4)
