@@ -151,3 +151,6 @@ def test_an_undated_invoice_expires_by_the_time_it_was_first_seen(tmp_path: Path
     lines = {f.path: f for f in night3.files}["acme/goods_lines_20261125.xlsx"]
     assert (lines.rows_pending, lines.rows_quarantined) == (0, 3)
     assert night3.pending == []
+    night4 = run_flow(inbox, ws, "2026-11-29T21:00:00+08:00")      # the file is still there: no new clock
+    assert night4.pending == []
+    assert {f.path: f for f in night4.files}["acme/goods_lines_20261125.xlsx"].rows_quarantined == 3
