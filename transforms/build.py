@@ -176,7 +176,7 @@ def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], traders
         sid, seq = str(row["submission_id"]), int(row["consignment_seq"])
         ts = traders[str(row["trader"])].settings
         trip = trips[sid]
-        inv = row["invoice_no"]
+        inv = shown(row["invoice_no"])
         if (row["line_amount_currency_n"] or 0) > 1:
             cur = mixed[(sid, seq)]
             sub_problems.append((sid, _problem(
