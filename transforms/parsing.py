@@ -241,7 +241,8 @@ def to_kg(values: pd.Series, units: pd.Series | str) -> Parsed:
         factor = u.map(lambda k: _MASS_FACTORS.get(k, np.nan) if isinstance(k, str) else 1.0).astype("float64")
         unknown_unit = u.notna() & factor.isna()
         factor = factor.fillna(1.0).where(~unknown_unit)
-    kg = (values * factor).round(3)
+    with np.errstate(over="ignore", invalid="ignore"):   # 1e308 overflows; out_of_range reports it
+        kg = (values * factor).round(3)
     return kg, values.notna() & unknown_unit
 
 
