@@ -16,7 +16,7 @@ from expectations.context import ValidationFrames
 from expectations.rules import Rule
 from transforms.model import FINDINGS, TABLES
 
-__all__ = ["FINDING_COLUMNS", "NOT_CHECKABLE_COLUMNS", "as_text", "finalise", "not_checkable_rows",
+__all__ = ["FINDING_COLUMNS", "NOT_CHECKABLE_COLUMNS", "as_text", "finalise", "not_checkable_rows", "one_per_cell",
            "rule_findings"]
 
 #: The findings table's columns: transforms.model.FINDINGS minus run_id (the flow stamps that).
@@ -165,3 +165,27 @@ def not_checkable_rows(rule: Rule, vf: ValidationFrames) -> tuple[np.ndarray, pd
         "reason": reasons.take(positions).to_numpy(dtype=object),
     })
     return positions, rows
+
+
+def _cell(file: Any, row: Any, column: Any) -> tuple[str, int, str] | None:
+    if not isinstance(file, str) or row is None or row is pd.NA or (isinstance(row, float) and math.isnan(row)):
+        return None
+    return file, int(row), str(column)
+
+
+def one_per_cell(findings: pd.DataFrame) -> pd.DataFrame:
+    """One finding per cell: where ingest could not read a value (an ``I-*`` problem: 'China-TW' is not
+    an ISO 3166 country), the value became empty, and a rule that then finds the cell empty would
+    contradict the trader's cell. The unreadable-value finding wins; the empty-value findings on the
+    same cell (same file, row and source column, empty value) go."""
+    if findings.empty or "rule_id" not in findings:
+        return findings
+    unreadable = findings["rule_id"].astype(str).str.startswith("I-")
+    if not unreadable.any():
+        return findings
+    bad = findings[unreadable]
+    cells = {_cell(f, r, c) for f, r, c in zip(bad["src_file"], bad["src_row"], bad["src_column"], strict=True)}
+    empty = findings["value"].map(lambda v: as_text(v).strip() == "")
+    echo = [not u and e and _cell(f, r, c) in cells for u, e, f, r, c in zip(
+        unreadable, empty, findings["src_file"], findings["src_row"], findings["src_column"], strict=True)]
+    return findings[~pd.Series(echo, index=findings.index, dtype=bool)].reset_index(drop=True)

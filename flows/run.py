@@ -121,7 +121,7 @@ def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]
         findings, gx_results = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDINGS.names if c != "run_id"}), {}
     else:
         # GX takes seconds to import: only where the checks run, not in every Dask worker that ingests
-        from expectations import validate
+        from expectations import one_per_cell, validate
 
         outcome = validate(frames, reference=Reference.load(), as_of=as_of, new_or_changed=new_or_changed,
                            cn_manifest_lead_minutes=lead_minutes, source_headers=headers)
@@ -142,6 +142,7 @@ def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]
         sub_extra["submission_id"] = [sid for sid, _ in asm.submission_problems]
     findings = pd.concat([f for f in (findings, extra, sub_extra) if not f.empty], ignore_index=True) \
         if any(not f.empty for f in (findings, extra, sub_extra)) else findings
+    findings = one_per_cell(findings) if gx_results else findings   # an unreadable value wins over "is empty"
     held: dict[str, tuple[list[str], list[str]]] = {}
     if not findings.empty:
         errors = findings[(findings["severity"] == "error") & findings["submission_id"].notna()]

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from transforms import trip_plan
 from transforms.assembly import SourceTable, TraderInput
-from transforms.mapping import CellProblem, map_sheet
+from transforms.mapping import CellProblem, map_sheet, with_invoice_column
 from transforms.profiles.match import HeaderMatch, detect, find_header, header_hint
 from transforms.profiles.registry import ProfileError, Profiles
 from transforms.profiles.schema import Profile
@@ -131,12 +132,18 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
                            header_hint=header_hint(profiles))  # type: ignore[arg-type]
             report.sha256 = wb.sha256
             match = _choose(profiles, named, wb, rel)
+            if not isinstance(match, str):   # trader.yaml invoice_no_column
+                match = with_invoice_column(match, settings.invoice_no_column, rel)
             if isinstance(match, str):
                 report.status, report.reason = "refused", match
+                if trip_plan.looks_like_trip_plan(profiles, wb):   # its trader's lines are told the plan was refused
+                    tin.refused_plans.append(rel)
                 continue
             report.profile = match.profile.ref
             table = map_sheet(match, src_file=rel, reference=reference, local_tz=tz,
                               direction_view=settings.direction_view)
+            if match.profile.role == "trip_plan":   # carrier from trader.yaml; rows naming no trip set aside
+                trip_plan.settle_trip_plan(table, settings)
         except ReadRefused as exc:
             report.status, report.reason = "refused", exc.reason
             continue
@@ -152,7 +159,7 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
         if role == "commercial_lines":
             tin.lines.append(src)
         else:
-            report.rows_reference = len(table.frame)
+            report.rows_reference, report.rows_quarantined = trip_plan.counts(table)
             (tin.masters if role == "item_master" else tin.trips).append(src)
     return out
 

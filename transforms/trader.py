@@ -42,6 +42,8 @@ class Customer(SelfParty):
 
 class Carrier(_Strict):
     name_en: str
+    code: str | None = Field(None, description="The carrier code trip plans use (carrier_code); the carrier of "
+                                               "plan rows without one (else cn_customs_code).")
     cn_customs_code: str | None = None
 
 

@@ -75,8 +75,15 @@ class Profile(_Strict):
     encodings: list[str] = Field(default_factory=list, description="CSV encodings to try, strictly, in order.")
     decimal: Literal[".", ","] = "."
     thousands: Literal[",", ".", " ", ""] = ","
-    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d"])
-    datetime_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+    date_formats: list[str] = Field(
+        default_factory=lambda: ["%Y-%m-%d"],
+        description="Date formats tried in order: strptime patterns (%d/%m/%Y), 'roc' for Minguo (ROC) dates "
+                    "(1140925, 114/09/25, 民國114年9月25日: year + 1911) and 'serial' for Excel serial day numbers "
+                    "(46329 = 2026-11-03). A bare number is read as a date only under 'serial' or 'roc'.")
+    datetime_formats: list[str] = Field(
+        default_factory=lambda: ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        description="Date-time formats tried in order, like date_formats ('roc' takes an optional HH:MM[:SS]; "
+                    "'serial' a day number with a fraction).")
     header_scan_rows: int = Field(30, ge=1, le=200)
     totals_markers: list[str] = Field(default_factory=lambda: ["合计", "合計", "总计", "總計", "Total", "Totals"])
     columns: dict[str, ColumnSpec]
