@@ -37,9 +37,10 @@ from transforms.bundle import OnRecord, content_hashes, split_bundles
 from transforms.crashpoints import kill_point
 from transforms.filing import FilingResult, file_submissions
 from transforms.inbox import trader_folders
-from transforms.ingest import FileReport, TraderIngest, ingest_folder
+from transforms.ingest import FileReport, TraderIngest, ingest_folder, link_refusals
 from transforms.ledger import Ledger
 from transforms.model import FINDINGS
+from transforms.paths import OutsideWorkspace, inside_workspace
 from transforms.pool import process_pool, worth_workers
 from transforms.quarantine import ReportJob, publish_reports, report_jobs
 from transforms.reference import Reference
@@ -198,12 +199,22 @@ def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list
     reported = reported.assign(trader=reported["src_file"].map(trader_of_file))
     jobs: list[ReportJob] = []
     for trader, rows in reported.groupby("trader", sort=True):
-        fb = feedback.get(str(trader))
         jobs += report_jobs(rows, inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
                             trader=str(trader), language=lang.get(str(trader), "zh-Hans"),
-                            feedback_dir=(settings.workspace / fb) if fb else None)
+                            feedback_dir=_feedback_dir(settings.workspace, str(trader), feedback.get(str(trader))))
     out = publish_reports(jobs, settings.workers)
     return [p.relative_to(settings.workspace).as_posix() for p in out]
+
+
+def _feedback_dir(workspace: Path, trader: str, value: str | None) -> Path | None:
+    """The trader's feedback folder, only when it stays inside the workspace (links resolved)."""
+    if not value:
+        return None
+    try:
+        return inside_workspace(workspace, value, f"{trader}/trader.yaml feedback_dir")
+    except OutsideWorkspace as exc:
+        get_run_logger().warning("%s; the error workbooks stay in quarantine/ only.", exc)
+        return None
 
 
 @task(name="quarantine-lifecycle", cache_policy=NO_CACHE, timeout_seconds=600, **IO_RETRY)
@@ -483,7 +494,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     finally:
         if pool is not None:
             pool.shutdown()   # its workers held the raw cells while reading; give the memory back
-    files: list[FileReport] = [f for i in ingests for f in i.files]
+    files: list[FileReport] = [f for i in ingests for f in i.files] + link_refusals(inbox)
     resent = _trip_plan_scope(ingests)
     # the night in batches of traders (whole shared trucks), each assembled, checked, filed and
     # appended before the next: memory follows settings.batch_lines, not the night's volume

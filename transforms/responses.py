@@ -117,7 +117,15 @@ def read_responses(inbox: Path, *, received_at: datetime | None = None,
     rejects: list[RowReject] = []
     if not folder.is_dir():
         return events_frame([]), rejects
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    root = inbox.resolve()
+    for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+        if not path.resolve().is_relative_to(root):
+            name = path.relative_to(inbox).as_posix()
+            rejects.append(RowReject(name, None, None, None, f"{name} is a link to a file outside the inbox; links "
+                                     "are not followed out of the inbox, so copy the response file itself."))
+            continue
+        if not path.is_file():
+            continue
         frame, bad = read_response_file(path, root=inbox, received_at=received_at)
         frames.append(frame)
         rejects.extend(bad)
