@@ -172,12 +172,18 @@ def _decide(chunk: list[FilingBundle], held: dict[str, tuple[list[str], list[str
         sid = b.submission_id
         chash = b.submission.get("content_hash") or content_hash(b)
         b.submission["content_hash"] = chash
-        if sid in held:
+        if sid in held and ledger.status(sid) != "cancelled":   # a cancelled trip is reported as such
             en, zh = held[sid]
             _hold(ledger, b, en, run_id, as_of, traders[sid])
             results.append(FilingResult(sid, "held", 0, reasons=list(en), reasons_zh=list(zh)))
             continue
         decision = ledger.decide(sid, chash)
+        if decision.action == "cancelled":
+            note_en, note_zh = ledger.cancelled_note(sid, str(b.submission["trip_ref"]))
+            outputs = dict((ledger.current(sid) or {}).get("outputs") or {})
+            results.append(FilingResult(sid, "cancelled", decision.version, outputs, [note_en], [note_zh],
+                                        decision.function_code))
+            continue
         if decision.action == "unchanged":
             current = ledger.current(sid) or {}
             results.append(FilingResult(sid, "unchanged", decision.version, dict(current.get("outputs") or {}),

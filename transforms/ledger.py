@@ -50,7 +50,7 @@ from transforms.responses import (
 #: as ``transforms.assembly``; that module should import this one.)
 SUBMISSION_NAMESPACE: Final = uuid.UUID("6f3a1c52-9d0e-5b7a-8c21-5d5d2a1e0b11")
 
-FC_ORIGINAL: Final = "9"  # EDIFACT 1225: original (also a re-sent rejected or cancelled trip)
+FC_ORIGINAL: Final = "9"  # EDIFACT 1225: original (also a re-sent rejected trip)
 FC_REPLACE: Final = "5"   # replace: an amendment
 FC_CANCEL: Final = "1"    # cancellation
 
@@ -68,7 +68,7 @@ class LedgerError(Exception):
 
 @dataclass(frozen=True)
 class Decision:
-    action: Literal["new", "amend", "unchanged", "refile", "cancel"]
+    action: Literal["new", "amend", "unchanged", "refile", "cancel", "cancelled"]
     version: int
     function_code: str
 
@@ -281,7 +281,8 @@ class Ledger:
         row = rows[0]
         version = int(row["current_version"])
         if row["status"] == "cancelled":
-            return Decision("new", version + 1, FC_ORIGINAL)
+            # a person cancelled it (ssdd cancel): the files still in the inbox must not file it again
+            return Decision("cancelled", version, FC_CANCEL)
         if row["status"] == "rejected":
             # A rejected filing is re-sent as new, not as a change of something customs refused.
             return Decision("refile", version + 1, FC_ORIGINAL)
@@ -369,6 +370,17 @@ class Ledger:
                             "expected_crossing_at = COALESCE(?, expected_crossing_at) WHERE submission_id = ?",
                             (as_of_iso, _text(control_point),
                              _iso_or_none(expected_crossing_at, "expected_crossing_at"), submission_id))
+
+    def cancelled_note(self, submission_id: str, trip_ref: str) -> tuple[str, str]:
+        """Why a cancelled trip is not filed again, in English and Chinese (when, and what a person does)."""
+        rows = self._rows("SELECT as_of FROM versions WHERE submission_id = ? AND status = 'cancelled' "
+                          "ORDER BY version DESC LIMIT 1", (submission_id,))
+        when = hk_date(datetime.fromisoformat(rows[0]["as_of"])).isoformat() if rows else "an earlier day"
+        return (f"Trip {trip_ref} was cancelled on {when} with ssdd cancel and stays cancelled, so its files in the "
+                "inbox are not filed again; to file this truck anew give it a new trip_ref in the trip plan, "
+                "otherwise remove its files from the inbox.",
+                f"车次 {trip_ref} 已于 {when} 通过 ssdd cancel 撤销并保持撤销，收件箱中的文件不会再次申报；"
+                "如需重新申报该车辆，请在行程计划中使用新的 trip_ref，否则请从收件箱移除相关文件。")
 
     def check_cancel(self, submission_id: str) -> Decision:
         """The cancellation :meth:`cancel` would record; raises :class:`LedgerError` when refused."""
