@@ -175,3 +175,17 @@ def test_same_file_name_in_two_subfolders_gets_two_workbooks(tmp_path: Path) -> 
         "feedback/acme/north/invoice.csv.errors.xlsx",
         "feedback/acme/south/invoice.csv.errors.xlsx",
     ]
+
+
+def test_copy_of_another_traders_trip_plan_does_not_block_its_trucks(tmp_path: Path, run_flow: Any) -> None:
+    inbox, ws = tmp_path / "inbox", tmp_path / "ws"
+    shutil.copytree(SAMPLES, inbox)
+    # mingfai's folder holds a copy of acme's plan: AC-T101 used to wait for "acme's" invoices from mingfai
+    shutil.copy(inbox / "acme" / "trip_plan.csv", inbox / "mingfai" / "acme_trip_plan_copy.csv")
+    summary = run_flow(inbox, ws, AS_OF)
+    assert {s.trip_ref: s.status for s in summary.submissions} == {
+        "MF-T001": "filed", "AC-T101": "filed", "MF-T002": "held"}
+    [ac] = [s for s in summary.submissions if s.trip_ref == "AC-T101"]
+    assert ac.trader == "acme"
+    assert (ws / "outbox" / "cn" / f"{ac.submission_id}_v1.xml").is_file()
+    assert all(f.reconciles() for f in summary.files)

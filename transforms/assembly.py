@@ -173,7 +173,10 @@ def assemble(inputs: Sequence[TraderInput], reference: Reference, *, as_of: date
                    lines.loc[lines["state"] == "assembled", "invoice_no"], strict=True))
     waiting: dict[str, list[str]] = {}
     for sid, invs in trip_invoices.items():
-        missing = sorted(f"{inv}" for (tr, inv) in invs if (tr, inv) not in have)
+        # another trader's copy of a trip plan lists the owner's invoices under its own name: an invoice
+        # already on the truck through one trader is not waited for from another (a copy never blocks)
+        on_truck = {inv for (tr, inv) in invs if (tr, inv) in have}
+        missing = sorted(f"{inv}" for (tr, inv) in invs if (tr, inv) not in have and inv not in on_truck)
         if missing:
             waiting[sid] = missing
     wait_mask = (lines["state"] == "assembled") & lines["submission_id"].isin(list(waiting))
