@@ -18,7 +18,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 from xml.sax.saxutils import unescape as xml_unescape
@@ -27,10 +27,12 @@ from lxml import etree
 
 _REF: Final = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _ERROR_MARKERS: Final = (b't="e"', b"t='e'")
-# The way Excel, LibreOffice, openpyxl and xlsxwriter write a cell's start tag, and any start tag of
-# a cell element (any prefix, any attributes): when both counts agree, every cell has been seen.
-_FAST_CELL_REF: Final = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
-_ANY_CELL_TAG: Final = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+# The way Excel, LibreOffice, openpyxl and xlsxwriter write a cell's start tag (<c r="AB12"), and the
+# other ways a cell element can start (another whitespace, self-closing, a namespace prefix).
+_CELL_ROW: Final = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
+_ODD_CELL_TAG: Final = re.compile(rb"<c[\t\r\n/]|<[\w.-]+:c[\s/>]")
+_MULTI_LETTER_COLUMN: Final = re.compile(rb'<c r="[A-Z]{2}')
+_MULTI_LETTER_CELL: Final = re.compile(rb'<c r="([A-Z]{2,})[0-9]')
 _REF_ATTRIBUTE: Final = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{1,3}\d{1,7})["\']')
 #: The cached value after a cell's start tag, past an optional formula element.
 _VALUE: Final = re.compile(
@@ -225,29 +227,32 @@ class ByteScan:
     errors: dict[tuple[int, int], str] | None = field(default_factory=dict)
 
 
-def _widest(refs: Iterable[bytes], widest: bytes) -> bytes:
-    """The largest of equal-alphabet tokens (column letters, or row digits), compared as numbers.
+def _chunk_bound(body: bytes, columns: bytes, rows: int) -> tuple[bytes, int] | None:
+    """Widest column letters and largest row number of the cells in ``body``, or None when a cell
+    start tag is not in the plain ``<c r="A1"`` form (a prefix, no reference, another attribute first).
 
-    Without leading zeros a longer token is the larger one; a leading zero only makes a token look
-    larger, so the result is never below the true maximum.
+    Counting and a search cost little; only the row numbers, and the multi-letter columns, are
+    collected (as a set: a row's number repeats once per cell).
     """
-    return max((*set(refs), widest), key=lambda token: (len(token), token))
-
-
-def _chunk_bound(body: bytes, columns: bytes, rows: bytes) -> tuple[bytes, bytes] | None:
-    """Widest column letters and largest row digits of the cells in ``body``, or None when a cell
-    start tag is not in the plain ``<c r="A1"`` form (a prefix, no reference, another attribute first)."""
-    refs = _FAST_CELL_REF.findall(body)
-    if len(refs) != len(_ANY_CELL_TAG.findall(body)):
+    plain = body.count(b"<c ") + body.count(b"<c>")
+    if body.count(b'<c r="') != plain or _ODD_CELL_TAG.search(body):
         return None
-    if refs:
-        columns = _widest((letters for letters, _digits in refs), columns)
-        rows = _widest((digits for _letters, digits in refs), rows)
+    found = _CELL_ROW.findall(body)
+    if len(found) != plain:   # a reference that is not letters then digits
+        return None
+    row_numbers = set(found)
+    if _MULTI_LETTER_COLUMN.search(body):
+        letters = set(_MULTI_LETTER_CELL.findall(body))
+        columns = max((*letters, columns), key=lambda token: (len(token), token))
+    elif len(columns) < 2 and b'<c r="' in body:
+        columns = max(columns, b"Z")   # single letters only: Z bounds them
+    if row_numbers:
+        rows = max(rows, max(int(n) for n in row_numbers))
     return columns, rows
 
 
-def _bound_extent(columns: bytes, rows: bytes) -> Extent:
-    return Extent(int(rows) if rows else 0, _column_number(columns.decode("ascii")) if columns else 0)
+def _bound_extent(columns: bytes, rows: int) -> Extent:
+    return Extent(rows, _column_number(columns.decode("ascii")) if columns else 0)
 
 
 def byte_scan(
@@ -262,7 +267,7 @@ def byte_scan(
     first) leaves it unknown (None). ``stop`` is asked after each chunk with the bound so far: once
     it says yes the pass ends there, with that bound and the error cells unknown (None).
     """
-    columns, rows, carry = b"", b"", b""
+    columns, rows, carry = b"", 0, b""
     bound_known = bound
     errors: dict[tuple[int, int], str] | None = {}
     with archive.open(part) as stream:
