@@ -291,6 +291,10 @@ def byte_scan(
             columns, rows = widest
             if stop is not None and stop(_bound_extent(columns, rows)):
                 return ByteScan(_bound_extent(columns, rows), None)
-    if carry.strip() and bound_known and _chunk_bound(carry, columns, rows) is None:
-        bound_known = False
+    if carry.strip() and bound_known:
+        widest = _chunk_bound(carry, columns, rows)
+        if widest is None:
+            bound_known = False
+        else:
+            columns, rows = widest
     return ByteScan(_bound_extent(columns, rows) if bound_known else None, errors)
