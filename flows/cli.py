@@ -183,9 +183,9 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
                   e.submission_id)
     console.print(s)
     _more(len(trips), limit, "trips", Counter(e.status for e in trips), summary_json)
-    held = [(e.trip_ref, reason) for e in trips for reason in dict.fromkeys(e.reasons)]
-    for trip_ref, reason in _first(held, limit):
-        console.print(f"[red]held[/] {trip_ref}: {reason}", highlight=False, soft_wrap=True)
+    held = [(e.status, e.trip_ref, reason) for e in trips for reason in dict.fromkeys(e.reasons)]
+    for status, trip_ref, reason in _first(held, limit):
+        console.print(f"[red]{status}[/] {trip_ref}: {reason}", highlight=False, soft_wrap=True)
     _more(len(held), limit, "held reasons", None, summary_json)
     for flag in _first(summary.flagged, limit):
         console.print(f"[magenta]flagged[/] {flag['submission_id']} ({flag['trader']}): {flag['reason']}",

@@ -39,9 +39,10 @@ from transforms.crashpoints import kill_point
 from transforms.faults import InternalError
 from transforms.filing import FilingResult, file_submissions
 from transforms.inbox import trader_folders
-from transforms.ingest import FileReport, TraderIngest, ingest_folder
+from transforms.ingest import FileReport, TraderIngest, ingest_folder, link_refusals
 from transforms.ledger import Ledger
 from transforms.model import FINDINGS
+from transforms.paths import OutsideWorkspace, inside_workspace
 from transforms.pool import process_pool, worth_workers
 from transforms.quarantine import ReportJob, publish_reports, report_jobs
 from transforms.reference import Reference
@@ -215,12 +216,23 @@ def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list
             fb = feedback.get(trader)
             jobs += report_jobs(rows_of[trader], inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
                                 trader=trader, language=lang.get(trader, "zh-Hans"),
-                                feedback_dir=(settings.workspace / fb) if fb else None)
+                                feedback_dir=_feedback_dir(settings.workspace, trader, fb))
         return publish_reports(jobs, settings.workers)
 
     outs, failed = faults.each(list(rows_of), publish, lambda t: publish([t]))
     errors = [faults.fault("quarantine", exc, trader=t) for t, exc in failed.items()]
     return [p.relative_to(settings.workspace).as_posix() for out in outs for p in out], errors
+
+
+def _feedback_dir(workspace: Path, trader: str, value: str | None) -> Path | None:
+    """The trader's feedback folder, only when it stays inside the workspace (links resolved)."""
+    if not value:
+        return None
+    try:
+        return inside_workspace(workspace, value, f"{trader}/trader.yaml feedback_dir")
+    except OutsideWorkspace as exc:
+        get_run_logger().warning("%s; the error workbooks stay in quarantine/ only.", exc)
+        return None
 
 
 @task(name="quarantine-lifecycle", cache_policy=NO_CACHE, timeout_seconds=600, **IO_RETRY)
@@ -513,7 +525,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     finally:
         if pool is not None:
             pool.shutdown()   # its workers held the raw cells while reading; give the memory back
-    files: list[FileReport] = [f for i in ingests for f in i.files]
+    files: list[FileReport] = [f for i in ingests for f in i.files] + link_refusals(inbox)
     resent: dict[str, Any] = guarded.run_wide("flag", lambda: _trip_plan_scope(ingests), {}, night.fail)
     # the night in batches of traders (whole shared trucks), each assembled, checked, filed and
     # appended before the next: memory follows settings.batch_lines, not the night's volume

@@ -263,7 +263,10 @@ def _wait_for_invoices(lines: pd.DataFrame, trip_invoices: dict[str, set[tuple[s
     then are quarantined with the trip plan's invoice named."""
     waiting: dict[str, list[str]] = {}
     for sid, invs in trip_invoices.items():
-        missing = sorted(f"{inv}" for (tr, inv) in invs if (tr, inv) not in have)
+        # another trader's copy of a trip plan lists the owner's invoices under its own name: an invoice
+        # already on the truck through one trader is not waited for from another (a copy never blocks)
+        on_truck = {inv for (tr, inv) in invs if (tr, inv) in have}
+        missing = sorted(f"{inv}" for (tr, inv) in invs if (tr, inv) not in have and inv not in on_truck)
         if missing:
             waiting[sid] = missing
     on_trip = (lines["state"] == "assembled") & lines["submission_id"].isin(list(waiting))

@@ -195,7 +195,9 @@ def _decide_one(b: FilingBundle, held: dict[str, tuple[list[str], list[str]]], l
                 results: list[FilingResult], decisions: dict[str, Decision]) -> RenderJob | None:
     """What the ledger decides for one trip: held, unchanged, held after arrival, or a job to render."""
     sid = b.submission_id
-    if sid in held:   # before hashing: a trip held by a defect in its checks may be what hashing trips on
+    # before hashing: a trip held by a defect in its checks may be what hashing trips on; a cancelled
+    # trip is reported as such instead
+    if sid in held and ledger.status(sid) != "cancelled":
         en, zh = held[sid]
         _hold(ledger, b, en, run_id, as_of, traders[sid])
         results.append(FilingResult(sid, "held", 0, reasons=list(en), reasons_zh=list(zh)))
@@ -203,6 +205,12 @@ def _decide_one(b: FilingBundle, held: dict[str, tuple[list[str], list[str]]], l
     chash = b.submission.get("content_hash") or content_hash(b)
     b.submission["content_hash"] = chash
     decision = ledger.decide(sid, chash)
+    if decision.action == "cancelled":
+        note_en, note_zh = ledger.cancelled_note(sid, str(b.submission["trip_ref"]))
+        outputs = dict((ledger.current(sid) or {}).get("outputs") or {})
+        results.append(FilingResult(sid, "cancelled", decision.version, outputs, [note_en], [note_zh],
+                                    decision.function_code))
+        return None
     if decision.action == "unchanged":
         current = ledger.current(sid) or {}
         results.append(FilingResult(sid, "unchanged", decision.version, dict(current.get("outputs") or {}),

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from transforms import trip_plan
 from transforms.assembly import SourceTable, TraderInput
+from transforms.inbox import outside_links, trader_folders, walk_folder
 from transforms.mapping import CellProblem, map_sheet, with_invoice_column
 from transforms.profiles.match import HeaderMatch, detect, find_header, header_hint
 from transforms.profiles.registry import ProfileError, Profiles
@@ -81,17 +82,30 @@ def is_ignored(name: str) -> bool:
 
 
 def trader_files(folder: Path) -> list[Path]:
-    """Data files of a trader folder, oldest first (file time, then name): later exports win."""
-    files = [p for p in folder.rglob("*") if p.is_file() and p.name != TRADER_FILE
+    """Data files of a trader folder, oldest first (file time, then name): later exports win. Links are
+    followed only inside the folder (:func:`transforms.inbox.walk_folder`; the refused ones are in
+    :func:`link_refusals`)."""
+    files = [p for p in walk_folder(folder, folder.parent).files if p.name != TRADER_FILE
              and not is_ignored(p.name) and RESPONSES_DIR not in p.relative_to(folder).parts]
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def link_refusals(inbox: Path) -> list[FileReport]:
+    """One refused entry per link that leads out of the inbox (or into another trader's folder), and per
+    folder that cannot be listed: the run reports them and never walks them."""
+    found = outside_links(inbox)
+    for folder in trader_folders(inbox):
+        found += [(p, reason) for p, reason in walk_folder(folder, inbox).refused
+                  if not is_ignored(p.name) and RESPONSES_DIR not in p.relative_to(folder).parts]
+    return [FileReport(p.relative_to(inbox).as_posix(), p.relative_to(inbox).parts[0], status="refused", reason=reason)
+            for p, reason in found]
 
 
 def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Reference) -> TraderIngest:
     trader = folder.name
     settings_path = folder / TRADER_FILE
     label = settings_path.relative_to(inbox).as_posix()
-    if not settings_path.is_file():
+    if not settings_path.is_file() or not settings_path.resolve().is_relative_to(folder.resolve()):
         reports = [FileReport(p.relative_to(inbox).as_posix(), trader, status="refused",
                               reason=f"Trader folder {trader} has no {TRADER_FILE}; add the trader's settings "
                                      "(consignor, customers) so its files can be filed.")

@@ -67,12 +67,22 @@ def report_jobs(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: s
     """One job per source file of ``trader`` that has findings."""
     jobs: list[ReportJob] = []
     for src_file, rows in findings.groupby("src_file", sort=True):
-        name = Path(str(src_file)).name
+        name = report_name(str(src_file), trader)
         zh = rows["message_zh"].fillna("").map(_to_hant if language == "zh-Hant" else str)
         jobs.append(ReportJob(rows.assign(message_zh=zh), inbox / str(src_file), language,
-                              out_dir / trader / f"{name}.errors.xlsx",
-                              None if feedback_dir is None else feedback_dir / trader / f"{name}.errors.xlsx"))
+                              out_dir / trader / name,
+                              None if feedback_dir is None else feedback_dir / trader / name))
     return jobs
+
+
+def report_name(src_file: str, trader: str) -> str:
+    """``<file>.errors.xlsx``, below the subfolders the file sat in inside the trader's folder, so two
+    files of the same name in two subfolders never overwrite each other's workbook. ``src_file`` is
+    the inbox-relative path from the inbox listing (never from file contents)."""
+    parts = [p for p in Path(src_file).parts if p not in ("", ".", "..")]
+    if parts and parts[0] == trader:
+        parts = parts[1:]
+    return "/".join([*parts[:-1], f"{parts[-1] if parts else 'file'}.errors.xlsx"])
 
 
 def _render_report(job: ReportJob) -> tuple[bytes, bytes]:
