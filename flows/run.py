@@ -195,13 +195,14 @@ def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list
     lang = {i.trader: i.input.settings.language for i in ingests if i.input is not None}
     feedback = {i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None}
     trader_of_file = {f.path: f.trader for i in ingests for f in i.files}
+    encodings = {path: enc for i in ingests for path, enc in i.source_encodings.items()}
     reported = reported.assign(trader=reported["src_file"].map(trader_of_file))
     jobs: list[ReportJob] = []
     for trader, rows in reported.groupby("trader", sort=True):
         fb = feedback.get(str(trader))
         jobs += report_jobs(rows, inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
                             trader=str(trader), language=lang.get(str(trader), "zh-Hans"),
-                            feedback_dir=(settings.workspace / fb) if fb else None)
+                            feedback_dir=(settings.workspace / fb) if fb else None, encodings=encodings)
     out = publish_reports(jobs, settings.workers)
     return [p.relative_to(settings.workspace).as_posix() for p in out]
 

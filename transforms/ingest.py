@@ -57,6 +57,8 @@ class TraderIngest:
     files: list[FileReport] = field(default_factory=list)
     problems: list[CellProblem] = field(default_factory=list)
     source_headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: delimited files' encoding as read, so the error workbook re-reads them the same way
+    source_encodings: dict[str, str] = field(default_factory=dict)
     #: sha256 of earlier nights' files whose rows come from the store
     carried_sha256: dict[str, str] = field(default_factory=dict)
 
@@ -132,6 +134,8 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
                           direction_view=settings.direction_view)
         out.problems.extend(table.problems)
         out.source_headers[rel] = table.headers
+        if match.sheet.encoding is not None:
+            out.source_encodings[rel] = match.sheet.encoding
         report.rows_in = table.rows_in
         report.rows_ignored = table.rows_ignored
         src = SourceTable(trader, rel, order, table)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -60,24 +60,29 @@ class ReportJob:
     language: str
     target: Path          # quarantine/<trader>/<file>.errors.xlsx
     feedback: Path | None  # a copy for the trader's own feedback folder, when configured
+    #: the encoding ingest decoded a delimited file with: Big5-HKSCS bytes also decode as GB18030
+    #: nonsense, so a re-read without it showed the Hong Kong trader 祇布絪腹 for 發票編號
+    encoding: str | None = None
 
 
 def report_jobs(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
-                feedback_dir: Path | None = None) -> list[ReportJob]:
-    """One job per source file of ``trader`` that has findings."""
+                feedback_dir: Path | None = None, encodings: Mapping[str, str] | None = None) -> list[ReportJob]:
+    """One job per source file of ``trader`` that has findings; ``encodings`` maps a delimited
+    source file (relative to the inbox) to the encoding ingest read it with."""
     jobs: list[ReportJob] = []
     for src_file, rows in findings.groupby("src_file", sort=True):
         name = Path(str(src_file)).name
         zh = rows["message_zh"].fillna("").map(_to_hant if language == "zh-Hant" else str)
         jobs.append(ReportJob(rows.assign(message_zh=zh), inbox / str(src_file), language,
                               out_dir / trader / f"{name}.errors.xlsx",
-                              None if feedback_dir is None else feedback_dir / trader / f"{name}.errors.xlsx"))
+                              None if feedback_dir is None else feedback_dir / trader / f"{name}.errors.xlsx",
+                              (encodings or {}).get(str(src_file))))
     return jobs
 
 
 def _render_report(job: ReportJob) -> tuple[bytes, bytes]:
     """Worker: the workbook and its CSV twin, as bytes (re-reading the source is the costly part)."""
-    return _workbook(job.rows, job.source, job.language), _csv(job.rows)
+    return _workbook(job.rows, job.source, job.language, job.encoding), _csv(job.rows)
 
 
 # Below this many findings in all, a pool's start-up costs more than it saves.
@@ -107,12 +112,13 @@ def publish_reports(jobs: Sequence[ReportJob], workers: int = 1) -> list[Path]:
 
 
 def write_reports(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
-                  feedback_dir: Path | None = None, workers: int = 1) -> list[Path]:
+                  feedback_dir: Path | None = None, workers: int = 1,
+                  encodings: Mapping[str, str] | None = None) -> list[Path]:
     """One workbook + CSV per source file that has findings; returns the workbook paths."""
     if findings.empty:
         return []
     return publish_reports(report_jobs(findings, inbox=inbox, out_dir=out_dir, trader=trader, language=language,
-                                       feedback_dir=feedback_dir), workers)
+                                       feedback_dir=feedback_dir, encodings=encodings), workers)
 
 
 def _csv(rows: pd.DataFrame) -> bytes:
@@ -134,7 +140,7 @@ def _head(ws: Any, values: Sequence[object]) -> list[WriteOnlyCell]:
     return cells
 
 
-def _workbook(rows: pd.DataFrame, source: Path, language: str) -> bytes:
+def _workbook(rows: pd.DataFrame, source: Path, language: str, encoding: str | None = None) -> bytes:
     """Write-only workbook: tens of thousands of rows and comments in seconds, not minutes."""
     wb = Workbook(write_only=True)
     summary = wb.create_sheet("Summary 摘要")
@@ -150,7 +156,7 @@ def _workbook(rows: pd.DataFrame, source: Path, language: str) -> bytes:
                           error=rows["severity"] == "error", warning=rows["severity"] == "warning")
     for sid, errors, warnings in per_sub.groupby("submission_id", sort=True)[["error", "warning"]].sum().itertuples():
         summary.append([str(sid), int(errors), int(warnings)])
-    _held_rows_sheet(wb, rows[rows["severity"] == "error"], source)
+    _held_rows_sheet(wb, rows[rows["severity"] == "error"], source, encoding)
     listing = wb.create_sheet("Findings 问题清单")
     listing.append(_head(listing, list(FINDING_COLUMNS)))
     for rec in records(rows):
@@ -160,12 +166,12 @@ def _workbook(rows: pd.DataFrame, source: Path, language: str) -> bytes:
     return buf.getvalue()
 
 
-def _held_rows_sheet(wb: Workbook, rows: pd.DataFrame, source: Path) -> None:
+def _held_rows_sheet(wb: Workbook, rows: pd.DataFrame, source: Path, encoding: str | None = None) -> None:
     """The held rows as sent, failing cells highlighted, the reason in a cell comment."""
     if rows.empty:
         return
     try:
-        raw = read_file(source)
+        raw = read_file(source, encodings=[encoding] if encoding else None)
     except (ReadRefused, OSError):
         return
     for sheet_name, grp in rows.groupby(rows["src_sheet"].fillna(""), sort=True):
