@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,15 @@ from transforms.pool import process_pool
 from transforms.readers import ReadRefused, read_file
 from transforms.writers.output import write_atomic
 
-_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")
+# OWASP CSV injection: = + - @ start a formula, and so do their full-width forms in East Asian
+# spreadsheet programs; a leading TAB or line break is one too (some programs strip it first).
+_FORMULA_LEAD = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_BREAK_LEAD = ("\t", "\r", "\n")
+# What a spreadsheet program skips before it decides whether a cell is a formula.
+_SKIPPED_LEAD = re.compile(r"^[\s\x00-\x1f\x7f]+")
+# XML 1.0 forbids the C0 controls other than TAB and line breaks (openpyxl's IllegalCharacterError);
+# DEL, the C1 controls and the non-characters U+FFFE/U+FFFF are invisible or illegal too.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 _HEAD_FONT = Font(bold=True)
 
@@ -35,11 +44,32 @@ FINDING_COLUMNS = ("rule_id", "severity", "src_file", "src_sheet", "src_row", "s
                    "message_en", "message_zh", "submission_id")
 
 
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)       # U+2400 block: ␀ … ␟, one visible glyph per C0 control
+    return "\u2421" if code == 0x7F else f"<U+{code:04X}>"
+
+
+def visible(text: str) -> str:
+    """Control characters written as visible symbols (BEL → ␇, U+0085 → <U+0085>): a workbook
+    cannot hold them, and the trader must see that the cell carries one."""
+    return _INVISIBLE.sub(_picture, text) if _INVISIBLE.search(text) else text
+
+
 def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe-equivalent quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_LEAD):
-        return "'" + value
-    return value
+    """Text made safe for a spreadsheet cell: control characters shown visibly, and text that a
+    spreadsheet would run as a formula (also behind leading blanks or controls) quoted with a
+    leading apostrophe."""
+    if not isinstance(value, str):
+        return value
+    shown = visible(value)
+    if value.startswith(_FORMULA_LEAD) or value.startswith(_BREAK_LEAD):
+        return "'" + shown
+    if value[:1].isspace() or value[:1] <= "\x1f" or value[:1] == "\x7f":   # only then is the slower look worth it
+        if _SKIPPED_LEAD.sub("", value).startswith(_FORMULA_LEAD):
+            return "'" + shown
+    return shown
 
 
 def _to_hant(text: str) -> str:
@@ -218,6 +248,7 @@ def _header_row(rows: Sequence[Sequence[str | None]], wanted: Sequence[str]) -> 
 
 
 def _sheet_title(text: str) -> str:
+    text = visible(text)
     for ch in "[]:*?/\\":
         text = text.replace(ch, " ")
     return text[:31] or "Rows"
