@@ -66,9 +66,10 @@ def neutralise(value: object) -> object:
     shown = visible(value)
     if value.startswith(_FORMULA_LEAD) or value.startswith(_BREAK_LEAD):
         return "'" + shown
-    if value[:1].isspace() or value[:1] <= "\x1f" or value[:1] == "\x7f":   # only then is the slower look worth it
-        if _SKIPPED_LEAD.sub("", value).startswith(_FORMULA_LEAD):
-            return "'" + shown
+    # the slower look only for text that starts with a blank or a control character
+    lead = value[:1]
+    if (lead.isspace() or lead <= "\x1f" or lead == "\x7f") and _SKIPPED_LEAD.sub("", value).startswith(_FORMULA_LEAD):
+        return "'" + shown
     return shown
 
 
