@@ -41,7 +41,7 @@ from transforms.ingest import FileReport, TraderIngest, ingest_folder
 from transforms.ledger import Ledger
 from transforms.model import FINDINGS
 from transforms.pool import process_pool, worth_workers
-from transforms.quarantine import ReportJob, publish_reports, report_jobs
+from transforms.quarantine import WRITER_HOLD_RULE, ReportJob, publish_reports, report_jobs, with_writer_holds
 from transforms.reference import Reference
 from transforms.responses import read_responses
 from transforms.settings import Settings
@@ -177,7 +177,8 @@ def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm:
             continue
         s = subs.loc[r.submission_id]
         for en, zh in zip(r.reasons, r.reasons_zh, strict=False):
-            pre.append({"rule_id": "W01", "severity": "error", "src_file": s["src_file"], "src_sheet": s["src_sheet"],
+            pre.append({"rule_id": WRITER_HOLD_RULE, "severity": "error", "src_file": s["src_file"],
+                        "src_sheet": s["src_sheet"],
                         "src_row": s["src_row"], "src_column": "control_point", "value": s["control_point"],
                         "message_en": en, "message_zh": zh, "submission_id": r.submission_id})
     if not pre:
@@ -431,7 +432,8 @@ def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Set
         count_lines(files, asm.line_states, results)
         reported = hand(_reported_findings(checked.findings, results, asm))
         quarantine_lifecycle_task(reported, results_box, hand(batch_files), frames, settings, run_id, as_of)
-        findings = hand(checked.findings)
+        # every hold counts in the quarantine rate, also those the writers and the ledger made
+        findings = hand(with_writer_holds(checked.findings, reported.value))
         if settings.runner == "local":
             # the error workbooks render on the worker processes while this process appends the
             # analytics, and then while it assembles and checks the next batch (one core is idle

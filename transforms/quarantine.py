@@ -40,6 +40,10 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 _HEAD_FONT = Font(bold=True)
 
+#: Rule id of a hold made after the checks: a writer's preflight (a national code missing from a
+#: crosswalk) or the ledger (a change after arrival). The flow points it at the trip plan row.
+WRITER_HOLD_RULE = "W01"
+
 FINDING_COLUMNS = ("rule_id", "severity", "src_file", "src_sheet", "src_row", "src_column", "value",
                    "message_en", "message_zh", "submission_id")
 
@@ -71,6 +75,18 @@ def neutralise(value: object) -> object:
     if (lead.isspace() or lead <= "\x1f" or lead == "\x7f") and _SKIPPED_LEAD.sub("", value).startswith(_FORMULA_LEAD):
         return "'" + shown
     return shown
+
+
+def with_writer_holds(findings: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
+    """The checks' findings plus the holds made after them (``WRITER_HOLD_RULE`` rows of the
+    reported findings), so analytics counts every held trip in its quarantine rate."""
+    if reported.empty or "rule_id" not in reported.columns:
+        return findings
+    holds = reported[reported["rule_id"] == WRITER_HOLD_RULE]
+    if holds.empty:
+        return findings
+    holds = holds[[c for c in holds.columns if c != "trader"]]
+    return holds.reset_index(drop=True) if findings.empty else pd.concat([findings, holds], ignore_index=True)
 
 
 def _to_hant(text: str) -> str:
