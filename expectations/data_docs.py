@@ -13,6 +13,7 @@ just what the generated pages call, copied into the site's ``static/ssdd/``.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from expectations.suites import build_suites
+from transforms.analytics_pii import PERSONAL_MASK, PII_COLUMNS, known_personal
 
 __all__ = ["SITE_NAME", "build_data_docs"]
 
@@ -67,7 +69,7 @@ def build_data_docs(results: Mapping[str, ExpectationSuiteValidationResult], out
                 run_id=RunIdentifier(**run_id) if isinstance(run_id, dict) else RunIdentifier(),
                 batch_identifier=result.batch_id or name,
             )
-            context.validation_results_store.set(key, result)
+            context.validation_results_store.set(key, without_personal(result, name))
         context.build_data_docs(site_names=[SITE_NAME])
         serve_offline(staging)
         if out_dir.exists():
@@ -77,6 +79,34 @@ def build_data_docs(results: Mapping[str, ExpectationSuiteValidationResult], out
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return out_dir / "index.html"
+
+
+#: The parts of a GX result that quote cell values.
+_VALUE_LISTS = ("partial_unexpected_list", "unexpected_list")
+_COUNT_LISTS = ("partial_unexpected_counts",)
+
+
+def without_personal(result: ExpectationSuiteValidationResult, table: str) -> ExpectationSuiteValidationResult:
+    """A copy of ``result`` whose unexpected values on drivers' columns (or equal to a driver's name
+    or code read tonight) are masked: Data Docs are read by operators, not by the driver's trader."""
+    personal = set(PII_COLUMNS.get(table, ()))
+    known = known_personal()
+
+    def hidden(column: object, value: object) -> bool:
+        return column in personal or (isinstance(value, str) and value in known)
+
+    out = copy.deepcopy(result)
+    for evr in out.results:
+        column = (evr.expectation_config.kwargs.get("column") if evr.expectation_config is not None else None)
+        details = evr.result or {}
+        for key in _VALUE_LISTS:
+            if isinstance(details.get(key), list):
+                details[key] = [PERSONAL_MASK if hidden(column, v) else v for v in details[key]]
+        for key in _COUNT_LISTS:
+            for entry in details.get(key) or []:
+                if isinstance(entry, dict) and hidden(column, entry.get("value")):
+                    entry["value"] = PERSONAL_MASK
+    return out
 
 
 def serve_offline(site: Path) -> None:

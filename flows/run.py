@@ -30,6 +30,7 @@ from flows.logs import bind_run_id
 from flows.policy import IO_RETRY
 from transforms import store
 from transforms.analytics import append_events, append_tables
+from transforms.analytics_pii import mask_personal, personal_values, remember_personal
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
 from transforms.batches import plan_batches, trader_load
@@ -73,6 +74,8 @@ def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None, store_root
         # earlier nights' item masters, trip plans and pending lines whose files are gone from the inbox
         carried = store.load_into(store_root, ingest.input, {f.path for f in ingest.files})
         ingest.carried_sha256.update(carried)
+        # drivers' names and codes read tonight: redacted wherever a log line or a reason quotes one
+        remember_personal(personal_values(t.table.frame for t in ingest.input.trips))
     return ingest
 
 
@@ -136,6 +139,8 @@ def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]
     held: dict[str, tuple[list[str], list[str]]] = {}
     if not findings.empty:
         errors = findings[(findings["severity"] == "error") & findings["submission_id"].notna()]
+        # held reasons reach summary.json, the ledger, the terminal and alerts: no driver's name in them
+        errors = mask_personal(errors)
         for key, grp in errors.groupby("submission_id", sort=True):
             uniq = grp.drop_duplicates("message_en")
             held[str(key)] = (uniq["message_en"].tolist(), uniq["message_zh"].fillna("").tolist())

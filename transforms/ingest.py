@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from transforms.analytics_pii import personal_values, remember_personal
 from transforms.assembly import SourceTable, TraderInput
 from transforms.mapping import CellProblem, map_sheet
 from transforms.profiles.match import HeaderMatch, detect, find_header, header_hint
@@ -144,6 +145,8 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
             tin.lines.append(src)
         else:
             report.rows_reference = len(table.frame)
+            # drivers' names and codes: redacted wherever a log line of this process quotes one
+            remember_personal(personal_values([table.frame]))
             (tin.masters if role == "item_master" else tin.trips).append(src)
     return out
 

@@ -22,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from transforms.analytics_pii import mask_personal
 from transforms.bundle import records
 from transforms.ledger import Ledger, quarantine_item_id
 from transforms.pool import process_pool
@@ -280,6 +281,7 @@ def record_lifecycle(ledger: Ledger, findings: pd.DataFrame, *, filed: set[str],
     if not findings.empty:
         errors = findings[(findings["severity"] == "error")
                           & (findings["submission_id"].isin(list(held)) | findings["submission_id"].isna())]
+        errors = mask_personal(errors)   # the ledger's reasons are read by operators, not only the trader
         if not errors.empty:
             items = pd.DataFrame({
                 "trader": errors["src_file"].map(lambda f: trader_of_file.get(str(f), "")),
