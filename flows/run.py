@@ -42,6 +42,7 @@ from transforms.ingest import FileReport, TraderIngest, ingest_folder
 from transforms.ledger import Ledger
 from transforms.model import FINDINGS
 from transforms.pool import process_pool, worth_workers
+from transforms.provenance import master_origins, point_to_origin
 from transforms.quarantine import WRITER_HOLD_RULE, ReportJob, publish_reports, report_jobs, with_writer_holds
 from transforms.reference import Reference
 from transforms.responses import read_responses
@@ -82,7 +83,9 @@ def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None, store_root
 @task(name="assemble", cache_policy=NO_CACHE, timeout_seconds=1800)
 def assemble_task(ingests: Handoff[list[TraderIngest]], as_of: datetime, pending_hours: int) -> Handoff[Assembly]:
     inputs = [i.input for i in ingests.value if i.input is not None]
-    return Handoff(assemble(inputs, Reference.load(), as_of=as_of, pending_max_age=timedelta(hours=pending_hours)))
+    asm = assemble(inputs, Reference.load(), as_of=as_of, pending_max_age=timedelta(hours=pending_hours))
+    asm.value_origins = master_origins(inputs)   # so a finding on a filled-in value names the item master's cell
+    return Handoff(asm)
 
 
 def _problem_rows(problems: list[Any], severity_of: Any) -> pd.DataFrame:
@@ -136,6 +139,9 @@ def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]
         sub_extra["submission_id"] = [sid for sid, _ in asm.submission_problems]
     findings = pd.concat([f for f in (findings, extra, sub_extra) if not f.empty], ignore_index=True) \
         if any(not f.empty for f in (findings, extra, sub_extra)) else findings
+    # a value the item master or the trip plan supplied: the finding points at that file's cell
+    findings = point_to_origin(findings, asm.value_origins if asm.value_origins is not None else pd.DataFrame(),
+                               headers, frames["submissions"])
     held: dict[str, tuple[list[str], list[str]]] = {}
     if not findings.empty:
         errors = findings[(findings["severity"] == "error") & findings["submission_id"].notna()]

@@ -118,7 +118,7 @@ def report_jobs(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: s
     """One job per source file of ``trader`` that has findings; ``encodings`` maps a delimited
     source file (relative to the inbox) to the encoding ingest read it with."""
     jobs: list[ReportJob] = []
-    for src_file, rows in findings.groupby("src_file", sort=True):
+    for src_file, rows in one_per_cell(findings).groupby("src_file", sort=True):
         name = Path(str(src_file)).name
         zh = rows["message_zh"].fillna("").map(_to_hant if language == "zh-Hant" else str)
         jobs.append(ReportJob(rows.assign(message_zh=zh), inbox / str(src_file), language,
@@ -126,6 +126,25 @@ def report_jobs(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: s
                               None if feedback_dir is None else feedback_dir / trader / f"{name}.errors.xlsx",
                               (encodings or {}).get(str(src_file))))
     return jobs
+
+
+def one_per_cell(findings: pd.DataFrame) -> pd.DataFrame:
+    """One finding per cell (file, sheet, row, column): an item-master cell feeds every line of its
+    SKU, and two rules may fault one cell. The most specific stays: an error before a warning, a
+    finding that quotes the value before one that finds the cell empty, then the longer sentence."""
+    if findings.empty or "src_row" not in findings.columns:
+        return findings
+    located = findings["src_row"].notna() & findings["src_file"].notna()
+    if located.sum() < 2:
+        return findings
+    cells = findings[located].assign(
+        _error=(findings["severity"] != "error"),
+        _empty=findings["value"].map(lambda v: v is None or (isinstance(v, float) and v != v) or not str(v).strip()),
+        _length=-findings["message_en"].astype(str).str.len(),
+        _sheet=findings["src_sheet"].fillna(""), _column=findings["src_column"].fillna(""))
+    keep = (cells.sort_values(["_error", "_empty", "_length"], kind="stable")
+            .drop_duplicates(["src_file", "_sheet", "src_row", "_column"]).index)
+    return findings[~located | findings.index.isin(keep)]
 
 
 def _render_report(job: ReportJob) -> tuple[bytes, bytes]:
