@@ -17,7 +17,10 @@ import pandas as pd
 
 from transforms.assembly import _MASTER_FILLS, SourceTable, TraderInput
 
-ORIGIN_COLUMNS: Final = ("src_file", "src_row", "column", "origin_file", "origin_sheet", "origin_row")
+#: ``filled``: bit i set when the item master supplied ``_MASTER_FILLS[i]`` (one row per line, not
+#: per line and column: a batch of 100,000 lines would otherwise carry 800,000 rows).
+ORIGIN_COLUMNS: Final = ("src_file", "src_row", "origin_file", "origin_sheet", "origin_row", "filled")
+_BIT: Final = {c: 1 << i for i, c in enumerate(_MASTER_FILLS)}
 
 
 def _frame(items: Sequence[SourceTable], columns: Sequence[str]) -> pd.DataFrame:
@@ -29,9 +32,9 @@ def _frame(items: Sequence[SourceTable], columns: Sequence[str]) -> pd.DataFrame
 
 
 def master_origins(inputs: Sequence[TraderInput]) -> pd.DataFrame:
-    """One row per (line, column) whose value the item master supplied: the line's file and row,
-    the canonical column, and the item-master file, sheet and row it came from. The same rule as
-    the assembly: the newest item-master row per (trader, SKU) fills what the line leaves empty."""
+    """One row per line the item master filled: the line's file and row, the item-master file,
+    sheet and row, and which columns it supplied (``filled``). The same rule as the assembly: the
+    newest item-master row per (trader, SKU) fills what the line leaves empty."""
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ORIGIN_COLUMNS})
     keys = ["src_file", "src_sheet", "src_row", "sku", *_MASTER_FILLS]
     lines = _frame([s for t in inputs for s in t.lines], keys)
@@ -44,13 +47,12 @@ def master_origins(inputs: Sequence[TraderInput]) -> pd.DataFrame:
         columns={"src_file": "origin_file", "src_sheet": "origin_sheet", "src_row": "origin_row",
                  **{c: f"m_{c}" for c in fills}})
     joined = lines.drop(columns=["_order"]).merge(m, on=["trader", "sku"], how="inner")
-    parts = []
+    filled = pd.Series(0, index=joined.index, dtype="int64")
     for c in fills:
         own = joined[c].isna() if c in joined.columns else pd.Series(True, index=joined.index)
-        took = joined[own & joined[f"m_{c}"].notna()]
-        parts.append(took[["src_file", "src_row", "origin_file", "origin_sheet", "origin_row"]].assign(column=c))
-    out = pd.concat(parts, ignore_index=True) if parts else empty
-    return out[list(ORIGIN_COLUMNS)].astype(object) if not out.empty else empty
+        filled = filled | ((own & joined[f"m_{c}"].notna()).astype("int64") * _BIT[c])
+    out = joined.assign(filled=filled)[filled > 0]
+    return out[list(ORIGIN_COLUMNS)].reset_index(drop=True) if not out.empty else empty
 
 
 def _prefix(f: str, sheet: Any, row: Any, col: str) -> tuple[str, str]:
@@ -75,7 +77,7 @@ def point_to_origin(findings: pd.DataFrame, origins: pd.DataFrame, headers: Mapp
     canonical column -> header as written), and the sentence's opening names the new place."""
     if findings.empty:
         return findings
-    origin_of = {(str(f), int(r), str(c)): (str(of), osh, int(orow)) for f, r, c, of, osh, orow in
+    origin_of = {(str(f), int(r)): (str(of), osh, int(orow), int(bits)) for f, r, of, osh, orow, bits in
                  origins[list(ORIGIN_COLUMNS)].itertuples(index=False)} if not origins.empty else {}
     trip_of = {} if trips is None or trips.empty else {
         str(s): (str(f), sh, int(r)) for s, f, sh, r in
@@ -93,7 +95,8 @@ def point_to_origin(findings: pd.DataFrame, origins: pd.DataFrame, headers: Mapp
         f, col, row = rec.get("src_file"), str(rec.get("src_column")), rec.get("src_row")
         if isinstance(f, str):
             column = canonical.get(f, {}).get(col, col)
-            where = origin_of.get((f, int(row), column)) if row is not None and pd.notna(row) else None
+            line = origin_of.get((f, int(row))) if row is not None and pd.notna(row) else None
+            where = line[:3] if line is not None and line[3] & _BIT.get(column, 0) else None
         else:
             column = col
             where = trip_of.get(str(rec.get("submission_id")))

@@ -66,8 +66,8 @@ def test_relocated_sentence_and_one_per_cell() -> None:
         {"rule_id": "V13", "severity": "error", "src_file": None, "src_sheet": None, "src_row": None,
          "src_column": "seal_id", "value": "S\x07", "submission_id": "s1", "message_en": "seal_id bad.",
          "message_zh": "封志号错误。"}])
-    origins = pd.DataFrame([{"src_file": "t/inv.csv", "src_row": 4, "column": "hs_cn", "origin_file": "t/im.xlsx",
-                             "origin_sheet": "Items", "origin_row": 9}])
+    origins = pd.DataFrame([{"src_file": "t/inv.csv", "src_row": 4, "origin_file": "t/im.xlsx",
+                             "origin_sheet": "Items", "origin_row": 9, "filled": 1 << 3}])   # hs_cn
     trips = pd.DataFrame([{"submission_id": "s1", "src_file": "t/plan.csv", "src_sheet": "", "src_row": 3}])
     headers = {"t/im.xlsx": {"hs_cn": "海关编码"}, "t/plan.csv": {"seal_id": "封条"}}
     out = point_to_origin(findings, origins, headers, trips)
