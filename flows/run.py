@@ -30,7 +30,7 @@ from flows.logs import bind_run_id
 from flows.policy import IO_RETRY
 from transforms import store
 from transforms.analytics import append_events, append_tables
-from transforms.analytics_pii import mask_personal, personal_values, remember_personal
+from transforms.analytics_pii import forget_personal, mask_personal, personal_values, remember_personal
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
 from transforms.batches import plan_batches, trader_load
@@ -479,6 +479,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     as_of = parse_as_of(settings.as_of)
     run_id = f"{as_of.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     bind_run_id(run_id)  # on every log record of this process from here on (flows.logs)
+    forget_personal()    # the drivers this run reads are noted afresh (transforms.analytics_pii)
     logger.info("ssdd run %s as of %s", run_id, as_of.isoformat())
     for leftover in sweep_orphan_temps(settings.workspace / d for d in WORKSPACE_WRITTEN):
         logger.info("removed %s, the unfinished file of a run that crashed", leftover.relative_to(settings.workspace))

@@ -122,6 +122,11 @@ def remember_personal(values: Iterable[Any]) -> None:
             _known.update(value_forms(v))
 
 
+def forget_personal() -> None:
+    """Start a run afresh: a long-running ``serve`` or ``watch`` would otherwise collect every night's."""
+    _known.clear()
+
+
 def personal_values(frames: Iterable[pd.DataFrame]) -> list[Any]:
     """The values of every personal column of ``frames`` (mapped trip plans, transport rows)."""
     return [v for f in frames for c in PERSONAL_FIELDS if c in f.columns for v in f[c].dropna().unique()]
