@@ -31,6 +31,7 @@ from flows.logs import bind_run_id
 from flows.policy import IO_RETRY
 from transforms import faults, store
 from transforms.analytics import append_events, append_tables
+from transforms.analytics_pii import forget_personal, mask_personal, personal_values, remember_personal
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
 from transforms.batches import plan_batches, trader_load
@@ -44,7 +45,8 @@ from transforms.ledger import Ledger
 from transforms.model import FINDINGS
 from transforms.paths import OutsideWorkspace, inside_workspace
 from transforms.pool import process_pool, worth_workers
-from transforms.quarantine import ReportJob, publish_reports, report_jobs
+from transforms.provenance import master_origins, point_to_origin
+from transforms.quarantine import WRITER_HOLD_RULE, ReportJob, publish_reports, report_jobs, with_writer_holds
 from transforms.reference import Reference
 from transforms.responses import read_responses
 from transforms.settings import Settings
@@ -83,13 +85,17 @@ def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None, store_root
         # earlier nights' item masters, trip plans and pending lines whose files are gone from the inbox
         carried = store.load_into(store_root, ingest.input, {f.path for f in ingest.files})
         ingest.carried_sha256.update(carried)
+        # drivers' names and codes read tonight: redacted wherever a log line or a reason quotes one
+        remember_personal(personal_values(t.table.frame for t in ingest.input.trips))
     return ingest
 
 
 @task(name="assemble", cache_policy=NO_CACHE, timeout_seconds=1800)
 def assemble_task(ingests: Handoff[list[TraderIngest]], as_of: datetime, pending_hours: int) -> Handoff[Assembly]:
     inputs = [i.input for i in ingests.value if i.input is not None]
-    return Handoff(assemble(inputs, Reference.load(), as_of=as_of, pending_max_age=timedelta(hours=pending_hours)))
+    asm = assemble(inputs, Reference.load(), as_of=as_of, pending_max_age=timedelta(hours=pending_hours))
+    asm.value_origins = master_origins(inputs)   # so a finding on a filled-in value names the item master's cell
+    return Handoff(asm)
 
 
 def _problem_rows(problems: list[Any], severity_of: Any) -> pd.DataFrame:
@@ -143,10 +149,15 @@ def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]
         sub_extra["submission_id"] = [sid for sid, _ in asm.submission_problems]
     findings = pd.concat([f for f in (findings, extra, sub_extra) if not f.empty], ignore_index=True) \
         if any(not f.empty for f in (findings, extra, sub_extra)) else findings
+    # a value the item master or the trip plan supplied: the finding points at that file's cell
+    findings = point_to_origin(findings, asm.value_origins if asm.value_origins is not None else pd.DataFrame(),
+                               headers, frames["submissions"])
     findings = one_per_cell(findings) if gx_results else findings   # an unreadable value wins over "is empty"
     held: dict[str, tuple[list[str], list[str]]] = {}
     if not findings.empty:
         errors = findings[(findings["severity"] == "error") & findings["submission_id"].notna()]
+        # held reasons reach summary.json, the ledger, the terminal and alerts: no driver's name in them
+        errors = mask_personal(errors)
         for key, grp in errors.groupby("submission_id", sort=True):
             uniq = grp.drop_duplicates("message_en")
             held[str(key)] = (uniq["message_en"].tolist(), uniq["message_zh"].fillna("").tolist())
@@ -188,7 +199,8 @@ def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm:
             continue
         s = subs.loc[r.submission_id]
         for en, zh in zip(r.reasons, r.reasons_zh, strict=False):
-            pre.append({"rule_id": "W01", "severity": "error", "src_file": s["src_file"], "src_sheet": s["src_sheet"],
+            pre.append({"rule_id": WRITER_HOLD_RULE, "severity": "error", "src_file": s["src_file"],
+                        "src_sheet": s["src_sheet"],
                         "src_row": s["src_row"], "src_column": "control_point", "value": s["control_point"],
                         "message_en": en, "message_zh": zh, "submission_id": r.submission_id})
     if not pre:
@@ -207,6 +219,7 @@ def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list
     lang = {i.trader: i.input.settings.language for i in ingests if i.input is not None}
     feedback = {i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None}
     trader_of_file = {f.path: f.trader for i in ingests for f in i.files}
+    encodings = {path: enc for i in ingests for path, enc in i.source_encodings.items()}
     reported = reported.assign(trader=reported["src_file"].map(trader_of_file))
     rows_of = {str(t): rows for t, rows in reported.groupby("trader", sort=True)}
 
@@ -216,7 +229,7 @@ def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list
             fb = feedback.get(trader)
             jobs += report_jobs(rows_of[trader], inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
                                 trader=trader, language=lang.get(trader, "zh-Hans"),
-                                feedback_dir=_feedback_dir(settings.workspace, trader, fb))
+                                feedback_dir=_feedback_dir(settings.workspace, trader, fb), encodings=encodings)
         return publish_reports(jobs, settings.workers)
 
     outs, failed = faults.each(list(rows_of), publish, lambda t: publish([t]))
@@ -468,7 +481,8 @@ def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Set
                 Handoff(faults.rows_of(reported.value, sids, paths)), results_box,
                 Handoff([f for f in batch_files if f.path in paths]), Handoff(sub.frames), settings, run_id, as_of),
             part, asm, night.fail)
-        findings = hand(checked.findings)
+        # every hold counts in the quarantine rate, also those the writers and the ledger made
+        findings = hand(with_writer_holds(checked.findings, reported.value))
         if settings.runner == "local":
             # the error workbooks render on the worker processes while this process appends the
             # analytics, and then while it assembles and checks the next batch (one core is idle
@@ -506,6 +520,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     as_of = parse_as_of(settings.as_of)
     run_id = f"{as_of.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     bind_run_id(run_id)  # on every log record of this process from here on (flows.logs)
+    forget_personal()    # the drivers this run reads are noted afresh (transforms.analytics_pii)
     logger.info("ssdd run %s as of %s", run_id, as_of.isoformat())
     for leftover in sweep_orphan_temps(settings.workspace / d for d in WORKSPACE_WRITTEN):
         logger.info("removed %s, the unfinished file of a run that crashed", leftover.relative_to(settings.workspace))

@@ -62,6 +62,8 @@ class Assembly:
     submission_problems: list[tuple[str, CellProblem]]
     #: per submission: source files that fed it
     sources: dict[str, set[str]]
+    #: which item-master row filled which line's column (transforms.provenance.master_origins)
+    value_origins: pd.DataFrame | None = None
 
 
 def _concat(items: Sequence[SourceTable]) -> pd.DataFrame:

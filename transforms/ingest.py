@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from transforms import trip_plan
+from transforms.analytics_pii import personal_values, remember_personal
 from transforms.assembly import SourceTable, TraderInput
 from transforms.inbox import outside_links, trader_folders, walk_folder
 from transforms.mapping import CellProblem, map_sheet, with_invoice_column
@@ -63,6 +64,8 @@ class TraderIngest:
     files: list[FileReport] = field(default_factory=list)
     problems: list[CellProblem] = field(default_factory=list)
     source_headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: delimited files' encoding as read, so the error workbook re-reads them the same way
+    source_encodings: dict[str, str] = field(default_factory=dict)
     #: sha256 of earlier nights' files whose rows come from the store
     carried_sha256: dict[str, str] = field(default_factory=dict)
     #: files whose reading or mapping raised unexpectedly: each refused, the others read (transforms.faults)
@@ -166,6 +169,8 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
             continue
         out.problems.extend(table.problems)
         out.source_headers[rel] = table.headers
+        if match.sheet.encoding is not None:
+            out.source_encodings[rel] = match.sheet.encoding
         report.rows_in = table.rows_in
         report.rows_ignored = table.rows_ignored
         src = SourceTable(trader, rel, order, table)
@@ -174,6 +179,8 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
             tin.lines.append(src)
         else:
             report.rows_reference, report.rows_quarantined = trip_plan.counts(table)
+            # drivers' names and codes: redacted wherever a log line of this process quotes one
+            remember_personal(personal_values([table.frame]))
             (tin.masters if role == "item_master" else tin.trips).append(src)
     return out
 
