@@ -16,7 +16,9 @@ from rich.table import Table
 
 T = TypeVar("T")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# Plain click help (rich_markup_mode=None, inherited by every sub-command): rich's option table squeezes
+# option names to "--fail-on-quar…" on an 80-column terminal, click's layout wraps only the help text.
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="ssdd: prepare, check and record HK-Mainland single-submission dual-declaration filings.")
 profiles_app = typer.Typer(no_args_is_help=True, help="List, detect and draft source profiles.")
 config_app = typer.Typer(no_args_is_help=True, help="Show the effective settings.")
@@ -210,7 +212,9 @@ def profiles_list(
 
 
 @profiles_app.command("detect")
-def profiles_detect(file: Path, profiles_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+def profiles_detect(
+        file: Path,
+        profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None) -> None:
     """Explain which profile a file matches, and why."""
     from transforms.profiles.match import detect
     from transforms.profiles.registry import load_profiles
@@ -240,7 +244,7 @@ def profiles_new(
     from_file: Annotated[Path, typer.Option("--from", help="A sample export of the new ERP.")],
     profile_id: Annotated[str, typer.Option("--id", help="Id for the new profile (lowercase, _).")] = "my_erp_export",
     out: Annotated[Path | None, typer.Option(help="Where to write the draft YAML (default: <id>.yaml).")] = None,
-    profiles_dir: Annotated[Path | None, typer.Option()] = None,
+    profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None,
 ) -> None:
     """Draft a profile from a sample export, for a person to finish."""
     from transforms.profiles.draft import draft_yaml

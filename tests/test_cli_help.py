@@ -1,0 +1,41 @@
+"""`ssdd --help` and every sub-command's help fit an 80-column terminal with every option name whole."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import typer.main
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+
+def _commands(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every command of the tree (typer ships its own copy of click: groups are known by their commands)."""
+    yield path, cmd
+    if hasattr(cmd, "commands"):
+        for name, sub in sorted(cmd.commands.items()):
+            yield from _commands(sub, (*path, name))
+
+
+def test_every_help_fits_80_columns_with_whole_option_and_command_names() -> None:
+    root = typer.main.get_command(app)
+    seen = 0
+    for path, cmd in _commands(root):
+        done = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "80", "TERMINAL_WIDTH": "80"})
+        assert done.exit_code == 0, (path, done.output)
+        lines = done.output.splitlines()
+        assert max(len(line) for line in lines) <= 80, (path, [line for line in lines if len(line) > 80])
+        words = set(re.findall(r"[^\s,/\[\]]+", done.output))
+        for param in cmd.params:
+            for name in (*param.opts, *param.secondary_opts):
+                if name.startswith("-"):
+                    assert name in words, (path, name, done.output)
+        if hasattr(cmd, "commands"):
+            for name in cmd.commands:
+                assert re.search(rf"^\s+{re.escape(name)}\s", done.output, re.MULTILINE), (path, name, done.output)
+        assert "…" not in done.output, (path, done.output)
+        seen += 1
+    assert seen >= 20  # run, report, simulate-responses, the groups and their commands
