@@ -247,21 +247,25 @@ def profiles_new(
     profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None,
 ) -> None:
     """Draft a profile from a sample export, for a person to finish."""
-    from transforms.profiles.draft import draft_yaml
-    from transforms.profiles.registry import load_profiles
-    from transforms.readers import ReadRefused, read_file
+    import yaml
 
+    from transforms.profiles.draft import draft_yaml, read_sample
+    from transforms.profiles.registry import load_profiles
+    from transforms.readers import ReadRefused
+
+    profiles = load_profiles(profiles_dir)
     try:
-        wb = read_file(from_file)
+        wb = read_sample(from_file, profiles)
     except ReadRefused as exc:
         _fail(exc.reason)
         return
-    text, coverage = draft_yaml(from_file, wb, load_profiles(profiles_dir), profile_id)
+    text, coverage = draft_yaml(from_file, wb, profiles, profile_id)
     target = out or Path(f"{profile_id}.yaml")
     if target.exists():
         _fail(f"{target} already exists; choose another --out or --id.")
     target.write_text(text, encoding="utf-8")
-    console.print(f"draft profile written to {target} ({coverage:.0%} of the needed fields mapped); review it, "
+    role = yaml.safe_load(text)["role"]
+    console.print(f"draft {role} profile written to {target} ({coverage:.0%} of the needed fields mapped); review it, "
                   "then put it in your profiles folder (--profiles-dir or SSDD_PROFILES_DIR).", highlight=False)
 
 
