@@ -177,6 +177,12 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
     console.print(f"quarantine: {ws / 'quarantine'}" + (f" ({len(summary.quarantine_reports)} error workbooks)"
                                                           if summary.quarantine_reports else ""))
     console.print(f"analytics:  {ws / 'analytics'}")
+    r = summary.responses
+    if r.get("rows_read") or r.get("files_rejected"):  # said only when customs' answers were there to read
+        folder = Path(str(r.get("inbox", ""))) / str(r.get("folder", "_responses"))
+        console.print(f"responses:  {r.get('events_new', 0)} new events from {folder} "
+                      f"({r.get('status_changed', 0)} trip statuses changed, {r.get('rows_rejected', 0)} rows and "
+                      f"{r.get('files_rejected', 0)} files refused)", highlight=False, soft_wrap=True)
     if summary.data_docs:
         console.print(f"data docs:  {ws / summary.data_docs}")
     console.print(f"summary:    {ws / 'runs' / summary.run_id / 'summary.json'}")
