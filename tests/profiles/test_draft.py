@@ -152,6 +152,11 @@ def test_an_xml_file_is_refused_with_one_sentence(tmp_path: Path) -> None:
                               env={"COLUMNS": "300"})
     assert done.exit_code == 2 and "is an XML document, not a table" in done.output
     assert not (tmp_path / "x.yaml").exists()
+    page = tmp_path / "report.htm"
+    page.write_text("<!DOCTYPE html><html><body><table><tr><td>INV-1</td><td>10</td></tr></table></body></html>",
+                    encoding="utf-16")
+    with pytest.raises(ReadRefused, match=r"^report\.htm is an HTML page, not a table"):
+        read_sample(page, load_profiles(None))
 
 
 def test_no_personal_data_field_below_high_confidence(tmp_path: Path) -> None:
