@@ -16,7 +16,9 @@ from rich.table import Table
 
 T = TypeVar("T")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# Plain click help (rich_markup_mode=None, inherited by every sub-command): rich's option table squeezes
+# option names to "--fail-on-quar…" on an 80-column terminal, click's layout wraps only the help text.
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="ssdd: prepare, check and record HK-Mainland single-submission dual-declaration filings.")
 profiles_app = typer.Typer(no_args_is_help=True, help="List, detect and draft source profiles.")
 config_app = typer.Typer(no_args_is_help=True, help="Show the effective settings.")
@@ -200,6 +202,12 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
     console.print(f"quarantine: {ws / 'quarantine'}" + (f" ({len(summary.quarantine_reports)} error workbooks)"
                                                           if summary.quarantine_reports else ""))
     console.print(f"analytics:  {ws / 'analytics'}")
+    r = summary.responses
+    if r.get("rows_read") or r.get("files_rejected"):  # said only when customs' answers were there to read
+        folder = Path(str(r.get("inbox", ""))) / str(r.get("folder", "_responses"))
+        console.print(f"responses:  {r.get('events_new', 0)} new events from {folder} "
+                      f"({r.get('status_changed', 0)} trip statuses changed, {r.get('rows_rejected', 0)} rows and "
+                      f"{r.get('files_rejected', 0)} files refused)", highlight=False, soft_wrap=True)
     if summary.data_docs:
         console.print(f"data docs:  {ws / summary.data_docs}")
     console.print(f"summary:    {ws / 'runs' / summary.run_id / 'summary.json'}")
@@ -237,7 +245,9 @@ def profiles_list(
 
 
 @profiles_app.command("detect")
-def profiles_detect(file: Path, profiles_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+def profiles_detect(
+        file: Path,
+        profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None) -> None:
     """Explain which profile a file matches, and why."""
     from transforms.profiles.match import detect
     from transforms.profiles.registry import ProfileError, load_profiles
@@ -274,24 +284,28 @@ def profiles_new(
     from_file: Annotated[Path, typer.Option("--from", help="A sample export of the new ERP.")],
     profile_id: Annotated[str, typer.Option("--id", help="Id for the new profile (lowercase, _).")] = "my_erp_export",
     out: Annotated[Path | None, typer.Option(help="Where to write the draft YAML (default: <id>.yaml).")] = None,
-    profiles_dir: Annotated[Path | None, typer.Option()] = None,
+    profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None,
 ) -> None:
     """Draft a profile from a sample export, for a person to finish."""
-    from transforms.profiles.draft import draft_yaml
-    from transforms.profiles.registry import load_profiles
-    from transforms.readers import ReadRefused, read_file
+    import yaml
 
+    from transforms.profiles.draft import draft_yaml, read_sample
+    from transforms.profiles.registry import load_profiles
+    from transforms.readers import ReadRefused
+
+    profiles = load_profiles(profiles_dir)
     try:
-        wb = read_file(from_file)
+        wb = read_sample(from_file, profiles)
     except ReadRefused as exc:
         _fail(exc.reason)
         return
-    text, coverage = draft_yaml(from_file, wb, load_profiles(profiles_dir), profile_id)
+    text, coverage = draft_yaml(from_file, wb, profiles, profile_id)
     target = out or Path(f"{profile_id}.yaml")
     if target.exists():
         _fail(f"{target} already exists; choose another --out or --id.")
     target.write_text(text, encoding="utf-8")
-    console.print(f"draft profile written to {target} ({coverage:.0%} of the needed fields mapped); review it, "
+    role = yaml.safe_load(text)["role"]
+    console.print(f"draft {role} profile written to {target} ({coverage:.0%} of the needed fields mapped); review it, "
                   "then put it in your profiles folder (--profiles-dir or SSDD_PROFILES_DIR).", highlight=False)
 
 
