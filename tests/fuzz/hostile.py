@@ -62,7 +62,8 @@ class Mutation:
     value: Any
 
     def __repr__(self) -> str:   # readable in Hypothesis' falsifying example
-        v = self.value if not isinstance(self.value, str) or len(self.value) < 60 else f"{self.value[:20]}…×{len(self.value)}"
+        long = isinstance(self.value, str) and len(self.value) >= 60
+        v = f"{self.value[:20]}…×{len(self.value)}" if long else self.value
         return f"Mutation({self.family}/{self.target} r{self.row} c{self.col} = {v!r})"
 
 
@@ -115,10 +116,8 @@ def add_mutant(inbox: Path, k: int, m: Mutation) -> str:
 
 def _csv_dialect(path: Path) -> tuple[str, str]:
     head = path.read_bytes()[:4]
-    if head.startswith(b"\xef\xbb\xbf"):
-        enc = "utf-8-sig"
-    else:
-        enc = "big5hkscs" if "hk_" in path.parent.name else "gb18030"
+    # benchgen writes BOM-marked UTF-8, except the Kingdee (GB18030) and Hong Kong (Big5-HKSCS) exports
+    enc = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "big5hkscs" if "hk_" in path.parent.name else "gb18030"
     text = path.read_bytes().decode(enc)
     first = text.splitlines()[0] if text else ""
     return enc, ";" if first.count(";") > first.count(",") else ","
