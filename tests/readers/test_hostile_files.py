@@ -35,8 +35,9 @@ try:
     outcome = "read"
 except ReadRefused as refused:
     outcome = refused.reason
-print(json.dumps({{"outcome": outcome, "seconds": time.perf_counter() - started,
-                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+# VmHWM, not ru_maxrss: the latter keeps the forking parent's peak across exec
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({{"outcome": outcome, "seconds": time.perf_counter() - started, "peak_kb": peak}}))
 """
 
 
