@@ -202,7 +202,9 @@ def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm:
             pre.append({"rule_id": WRITER_HOLD_RULE, "severity": "error", "src_file": s["src_file"],
                         "src_sheet": s["src_sheet"],
                         "src_row": s["src_row"], "src_column": "control_point", "value": s["control_point"],
-                        "message_en": en, "message_zh": zh, "submission_id": r.submission_id})
+                        "message_en": en, "message_zh": zh, "submission_id": r.submission_id,
+                        # its trip's partition in analytics/findings, like the checks' findings
+                        "control_point": s["control_point"], "crossing_date": s.get("crossing_date")})
     if not pre:
         return relevant
     return pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True) if not relevant.empty else pd.DataFrame(pre)
