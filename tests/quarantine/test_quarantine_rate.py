@@ -14,44 +14,18 @@ from transforms.analytics_sql import connect
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-25T20:00:00+08:00"
 
-#: The README's polars example, verbatim ("Rejection reasons per trader and the quarantine rate per
-#: rule in polars"): the README must carry this identical text.
-README_POLARS = '''
-from pathlib import Path
-
-import polars as pl
-
-from transforms.model import TABLES
-
-root = Path("data/workspace/analytics")
-hive = {"crossing_date": pl.Date, "control_point": pl.String}
 
 
-def scan(table: str) -> pl.LazyFrame:
-    """One analytics table; an empty one with the table's columns until a run has appended to it."""
-    if not any((root / table).glob("*/*/*.parquet")):
-        return pl.from_arrow(TABLES[table].schema.empty_table()).lazy()
-    return pl.scan_parquet(root / table / "**" / "*.parquet", hive_partitioning=True, hive_schema=hive)
+def _readme_polars() -> str:
+    """The README's polars example (the block after "the quarantine rate per rule in polars"), as
+    the README carries it: the test runs the text a user copies."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("```python\n", text.index("the quarantine rate per rule in polars")) + len("```python\n")
+    return text[start:text.index("```", start)]
 
 
-traders = scan("consignments").select("submission_id", "trader").unique()
-rejections = (scan("events")
-              .filter(pl.col("event_type").is_in(["REJECTED", "CN_MANIFEST_REJECTED"]))
-              .join(traders, on="submission_id")
-              .group_by("trader", "side", "detail").len("rejections")
-              .sort("rejections", descending=True).collect())
-
-# a trip counts as checked when it was filed or held; held = at least one error finding of the rule
-findings = scan("findings").filter(pl.col("submission_id").is_not_null(), pl.col("trader").is_not_null())
-checked = (pl.concat([traders, findings.select("submission_id", "trader")]).unique()
-           .group_by("trader").len("trips_checked"))
-rates = (findings.filter(pl.col("severity") == "error")
-         .group_by("trader", "rule_id").agg(pl.col("submission_id").n_unique().alias("trips_quarantined"))
-         .join(checked, on="trader")
-         .with_columns((pl.col("trips_quarantined") / pl.col("trips_checked")).alias("quarantine_rate"))
-         .sort("quarantine_rate", "trader", "rule_id", descending=[True, False, False]).collect())
-print(rejections, rates, sep="\\n")
-'''
+#: The README's polars example, read from the README itself.
+README_POLARS = _readme_polars()
 
 
 def _readme_polars(workspace_parent: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
