@@ -12,7 +12,7 @@ RUNNER ?= local
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: run test lint typecheck pytest venv lock bench samples clean report report-browser
+.PHONY: run test lint typecheck pytest venv lock bench samples clean report report-browser fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,6 +52,14 @@ report: $(STAMP)
 
 report-browser: $(STAMP)
 	$(BIN)/pytest tests/analytics/test_report_browser.py -rs
+
+# The long fuzz profile: 10,000 hostile cells per target (FUZZ_MUTANTS per night); `make test` runs a few.
+FUZZ_MUTANTS ?= 25
+FUZZ_CELLS ?= 10000
+fuzz: $(STAMP)
+	FUZZ_MUTANTS=$(FUZZ_MUTANTS) FUZZ_EXAMPLES=$$(( ($(FUZZ_CELLS) + $(FUZZ_MUTANTS) - 1) / $(FUZZ_MUTANTS) )) \
+	FUZZ_REPORT=bench/results/fuzz-$$(date -u +%Y%m%dT%H%M%S).json \
+	$(BIN)/pytest tests/fuzz -p no:randomly -q -o timeout=0
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --lines $(LINES) --runner $(RUNNER)

@@ -16,7 +16,7 @@ from expectations.context import ValidationFrames
 from expectations.rules import Rule
 from transforms.model import FINDINGS, TABLES
 
-__all__ = ["FINDING_COLUMNS", "NOT_CHECKABLE_COLUMNS", "as_text", "finalise", "not_checkable_rows",
+__all__ = ["FINDING_COLUMNS", "NOT_CHECKABLE_COLUMNS", "as_text", "finalise", "not_checkable_rows", "one_per_cell",
            "rule_findings"]
 
 #: The findings table's columns: transforms.model.FINDINGS minus run_id (the flow stamps that).
@@ -100,11 +100,10 @@ def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
     traders = (_take(frame, "trader", positions) if "trader" in frame.columns
                else info["trader"].reindex(sid_index).to_numpy(dtype=object))
     crossing = pd.to_datetime(info["crossing_date"].reindex(sid_index), errors="coerce").dt.date
-    src_files = _take(frame, "src_file", positions)
+    src_files, sheets, rows = _provenance(vf, frame, positions, sid_index)
     headers = source_headers or {}
     src_columns = [headers.get(f, {}).get(column, column) if isinstance(f, str) else column for f in src_files]
-    src_rows = pd.array(_take(frame, "src_row", positions), dtype="Int64")
-    sheets = _take(frame, "src_sheet", positions)
+    src_rows = pd.array(rows, dtype="Int64")
     # every sentence names where the trader finds the cell: file, sheet, row and their own header
     for i, (f, sh, r, col) in enumerate(zip(src_files, sheets, src_rows, src_columns, strict=True)):
         if not isinstance(f, str):
@@ -123,6 +122,24 @@ def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
         "crossing_date": crossing.to_numpy(dtype=object),
         "_rank": _SEVERITY_RANK[rule.severity],
     })
+
+
+def _provenance(vf: ValidationFrames, frame: pd.DataFrame, positions: np.ndarray,
+                sids: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """File, sheet and row of each failing row. Rows without their own (trailers, containers, seals
+    come from the trip plan row of their trip) point to their submission's trip plan row, so the
+    trader is told where the value is and every finding has a file to be reported and keyed by."""
+    files = _take(frame, "src_file", positions)
+    sheets = _take(frame, "src_sheet", positions)
+    rows = _take(frame, "src_row", positions)
+    missing = np.fromiter((not isinstance(f, str) for f in files), dtype=bool, count=len(files))
+    if missing.any() and "submissions" in vf.frames:
+        trip = vf.frames["submissions"].drop_duplicates("submission_id").set_index("submission_id")
+        for name, out in (("src_file", files), ("src_sheet", sheets), ("src_row", rows)):
+            if name in trip.columns:
+                taken = trip[name].reindex(sids).to_numpy(dtype=object)
+                out[missing] = taken[missing]
+    return files, sheets, rows
 
 
 def finalise(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -148,3 +165,27 @@ def not_checkable_rows(rule: Rule, vf: ValidationFrames) -> tuple[np.ndarray, pd
         "reason": reasons.take(positions).to_numpy(dtype=object),
     })
     return positions, rows
+
+
+def _cell(file: Any, row: Any, column: Any) -> tuple[str, int, str] | None:
+    if not isinstance(file, str) or row is None or row is pd.NA or (isinstance(row, float) and math.isnan(row)):
+        return None
+    return file, int(row), str(column)
+
+
+def one_per_cell(findings: pd.DataFrame) -> pd.DataFrame:
+    """One finding per cell: where ingest could not read a value (an ``I-*`` problem: 'China-TW' is not
+    an ISO 3166 country), the value became empty, and a rule that then finds the cell empty would
+    contradict the trader's cell. The unreadable-value finding wins; the empty-value findings on the
+    same cell (same file, row and source column, empty value) go."""
+    if findings.empty or "rule_id" not in findings:
+        return findings
+    unreadable = findings["rule_id"].astype(str).str.startswith("I-")
+    if not unreadable.any():
+        return findings
+    bad = findings[unreadable]
+    cells = {_cell(f, r, c) for f, r, c in zip(bad["src_file"], bad["src_row"], bad["src_column"], strict=True)}
+    empty = findings["value"].map(lambda v: as_text(v).strip() == "")
+    echo = [not u and e and _cell(f, r, c) in cells for u, e, f, r, c in zip(
+        unreadable, empty, findings["src_file"], findings["src_row"], findings["src_column"], strict=True)]
+    return findings[~pd.Series(echo, index=findings.index, dtype=bool)].reset_index(drop=True)

@@ -16,7 +16,9 @@ from rich.table import Table
 
 T = TypeVar("T")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# Plain click help (rich_markup_mode=None, inherited by every sub-command): rich's option table squeezes
+# option names to "--fail-on-quar…" on an 80-column terminal, click's layout wraps only the help text.
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="ssdd: prepare, check and record HK-Mainland single-submission dual-declaration filings.")
 profiles_app = typer.Typer(no_args_is_help=True, help="List, detect and draft source profiles.")
 config_app = typer.Typer(no_args_is_help=True, help="Show the effective settings.")
@@ -38,7 +40,8 @@ def run(
     workspace: Annotated[Path | None, typer.Option(help="Workspace folder for outputs.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 'now'; no offset = Hong Kong time.")] = None,
     fail_on_quarantine: Annotated[bool | None, typer.Option(
-        "--fail-on-quarantine/--no-fail-on-quarantine", help="Exit 3 when anything was quarantined.")] = None,
+        "--fail-on-quarantine/--no-fail-on-quarantine",
+        help="Exit 3 when a file was refused, a row quarantined or a trip held.")] = None,
     archive: Annotated[bool | None, typer.Option(
         "--archive/--no-archive",
         help="Move finished inbox files to <workspace>/archive/<run-id>/ (default off).")] = None,
@@ -50,7 +53,13 @@ def run(
         help="Print at most this many trips, and of each kind of notice (held, flagged, pending); 0 prints all. "
              "Every trip and reason is in summary.json either way.")] = 40,
 ) -> None:
-    """File every trader folder in the inbox once."""
+    """File every trader folder in the inbox once.
+
+    Exit codes: 0 completed; 1 the run could not complete (or its counts do not reconcile); 3 with
+    --fail-on-quarantine, a file was refused, a row quarantined or a trip held; 4 completed with
+    internal errors: the traders or trips they touched were held, every other one was filed, and
+    summary.json lists them under internal_errors.
+    """
     from transforms.settings import load_settings
     from transforms.timeutil import AsOfError, parse_as_of
 
@@ -86,11 +95,27 @@ def run(
         _fail(f"the run could not complete ({exc.__class__.__name__}: {first}); details in {log_path}.", 1)
         return
     _print_summary(summary, settings.workspace, limit=show)
-    quarantined = sum(f.rows_quarantined for f in summary.files) + sum(s.status == "held" for s in summary.submissions)
+    code = exit_code(summary, settings.fail_on_quarantine)
+    if code:
+        raise typer.Exit(code)
+
+
+#: ``ssdd run`` exit codes (README "What a run does")
+EXIT_COMPLETED, EXIT_FAILED, EXIT_ATTENTION, EXIT_INTERNAL_ERRORS = 0, 1, 3, 4
+
+
+def exit_code(summary: object, fail_on_quarantine: bool) -> int:
+    """0 completed; 1 could not complete or counts do not reconcile; 4 completed with internal errors
+    (the traders or trips they touched were held, every other one filed); 3 with --fail-on-quarantine
+    when a file was refused, a row quarantined or a trip held."""
+    from transforms.summary import RunSummary
+
+    assert isinstance(summary, RunSummary)
+    if summary.status == "completed_with_errors":
+        return EXIT_INTERNAL_ERRORS
     if summary.status != "completed":
-        raise typer.Exit(1)
-    if settings.fail_on_quarantine and quarantined:
-        raise typer.Exit(3)
+        return EXIT_FAILED
+    return EXIT_ATTENTION if fail_on_quarantine and summary.attention else EXIT_COMPLETED
 
 
 @contextlib.contextmanager
@@ -146,6 +171,8 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
     for f in summary.files:
         if f.status == "refused":
             console.print(f"[yellow]refused[/] {f.path}: {f.reason}", highlight=False, soft_wrap=True)
+    for error in summary.internal_errors:   # each one sentence; the traceback is in the log, with the run id
+        console.print(f"[bold red]internal error[/] {error.reason}", highlight=False, soft_wrap=True)
     summary_json = workspace / "runs" / summary.run_id / "summary.json"
     # trips needing a person first (held, then amended or cancelled), then the routine ones
     order = {"held": 0, "amended": 1, "cancelled": 1, "filed": 2, "unchanged": 3}
@@ -158,9 +185,9 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
                   e.submission_id)
     console.print(s)
     _more(len(trips), limit, "trips", Counter(e.status for e in trips), summary_json)
-    held = [(e.trip_ref, reason) for e in trips for reason in dict.fromkeys(e.reasons)]
-    for trip_ref, reason in _first(held, limit):
-        console.print(f"[red]held[/] {trip_ref}: {reason}", highlight=False, soft_wrap=True)
+    held = [(e.status, e.trip_ref, reason) for e in trips for reason in dict.fromkeys(e.reasons)]
+    for status, trip_ref, reason in _first(held, limit):
+        console.print(f"[red]{status}[/] {trip_ref}: {reason}", highlight=False, soft_wrap=True)
     _more(len(held), limit, "held reasons", None, summary_json)
     for flag in _first(summary.flagged, limit):
         console.print(f"[magenta]flagged[/] {flag['submission_id']} ({flag['trader']}): {flag['reason']}",
@@ -175,6 +202,12 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
     console.print(f"quarantine: {ws / 'quarantine'}" + (f" ({len(summary.quarantine_reports)} error workbooks)"
                                                           if summary.quarantine_reports else ""))
     console.print(f"analytics:  {ws / 'analytics'}")
+    r = summary.responses
+    if r.get("rows_read") or r.get("files_rejected"):  # said only when customs' answers were there to read
+        folder = Path(str(r.get("inbox", ""))) / str(r.get("folder", "_responses"))
+        console.print(f"responses:  {r.get('events_new', 0)} new events from {folder} "
+                      f"({r.get('status_changed', 0)} trip statuses changed, {r.get('rows_rejected', 0)} rows and "
+                      f"{r.get('files_rejected', 0)} files refused)", highlight=False, soft_wrap=True)
     if summary.data_docs:
         console.print(f"data docs:  {ws / summary.data_docs}")
     console.print(f"summary:    {ws / 'runs' / summary.run_id / 'summary.json'}")
@@ -207,18 +240,29 @@ def profiles_list(
     for p in profiles:
         t.add_row(p.id, str(p.profile_version), p.role, p.title)
     console.print(t)
+    for sentence in profiles.refused.values():
+        console.print(f"[yellow]not used[/] {sentence}", highlight=False, soft_wrap=True)
 
 
 @profiles_app.command("detect")
-def profiles_detect(file: Path, profiles_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+def profiles_detect(
+        file: Path,
+        profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None) -> None:
     """Explain which profile a file matches, and why."""
     from transforms.profiles.match import detect
-    from transforms.profiles.registry import load_profiles
+    from transforms.profiles.registry import ProfileError, load_profiles
     from transforms.readers import ReadRefused, read_file
 
-    profiles = load_profiles(profiles_dir)
+    try:
+        profiles = load_profiles(profiles_dir)
+    except ProfileError as exc:
+        _fail(str(exc))
+        return
     from transforms.profiles.match import header_hint
 
+    # a profile that loaded but cannot serve its role says what it lacks, whatever the file matches
+    for sentence in profiles.refused.values():
+        console.print(f"[yellow]not used[/] {sentence}", highlight=False, soft_wrap=True)
     try:
         wb = read_file(file, header_hint=header_hint(profiles))  # type: ignore[arg-type]
     except ReadRefused as exc:
@@ -240,24 +284,28 @@ def profiles_new(
     from_file: Annotated[Path, typer.Option("--from", help="A sample export of the new ERP.")],
     profile_id: Annotated[str, typer.Option("--id", help="Id for the new profile (lowercase, _).")] = "my_erp_export",
     out: Annotated[Path | None, typer.Option(help="Where to write the draft YAML (default: <id>.yaml).")] = None,
-    profiles_dir: Annotated[Path | None, typer.Option()] = None,
+    profiles_dir: Annotated[Path | None, typer.Option(help="Extra user profiles folder.")] = None,
 ) -> None:
     """Draft a profile from a sample export, for a person to finish."""
-    from transforms.profiles.draft import draft_yaml
-    from transforms.profiles.registry import load_profiles
-    from transforms.readers import ReadRefused, read_file
+    import yaml
 
+    from transforms.profiles.draft import draft_yaml, read_sample
+    from transforms.profiles.registry import load_profiles
+    from transforms.readers import ReadRefused
+
+    profiles = load_profiles(profiles_dir)
     try:
-        wb = read_file(from_file)
+        wb = read_sample(from_file, profiles)
     except ReadRefused as exc:
         _fail(exc.reason)
         return
-    text, coverage = draft_yaml(from_file, wb, load_profiles(profiles_dir), profile_id)
+    text, coverage = draft_yaml(from_file, wb, profiles, profile_id)
     target = out or Path(f"{profile_id}.yaml")
     if target.exists():
         _fail(f"{target} already exists; choose another --out or --id.")
     target.write_text(text, encoding="utf-8")
-    console.print(f"draft profile written to {target} ({coverage:.0%} of the needed fields mapped); review it, "
+    role = yaml.safe_load(text)["role"]
+    console.print(f"draft {role} profile written to {target} ({coverage:.0%} of the needed fields mapped); review it, "
                   "then put it in your profiles folder (--profiles-dir or SSDD_PROFILES_DIR).", highlight=False)
 
 

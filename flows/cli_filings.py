@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from transforms.ledger import Ledger
+from transforms.parsing import HK_TZ
 from transforms.settings import Settings, load_settings
 
 quarantine_app = typer.Typer(no_args_is_help=True, help="What is held in quarantine, oldest first.")
@@ -18,6 +20,16 @@ quarantine_app = typer.Typer(no_args_is_help=True, help="What is held in quarant
 def _ledger(workspace: Path | None) -> tuple[Settings, Ledger]:
     settings = load_settings(workspace=workspace)
     return settings, Ledger(settings.ledger_location)
+
+
+def hk_time(value: Any) -> str:
+    """A ledger time (UTC) as Hong Kong local time, labelled: traders and customs think in HKT."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return "-"
+    moment = pd.Timestamp(value)
+    if moment.tzinfo is None:
+        moment = moment.tz_localize("UTC")
+    return f"{moment.tz_convert(HK_TZ):%Y-%m-%d %H:%M} HKT"
 
 
 def register(app: typer.Typer) -> None:
@@ -63,10 +75,11 @@ def register(app: typer.Typer) -> None:
         """Held items, oldest first, with the crossing time each one is blocking."""
         _, ledger = _ledger(workspace)
         items = ledger.quarantine_list(status)
-        table = Table("item", "first seen", "crossing", "trader", "file", "row", "rule", "reason", "status")
+        table = Table("item", "first seen (HKT)", "crossing (HKT)", "trader", "file", "row", "rule", "reason",
+                      "status")
         for rec in items.to_dict("records"):
-            table.add_row(str(rec["item_id"])[:12], str(rec.get("first_seen_at") or "")[:16],
-                          str(rec.get("crossing_at") or "-")[:16], str(rec["trader"]), str(rec["src_file"]),
+            table.add_row(str(rec["item_id"])[:12], hk_time(rec.get("first_seen_at")),
+                          hk_time(rec.get("crossing_at")), str(rec["trader"]), str(rec["src_file"]),
                           str(rec.get("row_key") or ""), str(rec["rule_id"]), str(rec["reason"]), str(rec["status"]))
         console.print(table)
         console.print(f"{len(items)} item(s) {status}.")

@@ -245,8 +245,9 @@ def check_nightly(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(serve)
-    app.command()(watch)
-    app.command()(prune)
-    app.command("check-nightly")(check_nightly)
+    # short_help: the command list of `ssdd --help` has about 56 columns for it on an 80-column terminal
+    app.command(short_help="Serve the nightly filing and analytics schedules.")(serve)
+    app.command(short_help="File each trader folder once its files have settled.")(watch)
+    app.command(short_help="Delete workspace files past their keep-period.")(prune)
+    app.command("check-nightly", short_help="Exit 1 (and alert) when the nightly run is overdue.")(check_nightly)
     app.add_typer(deployments_app, name="deployments")

@@ -30,8 +30,9 @@ def _workspace(workspace: Path | None) -> Path:
     return ws
 
 
-def last_run_inbox(workspace: Path) -> Path | None:
-    """The inbox the newest run read responses from (``responses.inbox`` in its summary.json), if stored."""
+def last_run(workspace: Path) -> tuple[Path | None, str | None]:
+    """The inbox the newest run read responses from (``responses.inbox`` in its summary.json) and that run's
+    ``as_of``, each None when no summary records it."""
     summaries = sorted((workspace / "runs").glob("*/summary.json"), key=lambda p: (p.stat().st_mtime, p.name))
     for path in reversed(summaries):
         try:
@@ -40,8 +41,8 @@ def last_run_inbox(workspace: Path) -> Path | None:
             continue
         inbox = (doc.get("responses") or {}).get("inbox") or doc.get("inbox")
         if inbox:
-            return Path(inbox)
-    return None
+            return Path(inbox), doc.get("as_of") or None
+    return None, None
 
 
 @contextmanager
@@ -62,7 +63,7 @@ def register(app: typer.Typer) -> None:
     analytics_app = typer.Typer(no_args_is_help=True, help="Maintain the Parquet analytics dataset.")
     app.add_typer(analytics_app, name="analytics")
 
-    @app.command()
+    @app.command(short_help="Write the clearance report and its aggregates.")
     def report(
         workspace: Annotated[Path | None, typer.Option(help="Workspace folder (with analytics/).")] = None,
     ) -> None:
@@ -104,30 +105,33 @@ def register(app: typer.Typer) -> None:
         console.print(f"{added} events added to {settings.workspace / 'analytics' / 'events'}", highlight=False,
                       soft_wrap=True)
 
-    @app.command("simulate-responses")
+    @app.command("simulate-responses", short_help="Write simulated customs responses (a demo stub).")
     def simulate_responses(
         workspace: Annotated[Path | None, typer.Option(help="Workspace folder (with the ledger).")] = None,
         inbox: Annotated[Path | None, typer.Option(
-            help="Inbox to write <inbox>/_responses/ into; default: the inbox of the last run.")] = None,
-        as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 'now' (names the file).")] = None,
+            help="Inbox to write <inbox>/_responses/ into; default: the last run's inbox, unless it is the "
+                 "repository's sample inbox.")] = None,
+        as_of: Annotated[str | None, typer.Option(
+            "--as-of", help="ISO-8601 'now', which names the file; default: the last run's --as-of.")] = None,
     ) -> None:
         """Write simulated customs responses for every current filing (a demo and test stub)."""
         from transforms.ledger import Ledger
-        from transforms.responses import RESPONSES_DIR
         from transforms.settings import load_settings
-        from transforms.simulator import simulate, write_responses
+        from transforms.simulator import ResponsesTargetError, responses_folder, simulate, write_responses
         from transforms.timeutil import AsOfError, parse_as_of
 
         ws = _workspace(workspace)
+        last_inbox, last_as_of = last_run(ws)
         settings = load_settings(workspace=ws, as_of=as_of)
-        try:
-            now = parse_as_of(settings.as_of)
-        except AsOfError as exc:
-            _fail(str(exc))
+        when = settings.as_of or last_as_of
+        if when is None:  # never the wall clock: a replay of the same night must write the same file
+            _fail(f"no run in {ws / 'runs'} recorded its --as-of; pass --as-of (e.g. 2026-11-26T08:00).")
             return
-        target = inbox or last_run_inbox(ws)
-        if target is None:
-            _fail(f"no run in {ws / 'runs'} recorded its inbox; pass --inbox DIR.")
+        try:
+            now = parse_as_of(when)
+            target = responses_folder(inbox, last_inbox)
+        except (AsOfError, ResponsesTargetError) as exc:
+            _fail(str(exc))
             return
         with _all_traders_locked(ws):  # no run files (or reads responses) meanwhile
             with Ledger(settings.ledger_location) as ledger:
@@ -135,6 +139,6 @@ def register(app: typer.Typer) -> None:
             if filed.empty:
                 console.print("no current filings in the ledger: nothing to simulate.")
                 return
-            paths = write_responses(simulate(filed), target / RESPONSES_DIR, now)
+            paths = write_responses(simulate(filed), target, now)
         for p in paths:
             console.print(f"responses:  {p} ({len(filed)} filings)", highlight=False, soft_wrap=True)

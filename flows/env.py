@@ -74,6 +74,11 @@ def attach_log_file(workspace: Path, run_label: str = "ssdd") -> Path:
     from flows.logs import install
 
     install(handler)  # run id on every record, personal data redacted (terminal, Prefect API, this file)
+    import sys
+
+    from flows.logs import log_unraisable
+
+    sys.unraisablehook = log_unraisable
     return path
 
 

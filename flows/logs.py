@@ -59,6 +59,17 @@ def install(*extra: logging.Handler) -> None:
             handler.addFilter(_FILTER)
 
 
+def log_unraisable(unraisable: object) -> None:
+    """``sys.unraisablehook``: an exception Python cannot raise (a half-written workbook's generator
+    closed at exit, after the fault boundary already held its trader) goes to the log, with the run
+    id, instead of printing a traceback in front of the user."""
+    exc = getattr(unraisable, "exc_value", None)
+    where = getattr(unraisable, "object", None)
+    logging.getLogger("ssdd.unraisable").warning(
+        "ignored an exception Python could not raise in %r", where,
+        exc_info=(type(exc), exc, exc.__traceback__) if isinstance(exc, BaseException) else None)
+
+
 def dask_setup(worker: object) -> None:
     """Dask preload (``--preload flows.logs``): the same redaction in every Dask worker process."""
     import prefect.main  # noqa: F401  (sets up Prefect's handlers, which the filter then joins)

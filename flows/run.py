@@ -10,15 +10,13 @@ Tasks are coarse (one per stage and batch, ingest one per trader folder) and thi
 
 from __future__ import annotations
 
-import contextlib
-import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -26,26 +24,40 @@ from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
+from flows import guarded
+from flows.clock import Clock
+from flows.handoff import Handoff
 from flows.logs import bind_run_id
 from flows.policy import IO_RETRY
-from transforms import store
+from transforms import faults, store
 from transforms.analytics import append_events, append_tables
+from transforms.analytics_pii import forget_personal, mask_personal, personal_values, remember_personal
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
 from transforms.batches import plan_batches, trader_load
 from transforms.bundle import OnRecord, content_hashes, split_bundles
 from transforms.crashpoints import kill_point
+from transforms.faults import InternalError
 from transforms.filing import FilingResult, file_submissions
 from transforms.inbox import trader_folders
-from transforms.ingest import FileReport, TraderIngest, ingest_folder
+from transforms.ingest import FileReport, TraderIngest, ingest_folder, link_refusals
 from transforms.ledger import Ledger
 from transforms.model import FINDINGS
+from transforms.paths import OutsideWorkspace, inside_workspace
 from transforms.pool import process_pool, worth_workers
-from transforms.quarantine import ReportJob, publish_reports, report_jobs
+from transforms.provenance import master_origins, point_to_origin
+from transforms.quarantine import WRITER_HOLD_RULE, ReportJob, publish_reports, report_jobs, with_writer_holds
 from transforms.reference import Reference
 from transforms.responses import read_responses
 from transforms.settings import Settings
-from transforms.summary import RunSummary, SubmissionEntry, check_reconciled, count_lines, write_json_atomic
+from transforms.summary import (
+    RunSummary,
+    SubmissionEntry,
+    check_reconciled,
+    count_lines,
+    run_status,
+    write_json_atomic,
+)
 from transforms.timeutil import parse_as_of
 from transforms.writers.output import sweep_orphan_temps
 
@@ -73,13 +85,17 @@ def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None, store_root
         # earlier nights' item masters, trip plans and pending lines whose files are gone from the inbox
         carried = store.load_into(store_root, ingest.input, {f.path for f in ingest.files})
         ingest.carried_sha256.update(carried)
+        # drivers' names and codes read tonight: redacted wherever a log line or a reason quotes one
+        remember_personal(personal_values(t.table.frame for t in ingest.input.trips))
     return ingest
 
 
 @task(name="assemble", cache_policy=NO_CACHE, timeout_seconds=1800)
 def assemble_task(ingests: Handoff[list[TraderIngest]], as_of: datetime, pending_hours: int) -> Handoff[Assembly]:
     inputs = [i.input for i in ingests.value if i.input is not None]
-    return Handoff(assemble(inputs, Reference.load(), as_of=as_of, pending_max_age=timedelta(hours=pending_hours)))
+    asm = assemble(inputs, Reference.load(), as_of=as_of, pending_max_age=timedelta(hours=pending_hours))
+    asm.value_origins = master_origins(inputs)   # so a finding on a filled-in value names the item master's cell
+    return Handoff(asm)
 
 
 def _problem_rows(problems: list[Any], severity_of: Any) -> pd.DataFrame:
@@ -112,7 +128,7 @@ def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]
         findings, gx_results = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDINGS.names if c != "run_id"}), {}
     else:
         # GX takes seconds to import: only where the checks run, not in every Dask worker that ingests
-        from expectations import validate
+        from expectations import one_per_cell, validate
 
         outcome = validate(frames, reference=Reference.load(), as_of=as_of, new_or_changed=new_or_changed,
                            cn_manifest_lead_minutes=lead_minutes, source_headers=headers)
@@ -133,9 +149,15 @@ def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]
         sub_extra["submission_id"] = [sid for sid, _ in asm.submission_problems]
     findings = pd.concat([f for f in (findings, extra, sub_extra) if not f.empty], ignore_index=True) \
         if any(not f.empty for f in (findings, extra, sub_extra)) else findings
+    # a value the item master or the trip plan supplied: the finding points at that file's cell
+    findings = point_to_origin(findings, asm.value_origins if asm.value_origins is not None else pd.DataFrame(),
+                               headers, frames["submissions"])
+    findings = one_per_cell(findings) if gx_results else findings   # an unreadable value wins over "is empty"
     held: dict[str, tuple[list[str], list[str]]] = {}
     if not findings.empty:
         errors = findings[(findings["severity"] == "error") & findings["submission_id"].notna()]
+        # held reasons reach summary.json, the ledger, the terminal and alerts: no driver's name in them
+        errors = mask_personal(errors)
         for key, grp in errors.groupby("submission_id", sort=True):
             uniq = grp.drop_duplicates("message_en")
             held[str(key)] = (uniq["message_en"].tolist(), uniq["message_zh"].fillna("").tolist())
@@ -177,9 +199,12 @@ def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm:
             continue
         s = subs.loc[r.submission_id]
         for en, zh in zip(r.reasons, r.reasons_zh, strict=False):
-            pre.append({"rule_id": "W01", "severity": "error", "src_file": s["src_file"], "src_sheet": s["src_sheet"],
+            pre.append({"rule_id": WRITER_HOLD_RULE, "severity": "error", "src_file": s["src_file"],
+                        "src_sheet": s["src_sheet"],
                         "src_row": s["src_row"], "src_column": "control_point", "value": s["control_point"],
-                        "message_en": en, "message_zh": zh, "submission_id": r.submission_id})
+                        "message_en": en, "message_zh": zh, "submission_id": r.submission_id,
+                        # its trip's partition in analytics/findings, like the checks' findings
+                        "control_point": s["control_point"], "crossing_date": s.get("crossing_date")})
     if not pre:
         return relevant
     return pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True) if not relevant.empty else pd.DataFrame(pre)
@@ -187,23 +212,42 @@ def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm:
 
 @task(name="quarantine", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
 def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list[TraderIngest]],
-                    settings: Settings) -> list[str]:
-    """Error workbooks (and CSV twins) for every file with something to report."""
+                    settings: Settings) -> tuple[list[str], list[InternalError]]:
+    """Error workbooks (and CSV twins) for every file with something to report; a trader whose
+    workbooks cannot be written is reported, the others' are written (transforms.faults)."""
     reported, ingests = reported_in.value, ingests_in.value
     if reported.empty:
-        return []
+        return [], []
     lang = {i.trader: i.input.settings.language for i in ingests if i.input is not None}
     feedback = {i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None}
     trader_of_file = {f.path: f.trader for i in ingests for f in i.files}
+    encodings = {path: enc for i in ingests for path, enc in i.source_encodings.items()}
     reported = reported.assign(trader=reported["src_file"].map(trader_of_file))
-    jobs: list[ReportJob] = []
-    for trader, rows in reported.groupby("trader", sort=True):
-        fb = feedback.get(str(trader))
-        jobs += report_jobs(rows, inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
-                            trader=str(trader), language=lang.get(str(trader), "zh-Hans"),
-                            feedback_dir=(settings.workspace / fb) if fb else None)
-    out = publish_reports(jobs, settings.workers)
-    return [p.relative_to(settings.workspace).as_posix() for p in out]
+    rows_of = {str(t): rows for t, rows in reported.groupby("trader", sort=True)}
+
+    def publish(traders: Sequence[str]) -> list[Path]:
+        jobs: list[ReportJob] = []
+        for trader in traders:
+            fb = feedback.get(trader)
+            jobs += report_jobs(rows_of[trader], inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
+                                trader=trader, language=lang.get(trader, "zh-Hans"),
+                                feedback_dir=_feedback_dir(settings.workspace, trader, fb), encodings=encodings)
+        return publish_reports(jobs, settings.workers)
+
+    outs, failed = faults.each(list(rows_of), publish, lambda t: publish([t]))
+    errors = [faults.fault("quarantine", exc, trader=t) for t, exc in failed.items()]
+    return [p.relative_to(settings.workspace).as_posix() for out in outs for p in out], errors
+
+
+def _feedback_dir(workspace: Path, trader: str, value: str | None) -> Path | None:
+    """The trader's feedback folder, only when it stays inside the workspace (links resolved)."""
+    if not value:
+        return None
+    try:
+        return inside_workspace(workspace, value, f"{trader}/trader.yaml feedback_dir")
+    except OutsideWorkspace as exc:
+        get_run_logger().warning("%s; the error workbooks stay in quarantine/ only.", exc)
+        return None
 
 
 @task(name="quarantine-lifecycle", cache_policy=NO_CACHE, timeout_seconds=600, **IO_RETRY)
@@ -316,7 +360,7 @@ def _trip_plan_scope(ingests: list[TraderIngest]) -> dict[str, tuple[set[str], s
     return scope
 
 
-def _flag_missing_trips(scope: dict[str, tuple[set[str], set[str], tuple[Any, Any]]], ledger_url: str,
+def _flag_missing_trips(scope: dict[str, Any], ledger_url: str,
                         run_id: str, as_of: datetime) -> list[dict[str, str]]:
     """Filed trips a re-sent trip plan no longer lists: flagged for a person, never cancelled."""
     if not scope:
@@ -362,7 +406,15 @@ class _Night:
     #: GX suite results per batch, merged into one per suite for Data Docs
     gx_batches: list[dict[str, Any]] = field(default_factory=list)
     #: the error workbooks of the batch before, still rendering, and the boxes they read
-    workbooks: tuple[PrefectFuture[list[str]], list[Handoff[Any]]] | None = None
+    workbooks: tuple[PrefectFuture[tuple[list[str], list[InternalError]]], list[Handoff[Any]]] | None = None
+    #: unexpected exceptions the night went on past (transforms.faults)
+    errors: list[InternalError] = field(default_factory=list)
+
+    def fail(self, *errors: InternalError) -> None:
+        """Keep each error for the summary and log its sentence with the traceback (and the run id)."""
+        for error in errors:
+            self.errors.append(error)
+            faults.report(error)
 
     def collect_workbooks(self) -> bool:
         """Wait for the batch before's error workbooks, then release what they read; False when
@@ -372,7 +424,7 @@ class _Night:
         future, boxes = self.workbooks
         self.workbooks = None
         try:
-            self.reports += future.result()
+            self.reports += guarded.workbooks(future, self.fail)
         finally:
             for box in boxes:
                 box.release()
@@ -388,7 +440,7 @@ class _Night:
 
 
 def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Settings, run_id: str, as_of: datetime,
-                clock: _Clock, night: _Night) -> None:
+                clock: Clock, night: _Night) -> None:
     """Assemble, check, file, append and report one batch of traders; only what the summary needs
     outlives it (in ``night``; the file counts in ``files``)."""
     store_root = settings.workspace / "store"
@@ -404,16 +456,11 @@ def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Set
 
     try:
         ingests = hand(part)
-        asm_box = assemble_task(ingests, as_of, settings.pending_max_age_hours)
+        asm_box, held = guarded.assembled(assemble_task, part, ingests, files, settings, as_of, night.fail, hand)
         asm = take(asm_box)
-        pending = asm.line_states[asm.line_states["state"] == "pending"]
-        for i in part:
-            if i.input is not None:
-                shas = {f.path: f.sha256 for f in i.files if f.sha256}
-                store.save(store_root, i.input, pending[pending["trader"] == i.trader], shas)
-            i.release_tables()   # the batch's mapped tables now live on in the assembly and the store
+        guarded.kept(asm, part, held, store_root, night.fail)
         clock.lap("assemble")
-        checked_box = check_task(asm_box, ingests, as_of, settings.ledger_location, settings.cn_manifest_lead_minutes)
+        checked_box = guarded.checked(check_task, asm_box, ingests, part, settings, as_of, night.fail, hand)
         checked = take(checked_box)
         clock.lap("check")
         if night.collect_workbooks():   # the batch before's, before filing, which wants both cores
@@ -424,13 +471,20 @@ def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Set
         _stamp_provenance(asm, batch_files, carried_sha, as_of, checked.hashes)
         traders = _traders(asm.frames["consignments"])
         frames = hand(asm.frames)
-        results_box = file_task(frames, checked_box, settings, run_id, as_of, hand(traders))
-        results = take(results_box)
+        results = guarded.filed(file_task, frames, checked_box, hand(traders), asm, part, settings, run_id, as_of,
+                                night.fail)
+        results_box = hand(results)
         clock.lap("file")
         count_lines(files, asm.line_states, results)
         reported = hand(_reported_findings(checked.findings, results, asm))
-        quarantine_lifecycle_task(reported, results_box, hand(batch_files), frames, settings, run_id, as_of)
-        findings = hand(checked.findings)
+        guarded.per_trader("lifecycle", lambda: quarantine_lifecycle_task(
+            reported, results_box, hand(batch_files), frames, settings, run_id, as_of),
+            lambda sub, sids, paths: quarantine_lifecycle_task.fn(
+                Handoff(faults.rows_of(reported.value, sids, paths)), results_box,
+                Handoff([f for f in batch_files if f.path in paths]), Handoff(sub.frames), settings, run_id, as_of),
+            part, asm, night.fail)
+        # every hold counts in the quarantine rate, also those the writers and the ledger made
+        findings = hand(with_writer_holds(checked.findings, reported.value))
         if settings.runner == "local":
             # the error workbooks render on the worker processes while this process appends the
             # analytics, and then while it assembles and checks the next batch (one core is idle
@@ -441,9 +495,12 @@ def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Set
             boxes.remove(reported)   # released once the workbooks are done, not with the batch
             boxes.remove(ingests)
         else:   # on Dask the task would land in a worker, which may not start processes of its own
-            night.reports += quarantine_task(reported, ingests, settings)
+            night.reports += guarded.workbooks(quarantine_task(reported, ingests, settings), night.fail)
             clock.lap("quarantine")
-        analytics_task(frames, results_box, findings, settings, run_id)
+        guarded.per_trader("analytics", lambda: analytics_task(frames, results_box, findings, settings, run_id),
+                           lambda sub, sids, paths: analytics_task.fn(
+                               Handoff(sub.frames), results_box, Handoff(faults.rows_of(findings.value, sids, paths)),
+                               settings, run_id), part, asm, night.fail)
         clock.lap("analytics")
         night.submissions += _submission_entries(asm.frames, results, traders)
         night.pending += _pending(asm)
@@ -461,10 +518,11 @@ WORKSPACE_WRITTEN = ("outbox", "runs", "analytics", "quarantine", "reports", "st
 def nightly_filing(settings: Settings) -> RunSummary:
     """File every trader folder in the inbox once, as of ``settings.as_of``."""
     logger = get_run_logger()
-    clock = _Clock()
+    clock = Clock(progress)
     as_of = parse_as_of(settings.as_of)
     run_id = f"{as_of.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     bind_run_id(run_id)  # on every log record of this process from here on (flows.logs)
+    forget_personal()    # the drivers this run reads are noted afresh (transforms.analytics_pii)
     logger.info("ssdd run %s as of %s", run_id, as_of.isoformat())
     for leftover in sweep_orphan_temps(settings.workspace / d for d in WORKSPACE_WRITTEN):
         logger.info("removed %s, the unfinished file of a run that crashed", leftover.relative_to(settings.workspace))
@@ -473,18 +531,19 @@ def nightly_filing(settings: Settings) -> RunSummary:
     folders = trader_folders(inbox)
     pool = process_pool(settings.workers) if worth_workers(folders, settings.workers, settings.runner) else None
     ingests: list[TraderIngest] = []
+    night = _Night()
     try:
         box = Handoff(pool) if pool is not None else None
         futures = [ingest_task.submit(folder, inbox, settings.profiles_dir, store_root, box) for folder in folders]
-        for fut in futures:
-            ingests.append(fut.result())
+        for folder, fut in zip(folders, futures, strict=True):
+            ingests.append(guarded.ingested(fut, folder, inbox, night.fail))
             for f in ingests[-1].files:
                 progress("file", path=f.path, status=f.status, total=None)
     finally:
         if pool is not None:
             pool.shutdown()   # its workers held the raw cells while reading; give the memory back
-    files: list[FileReport] = [f for i in ingests for f in i.files]
-    resent = _trip_plan_scope(ingests)
+    files: list[FileReport] = [f for i in ingests for f in i.files] + link_refusals(inbox)
+    resent: dict[str, Any] = guarded.run_wide("flag", lambda: _trip_plan_scope(ingests), {}, night.fail)
     # the night in batches of traders (whole shared trucks), each assembled, checked, filed and
     # appended before the next: memory follows settings.batch_lines, not the night's volume
     by_trader = {i.trader: i for i in ingests}
@@ -492,20 +551,23 @@ def nightly_filing(settings: Settings) -> RunSummary:
     batches = plan_batches([trader_load(i.trader, i.input) for i in ingests], settings.batch_lines) or [[]]
     clock.batches = len(batches)
     clock.lap("ingest")
-    night = _Night()
     for number, members in enumerate(batches, start=1):
         clock.batch = number
         _file_batch([by_trader[t] for t in members], files, settings, run_id, as_of, clock, night)
     if night.collect_workbooks():
         clock.lap("quarantine")
     clock.batch = 0
-    flagged = _flag_missing_trips(resent, settings.ledger_location, run_id, as_of)
-    responses = responses_task(settings, as_of, run_id)
+    flagged: list[dict[str, str]] = guarded.run_wide(
+        "flag", lambda: _flag_missing_trips(resent, settings.ledger_location, run_id, as_of), [], night.fail)
+    responses: dict[str, Any] = guarded.run_wide(
+        "responses", lambda: responses_task(settings, as_of, run_id), {}, night.fail)
     clock.lap("responses")
-    docs = data_docs_task(Handoff(night.gx_results), settings.workspace)
+    docs = guarded.run_wide("data_docs", lambda: data_docs_task(Handoff(night.gx_results), settings.workspace),
+                            None, night.fail)
     clock.lap("data_docs")
     bad = check_reconciled(files)
-    summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status="completed" if not bad else "unreconciled",
+    summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status=run_status(bad, night.errors),
+                         internal_errors=night.errors,
                          files=files, submissions=night.submissions, pending=night.pending,
                          quarantine_reports=night.reports, timings=clock.laps, peak_rss_mb=clock.peak_rss_mb,
                          goods_lines=night.goods_lines, responses=responses, flagged=flagged, batches=len(batches),
@@ -546,30 +608,6 @@ def data_docs_task(results_in: Handoff[dict[str, Any]], workspace: Path) -> Path
         return None
 
 
-class Handoff(Generic[T]):
-    """A large value handed to or from a task, emptied by the flow once the batch is done.
-
-    Prefect keeps every task run's arguments and return value alive until the flow ends (its
-    transaction records hold the task engines; measured: every batch's frames stayed resident, 1.9 GB
-    after a 1M-line night). A task gets or returns the box; the flow releases the box after the batch,
-    so a night holds one batch's frames. Prefect does not look inside the box, which also spares it
-    walking whole frames for upstream futures (the ``quote`` it replaces)."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: T) -> None:
-        self._value: T | None = value
-
-    @property
-    def value(self) -> T:
-        if self._value is None:
-            raise RuntimeError("this hand-off was released when its batch ended")
-        return self._value
-
-    def release(self) -> None:
-        self._value = None
-
-
 #: stages a run reports, in order (the CLI draws one progress step per stage); BATCH_STAGES
 #: repeat for each batch of traders (settings.batch_lines)
 STAGES = ("ingest", "assemble", "check", "file", "analytics", "quarantine", "responses", "data_docs")
@@ -581,64 +619,6 @@ PROGRESS: Callable[..., None] | None = None
 def progress(event: str, **details: Any) -> None:
     if PROGRESS is not None:
         PROGRESS(event, **details)
-
-
-class _Clock:
-    """Wall seconds per stage, summed over the night's batches, and this process's peak memory in
-    each stage (the highest over the batches), for the run summary and the benchmark."""
-
-    def __init__(self) -> None:
-        self._t = time.perf_counter()
-        self.laps: dict[str, float] = {}
-        self.peak_rss_mb: dict[str, int] = {}
-        self.batch = 0        # the batch being worked on (1-based; 0 outside the batches)
-        self.batches = 1
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        seconds = now - self._t
-        self.laps[name] = round(self.laps.get(name, 0.0) + seconds, 3)
-        self._t = now
-        self.peak_rss_mb[name] = max(self.peak_rss_mb.get(name, 0), peak_rss_mb())
-        release_free_memory()
-        progress("stage", name=name, seconds=round(seconds, 3), batch=self.batch, batches=self.batches)
-
-
-def release_free_memory() -> None:
-    """Hand memory freed by the stage just ended back to the OS before the next one allocates.
-
-    A stage frees millions of small Python objects (the file stage: 40,000 bundles of row dicts);
-    glibc keeps the freed heap pages, while the next stage's large NumPy/Arrow buffers come from
-    fresh mmaps, so without a trim the two add up in the resident set."""
-    import ctypes
-    import sys
-
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def peak_rss_mb() -> int:
-    """This process's peak resident memory since the last call, in MiB.
-
-    On Linux the high-water mark (VmHWM) is read, then reset to the current size (clear_refs 5), so
-    each stage of each batch gets its own peak; elsewhere the peak of the whole process so far."""
-    import resource
-    import sys
-
-    if sys.platform == "linux":
-        try:
-            status = Path("/proc/self/status").read_text(encoding="ascii")
-            kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-            Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
-            return round(kib / 2**10)
-        except (OSError, StopIteration, ValueError):
-            pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (2**20 if sys.platform == "darwin" else 2**10))
 
 
 def _source_entries(paths: set[str], files: list[FileReport], carried: dict[str, str]) -> list[str]:

@@ -21,7 +21,7 @@ from transforms.archive import Archived, archive_files
 from transforms.ledger import Ledger
 from transforms.locks import trader_locks
 from transforms.notify import alert as send_alert
-from transforms.notify import near_crossings, newest_summary, quarantine_news
+from transforms.notify import internal_errors, near_crossings, newest_summary, quarantine_news
 from transforms.reference import OVERLAY_ENV
 from transforms.settings import Settings
 from transforms.summary import RunSummary
@@ -106,13 +106,18 @@ def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSu
 def _after_run(settings: Settings, summary: RunSummary, previous: dict[str, Any] | None) -> None:
     import json
 
-    if summary.status != "completed":
+    doc = json.loads(summary.to_json())
+    if summary.status not in ("completed", "completed_with_errors"):
         alert(settings, "run_failed", f"ssdd run {summary.run_id} finished {summary.status}; see its summary.",
               run_id=summary.run_id, status=summary.status)
-    news = quarantine_news(json.loads(summary.to_json()), previous)
+    faults = internal_errors(doc)
+    if faults:
+        alert(settings, "internal_error", faults[0], **faults[1])
+    news = quarantine_news(doc, previous)
     if news:
-        alert(settings, "quarantine_new", f"ssdd run {summary.run_id} quarantined {len(news['files'])} new file(s) "
-              f"and held {len(news['held_trips'])} new trip(s).", run_id=summary.run_id, **news)
+        alert(settings, "quarantine_new", f"ssdd run {summary.run_id} quarantined {len(news['files'])} new file(s), "
+              f"refused {len(news['refused_files'])} and held {len(news['held_trips'])} new trip(s).",
+              run_id=summary.run_id, **news)
     held = [s for s in summary.submissions if s.status == "held"]
     if not held or settings.notify_held_within_hours <= 0:
         return

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from transforms.inbox import trader_folders, walk_folder
 from transforms.ingest import RESPONSES_DIR, is_ignored
 
 log = logging.getLogger("ssdd.watch")
@@ -40,13 +41,13 @@ class _Seen:
 
 def trader_dirs(inbox: Path) -> list[Path]:
     """Trader folders, as the flow sees them (``_responses`` and hidden folders are not traders)."""
-    return sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+    return trader_folders(inbox)
 
 
 def data_files(folder: Path) -> list[Path]:
     """The files of a trader folder a run reads (``trader.yaml`` included; litter and ssdd's own files not)."""
     out = []
-    for p in folder.rglob("*"):
+    for p in walk_folder(folder, folder.parent).files:
         rel = p.relative_to(folder).parts
         if RESPONSES_DIR in rel or is_ignored(p.name) or not p.is_file():
             continue

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Set
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -29,6 +30,10 @@ from pydantic import SecretStr
 PII_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "transport": ("driver_name", "driver_cn_code", "driver_hk_id_masked", "driver_phone"),
 }
+#: Every personal column name, whatever its table.
+PERSONAL_FIELDS: Final = tuple(c for cols in PII_COLUMNS.values() for c in cols)
+#: What stands in for a personal value in text that leaves the filings and the trader's own workbook.
+PERSONAL_MASK: Final = "<redacted>"
 #: Public, labelled demo key: hashes made with it protect nothing against someone who reads this file.
 DEMO_PII_KEY: Final = "ssdd-DEMO-pii-key-not-secret"
 #: Source headers (any case) whose finding values are personal: the driver columns' names and labels.
@@ -96,12 +101,81 @@ def is_pii_header(header: Any) -> bool:
     return any(text == c for cols in PII_COLUMNS.values() for c in cols) or bool(_PII_HEADER.search(text))
 
 
+# Personal values this process has read (drivers' names, codes, HKIDs, phones of the night's trip
+# plans): a message, a log line or an exception may quote one anywhere, under any column name.
+_known: set[str] = set()
+
+
+def value_forms(value: str) -> set[str]:
+    """``value`` as messages may quote it: as is, stripped, and escaped the ways our messages, JSON
+    and Python reprs escape control characters."""
+    text = value.strip()
+    forms = {value, text, json.dumps(text, ensure_ascii=False)[1:-1], repr(text)[1:-1],
+             "".join(ch if ch.isprintable() or ch in "\t\n\r " else f"\\u{ord(ch):04x}" for ch in text)}
+    return {f for f in forms if len(f.strip()) >= 2}
+
+
+def remember_personal(values: Iterable[Any]) -> None:
+    """Note personal values read tonight, so that any text quoting one is redacted (see ``redact``)."""
+    for v in values:
+        if isinstance(v, str) and len(v.strip()) >= 2:
+            _known.update(value_forms(v))
+
+
+def forget_personal() -> None:
+    """Start a run afresh: a long-running ``serve`` or ``watch`` would otherwise collect every night's."""
+    _known.clear()
+
+
+def personal_values(frames: Iterable[pd.DataFrame]) -> list[Any]:
+    """The values of every personal column of ``frames`` (mapped trip plans, transport rows)."""
+    return [v for f in frames for c in PERSONAL_FIELDS if c in f.columns for v in f[c].dropna().unique()]
+
+
+def known_personal() -> Set[str]:
+    """The personal values (in every quoted form) noted so far; read-only."""
+    return _known
+
+
+def is_personal_finding(header: Any, value: Any, known: Collection[str] | None = None) -> bool:
+    """A finding on a driver column (by header), or quoting a value read from one."""
+    seen = _known if known is None else known
+    return is_pii_header(header) or (isinstance(value, str) and bool(value) and value in seen)
+
+
+def _masked(message: Any, value: Any, stand_in: str) -> Any:
+    if not isinstance(message, str) or not isinstance(value, str) or not value.strip():
+        return message
+    for form in sorted(value_forms(value), key=len, reverse=True):
+        message = message.replace(form, stand_in)
+    return message
+
+
+def mask_personal(frame: pd.DataFrame, stand_in: str = PERSONAL_MASK) -> pd.DataFrame:
+    """Findings as they may leave the trader's own workbook: the value of a personal finding, and
+    every quotation of it in the messages, replaced by ``stand_in``."""
+    if frame.empty or "value" not in frame.columns:
+        return frame
+    headers = frame["src_column"] if "src_column" in frame.columns else pd.Series(None, index=frame.index)
+    mask = [is_personal_finding(h, v) for h, v in zip(headers, frame["value"], strict=True)]
+    if not any(mask):
+        return frame
+    out = frame.copy()
+    for idx in out.index[mask]:
+        raw = out.at[idx, "value"]
+        for col in _message_columns(out.columns):
+            out.at[idx, col] = _masked(out.at[idx, col], raw if isinstance(raw, str) else str(raw), stand_in)
+        out.at[idx, "value"] = stand_in
+    return out
+
+
 def redact_findings(frame: pd.DataFrame, pii: PiiHasher) -> pd.DataFrame:
-    """Findings on personal columns: the value hashed, and removed from the messages that quote it."""
+    """Findings on personal columns: the value hashed, and removed from the messages that quote it
+    (also in the escaped form a message shows a control character in)."""
     if frame.empty or "src_column" not in frame.columns or "value" not in frame.columns:
         return frame
-    mask = frame["src_column"].map(is_pii_header).astype(bool)
-    if not mask.any():
+    mask = [is_personal_finding(h, v) for h, v in zip(frame["src_column"], frame["value"], strict=True)]
+    if not any(mask):
         return frame
     out = frame.copy()
     for idx in out.index[mask]:
@@ -111,9 +185,7 @@ def redact_findings(frame: pd.DataFrame, pii: PiiHasher) -> pd.DataFrame:
         if hashed is None:
             continue
         for col in _message_columns(out.columns):
-            msg = out.at[idx, col]
-            if isinstance(msg, str):
-                out.at[idx, col] = msg.replace(str(raw), "<hashed>")
+            out.at[idx, col] = _masked(out.at[idx, col], str(raw), "<hashed>")
     return out
 
 

@@ -12,7 +12,9 @@ from transforms.responses import RESPONSES_DIR, RowReject
 
 def responses_summary(inbox: Path, outcome: EventOutcome, rejects: Sequence[RowReject],
                       appended: int) -> dict[str, Any]:
-    """Counts and refused rows for ``summary.json``; ``inbox`` lets ``ssdd simulate-responses`` find it."""
+    """Counts and refused rows for ``summary.json``; ``inbox`` lets ``ssdd simulate-responses`` find it.
+    Rows the ledger refused (a release before the arrival) count with the rows the reader refused."""
+    rejects = [*rejects, *outcome.refused]
     return {
         "inbox": str(inbox.resolve()),
         "folder": RESPONSES_DIR,

@@ -19,7 +19,9 @@ Metric definitions (minutes; every timestamp is UTC in the data, Hong Kong time 
   **re-filings** = versions after the first filed as an original again (function code 9, after a
   rejection or cancellation); **amendments** = versions with function code 5.
 - **quarantine rate** per trader and rule = trips with at least one blocking (error) finding of the
-  rule / trips of that trader checked (filed or held), over the whole dataset.
+  rule / trips of that trader checked (filed or held), over the whole dataset. Every hold counts:
+  the holds the writers' crosswalk preflight or the ledger make after the checks are findings of
+  rule ``W01`` (``transforms.quarantine.WRITER_HOLD_RULE``).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from transforms.mapping import CellProblem
 from transforms.model import GOODS_ITEMS, empty_frame
 from transforms.parsing import HK_TZ
 from transforms.reference import Reference, normalise_key
+from transforms.text import shown
 
 if TYPE_CHECKING:
     from transforms.assembly import TraderInput
@@ -99,6 +100,20 @@ def _problem(row: dict[str, Any], column: str, value: str, rule: str, en: str, z
     return CellProblem(f, str(row["src_sheet"] or ""), r, column, column, value, rule, f"{f}: {en}", f"{f}：{zh}")
 
 
+def _unknown_customer(row: dict[str, Any], inv: Any) -> CellProblem:
+    name = shown(row["customer"])
+    if not name:
+        return _problem(row, "customer", "", "A03",
+                        f"invoice '{shown(inv)}' names no customer (the consignee); fill in the customer as "
+                        "trader.yaml lists it.",
+                        f"发票「{shown(inv)}」未填写客户（收货人）；请按 trader.yaml 中的客户名称填写。")
+    return _problem(row, "customer", name, "A03",
+                    f"customer '{name}' of invoice '{shown(inv)}' is not among the customers in trader.yaml; "
+                    "add it with its name and address (the consignee).",
+                    f"发票「{shown(inv)}」的客户「{name}」不在 trader.yaml 的客户列表中；"
+                    "请补充其名称和地址（收货人）。")
+
+
 def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, TraderInput], reference: Reference,
                  sub_problems: list[tuple[str, CellProblem]]) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]]]:
     from transforms.model import FILING_TABLES
@@ -167,7 +182,7 @@ def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], traders
         sid, seq = str(row["submission_id"]), int(row["consignment_seq"])
         ts = traders[str(row["trader"])].settings
         trip = trips[sid]
-        inv = row["invoice_no"]
+        inv = shown(row["invoice_no"])
         if (row["line_amount_currency_n"] or 0) > 1:
             cur = mixed[(sid, seq)]
             sub_problems.append((sid, _problem(
@@ -189,12 +204,7 @@ def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], traders
             stated_gross = file_gross.get(str(row["src_file"]))
         customer = ts.customer(row["customer"])
         if customer is None:
-            sub_problems.append((sid, _problem(
-                row, "customer", str(row["customer"]), "A03",
-                f"customer '{row['customer']}' of invoice '{inv}' is not among the customers in trader.yaml; "
-                "add it with its name and address (the consignee).",
-                f"发票「{inv}」的客户「{row['customer']}」不在 trader.yaml 的客户列表中；"
-                "请补充其名称和地址（收货人）。")))
+            sub_problems.append((sid, _unknown_customer(row, inv)))
         trader = str(row["trader"])
         consignments.append({
             "submission_id": sid, "version": 0, "consignment_seq": seq, "trader": trader, "invoice_no": str(inv),

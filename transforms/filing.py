@@ -9,6 +9,8 @@ re-renders byte-identical files on the next run, and ``record_filed`` is idempot
 
 from __future__ import annotations
 
+import sqlite3
+import traceback
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +21,7 @@ from typing import NamedTuple, TypeVar
 
 from transforms.bundle import FilingBundle, content_hash, dump_bundle, load_bundle
 from transforms.crashpoints import kill_point
+from transforms.faults import describe, sentences
 from transforms.ledger import Decision, Ledger
 from transforms.pool import process_pool
 from transforms.reference import Reference
@@ -40,6 +43,8 @@ class FilingResult:
     reasons: list[str] = field(default_factory=list)
     reasons_zh: list[str] = field(default_factory=list)
     function_code: str = ""          # of the version on record (9 original, 5 amendment, 1 cancellation)
+    #: the traceback of an unexpected exception that held this trip (for the log; the reason says it)
+    fault: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,10 @@ def _render(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], list[str]
         first = str(exc).splitlines()[0]
         return job.bundle.submission_id, {}, [f"The filing could not be written: {first}."], [
             f"无法生成申报文件：{first}。"]
+    except Exception as exc:  # the fault boundary: a defect holds this trip only (transforms.faults)
+        # the traceback travels back with the result: a worker process has no log of its own
+        return job.bundle.submission_id, {FAULT: "".join(traceback.format_exception(exc)).encode()}, [
+            describe(exc)], []
 
 
 def _render_checked(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], list[str]]:
@@ -169,34 +178,65 @@ def _decide(chunk: list[FilingBundle], held: dict[str, tuple[list[str], list[str
     jobs: list[RenderJob] = []
     decisions: dict[str, Decision] = {}
     for b in chunk:
-        sid = b.submission_id
-        chash = b.submission.get("content_hash") or content_hash(b)
-        b.submission["content_hash"] = chash
-        if sid in held:
-            en, zh = held[sid]
-            _hold(ledger, b, en, run_id, as_of, traders[sid])
-            results.append(FilingResult(sid, "held", 0, reasons=list(en), reasons_zh=list(zh)))
+        try:
+            job = _decide_one(b, held, ledger, run_id, as_of, max_items, traders, sender_id, results, decisions)
+        except (OSError, sqlite3.OperationalError):
+            raise   # the I/O edge: the file task retries (flows.policy)
+        except Exception as exc:  # the fault boundary: this trip is held, the chunk goes on
+            results.append(_faulted(b, traders, describe(exc), "".join(traceback.format_exception(exc))))
             continue
-        decision = ledger.decide(sid, chash)
-        if decision.action == "unchanged":
-            current = ledger.current(sid) or {}
-            results.append(FilingResult(sid, "unchanged", decision.version, dict(current.get("outputs") or {}),
-                                        function_code=str(current.get("function_code") or "9")))
-            continue
-        status = ledger.status(sid)
-        if decision.action == "amend" and status in ("arrived", "released"):
-            # the truck has crossed: customs takes corrections through its post-arrival procedure,
-            # not a replacement manifest, so the change is held for a person to handle
-            en = [f"Trip {b.submission['trip_ref']} changed after the truck {status}; a filed manifest cannot be "
-                  "replaced after arrival, so the change is held for a manual correction with customs."]
-            zh = [f"车次 {b.submission['trip_ref']} 在车辆{'已抵达' if status == 'arrived' else '已放行'}后发生变更；"
-                  "抵达后不能替换已申报的舱单，变更已暂扣，请与海关办理人工更正。"]
-            _hold(ledger, b, en, run_id, as_of, traders[sid])
-            results.append(FilingResult(sid, "held", decision.version - 1, reasons=en, reasons_zh=zh))
-            continue
-        decisions[sid] = decision
-        jobs.append(RenderJob(b.stamp(decision.version, decision.function_code), as_of, max_items, sender_id))
+        if job is not None:
+            jobs.append(job)
     return jobs, decisions
+
+
+def _decide_one(b: FilingBundle, held: dict[str, tuple[list[str], list[str]]], ledger: Ledger, run_id: str,
+                as_of: datetime, max_items: int, traders: dict[str, str], sender_id: str,
+                results: list[FilingResult], decisions: dict[str, Decision]) -> RenderJob | None:
+    """What the ledger decides for one trip: held, unchanged, held after arrival, or a job to render."""
+    sid = b.submission_id
+    # before hashing: a trip held by a defect in its checks may be what hashing trips on; a cancelled
+    # trip is reported as such instead
+    if sid in held and ledger.status(sid) != "cancelled":
+        en, zh = held[sid]
+        _hold(ledger, b, en, run_id, as_of, traders[sid])
+        results.append(FilingResult(sid, "held", 0, reasons=list(en), reasons_zh=list(zh)))
+        return None
+    chash = b.submission.get("content_hash") or content_hash(b)
+    b.submission["content_hash"] = chash
+    decision = ledger.decide(sid, chash)
+    if decision.action == "cancelled":
+        note_en, note_zh = ledger.cancelled_note(sid, str(b.submission["trip_ref"]))
+        outputs = dict((ledger.current(sid) or {}).get("outputs") or {})
+        results.append(FilingResult(sid, "cancelled", decision.version, outputs, [note_en], [note_zh],
+                                    decision.function_code))
+        return None
+    if decision.action == "unchanged":
+        current = ledger.current(sid) or {}
+        results.append(FilingResult(sid, "unchanged", decision.version, dict(current.get("outputs") or {}),
+                                    function_code=str(current.get("function_code") or "9")))
+        return None
+    status = ledger.status(sid)
+    if decision.action == "amend" and status in ("arrived", "released"):
+        # the truck has crossed: customs takes corrections through its post-arrival procedure,
+        # not a replacement manifest, so the change is held for a person to handle
+        en = [f"Trip {b.submission['trip_ref']} changed after the truck {status}; a filed manifest cannot be "
+              "replaced after arrival, so the change is held for a manual correction with customs."]
+        zh = [f"车次 {b.submission['trip_ref']} 在车辆{'已抵达' if status == 'arrived' else '已放行'}后发生变更；"
+              "抵达后不能替换已申报的舱单，变更已暂扣，请与海关办理人工更正。"]
+        _hold(ledger, b, en, run_id, as_of, traders[sid])
+        results.append(FilingResult(sid, "held", decision.version - 1, reasons=en, reasons_zh=zh))
+        return None
+    decisions[sid] = decision
+    return RenderJob(b.stamp(decision.version, decision.function_code), as_of, max_items, sender_id)
+
+
+def _faulted(b: FilingBundle, traders: dict[str, str], detail: str, trace: str) -> FilingResult:
+    """A trip held by a defect met while filing it: the sentence, and the traceback for the log. The
+    ledger is not written for it (the failure may be the ledger's); the next run decides afresh."""
+    trader = traders.get(b.submission_id, "")
+    en, zh = sentences("file", detail, trader=trader, trip_ref=str(b.submission.get("trip_ref")))
+    return FilingResult(b.submission_id, "held", 0, reasons=[en], reasons_zh=[zh], fault=trace)
 
 
 def _publish(chunk: _Chunk, *, ledger: Ledger, outbox: _Outbox, run_id: str, as_of: datetime,
@@ -207,13 +247,21 @@ def _publish(chunk: _Chunk, *, ledger: Ledger, outbox: _Outbox, run_id: str, as_
     batch: list[tuple[Path, bytes]] = []
     for sid, docs, en, zh in chunk.rendered:
         b = by_id[sid]
+        if FAULT in docs:
+            results.append(_faulted(b, traders, en[0], docs[FAULT].decode()))
+            continue
         if en:
             _hold(ledger, b, en, run_id, as_of, traders[sid])
             results.append(FilingResult(sid, "held", 0, reasons=en, reasons_zh=zh))
             continue
+        try:
+            names = {w.id: f"outbox/{w.folder}/{w.filename(b)}" for w in ALL_WRITERS}
+        except Exception as exc:  # the fault boundary: a name that cannot be made holds this trip only
+            results.append(_faulted(b, traders, describe(exc), "".join(traceback.format_exception(exc))))
+            continue
         outputs: dict[str, str] = {}
         for w in ALL_WRITERS:
-            outputs[w.id] = relative = f"outbox/{w.folder}/{w.filename(b)}"
+            outputs[w.id] = relative = names[w.id]
             batch.append((outbox.target(relative), docs[w.id]))   # validated in the worker; bytes unchanged since
         ready.append((sid, outputs))
         # what was filed, for a later cancellation or an audit: store/filed/<id>_v<version>.json.gz
@@ -231,15 +279,25 @@ def _record(ready: list[tuple[str, dict[str, str]]], by_id: dict[str, FilingBund
             results: list[FilingResult]) -> None:
     for sid, outputs in ready:
         b, d = by_id[sid], decisions[sid]
-        ledger.record_filed(submission_id=sid, version=d.version, function_code=d.function_code,
-                            content_hash=b.submission["content_hash"], run_id=run_id, as_of=as_of,
-                            trader=traders[sid].split(","), carrier_code=b.submission["carrier_code"],
-                            trip_ref=b.submission["trip_ref"], direction=b.submission["direction"],
-                            control_point=b.submission["control_point"],
-                            expected_crossing_at=b.submission["expected_crossing_at"], outputs=outputs,
-                            cn_trip_batch_no=b.submission.get("cn_trip_batch_no"))
+        try:
+            _record_one(ledger, b, d, outputs, run_id, as_of, traders[sid])
+        except (OSError, sqlite3.OperationalError):
+            raise   # the I/O edge: the file task retries the chunk (flows.policy)
+        except Exception as exc:  # the fault boundary: the files are in place, the next run records them
+            results.append(_faulted(b, traders, describe(exc), "".join(traceback.format_exception(exc))))
+            continue
         status = "filed" if d.action in ("new", "refile") else "amended"
         results.append(FilingResult(sid, status, d.version, outputs, function_code=d.function_code))
+
+
+def _record_one(ledger: Ledger, b: FilingBundle, d: Decision, outputs: dict[str, str], run_id: str,
+                as_of: datetime, traders: str) -> None:
+    sub = b.submission
+    ledger.record_filed(submission_id=b.submission_id, version=d.version, function_code=d.function_code,
+                        content_hash=sub["content_hash"], run_id=run_id, as_of=as_of, trader=traders.split(","),
+                        carrier_code=sub["carrier_code"], trip_ref=sub["trip_ref"], direction=sub["direction"],
+                        control_point=sub["control_point"], expected_crossing_at=sub["expected_crossing_at"],
+                        outputs=outputs, cn_trip_batch_no=sub.get("cn_trip_batch_no"))
 
 
 # Trips per publish (one data sync each), and how many more chunks wait on the workers meanwhile:
@@ -248,6 +306,8 @@ def _record(ready: list[tuple[str, dict[str, str]]], by_id: dict[str, FilingBund
 PUBLISH_CHUNK = 250
 IN_FLIGHT = 3
 FILED_BUNDLE = "filed-bundle"
+#: the key under which a worker hands back the traceback of a trip it could not render
+FAULT = "fault"
 
 
 def filed_bundle_relative(submission_id: str, version: int) -> str:

@@ -10,16 +10,23 @@ import fnmatch
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from transforms import trip_plan
+from transforms.analytics_pii import personal_values, remember_personal
 from transforms.assembly import SourceTable, TraderInput
-from transforms.mapping import CellProblem, map_sheet
+from transforms.inbox import outside_links, trader_folders, walk_folder
+from transforms.mapping import CellProblem, map_sheet, with_invoice_column
 from transforms.profiles.match import HeaderMatch, detect, find_header, header_hint
 from transforms.profiles.registry import ProfileError, Profiles
 from transforms.profiles.schema import Profile
 from transforms.readers import ReadRefused, read_file
 from transforms.reference import Reference
 from transforms.trader import TRADER_FILE, TraderSettingsError, load_trader
+
+if TYPE_CHECKING:
+    from transforms.faults import InternalError
 
 #: Files that are never trader data: editor lock files, partial uploads, OS litter, our own files.
 IGNORED_PATTERNS: tuple[str, ...] = ("~$*", "*.tmp", "*.part", "*.crdownload", "Thumbs.db", ".DS_Store",
@@ -57,8 +64,12 @@ class TraderIngest:
     files: list[FileReport] = field(default_factory=list)
     problems: list[CellProblem] = field(default_factory=list)
     source_headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: delimited files' encoding as read, so the error workbook re-reads them the same way
+    source_encodings: dict[str, str] = field(default_factory=dict)
     #: sha256 of earlier nights' files whose rows come from the store
     carried_sha256: dict[str, str] = field(default_factory=dict)
+    #: files whose reading or mapping raised unexpectedly: each refused, the others read (transforms.faults)
+    internal_errors: list[InternalError] = field(default_factory=list)
 
     def release_tables(self) -> None:
         """Drop the mapped rows once assembled and stored: a million-line night should not hold them
@@ -74,17 +85,30 @@ def is_ignored(name: str) -> bool:
 
 
 def trader_files(folder: Path) -> list[Path]:
-    """Data files of a trader folder, oldest first (file time, then name): later exports win."""
-    files = [p for p in folder.rglob("*") if p.is_file() and p.name != TRADER_FILE
+    """Data files of a trader folder, oldest first (file time, then name): later exports win. Links are
+    followed only inside the folder (:func:`transforms.inbox.walk_folder`; the refused ones are in
+    :func:`link_refusals`)."""
+    files = [p for p in walk_folder(folder, folder.parent).files if p.name != TRADER_FILE
              and not is_ignored(p.name) and RESPONSES_DIR not in p.relative_to(folder).parts]
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def link_refusals(inbox: Path) -> list[FileReport]:
+    """One refused entry per link that leads out of the inbox (or into another trader's folder), and per
+    folder that cannot be listed: the run reports them and never walks them."""
+    found = outside_links(inbox)
+    for folder in trader_folders(inbox):
+        found += [(p, reason) for p, reason in walk_folder(folder, inbox).refused
+                  if not is_ignored(p.name) and RESPONSES_DIR not in p.relative_to(folder).parts]
+    return [FileReport(p.relative_to(inbox).as_posix(), p.relative_to(inbox).parts[0], status="refused", reason=reason)
+            for p, reason in found]
 
 
 def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Reference) -> TraderIngest:
     trader = folder.name
     settings_path = folder / TRADER_FILE
     label = settings_path.relative_to(inbox).as_posix()
-    if not settings_path.is_file():
+    if not settings_path.is_file() or not settings_path.resolve().is_relative_to(folder.resolve()):
         reports = [FileReport(p.relative_to(inbox).as_posix(), trader, status="refused",
                               reason=f"Trader folder {trader} has no {TRADER_FILE}; add the trader's settings "
                                      "(consignor, customers) so its files can be filed.")
@@ -109,6 +133,10 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
         named: Profile | None = profiles.get(settings.profile) if settings.profile else None
     except ProfileError as exc:
         out.files.append(FileReport(label, trader, TRADER_SETTINGS_PROFILE, "refused", str(exc)))
+        # every file is listed, each waiting with the reason (a file missing from the summary is silent)
+        out.files += [FileReport(p.relative_to(inbox).as_posix(), trader, status="refused",
+                                 reason=f"{label} names a profile that cannot be used, so this file waits; {exc}")
+                      for p in trader_files(folder)]
         return out
     tz = ZoneInfo(settings.timezone)
     for order, path in enumerate(trader_files(folder)):
@@ -119,19 +147,30 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
             # without declared encodings the reader tries candidates against the profiles' headers
             wb = read_file(path, encodings=settings.encodings or None,
                            header_hint=header_hint(profiles))  # type: ignore[arg-type]
+            report.sha256 = wb.sha256
+            match = _choose(profiles, named, wb, rel)
+            if not isinstance(match, str):   # trader.yaml invoice_no_column
+                match = with_invoice_column(match, settings.invoice_no_column, rel)
+            if isinstance(match, str):
+                report.status, report.reason = "refused", match
+                if trip_plan.looks_like_trip_plan(profiles, wb):   # its trader's lines are told the plan was refused
+                    tin.refused_plans.append(rel)
+                continue
+            report.profile = match.profile.ref
+            table = map_sheet(match, src_file=rel, reference=reference, local_tz=tz,
+                              direction_view=settings.direction_view)
+            if match.profile.role == "trip_plan":   # carrier from trader.yaml; rows naming no trip set aside
+                trip_plan.settle_trip_plan(table, settings)
         except ReadRefused as exc:
             report.status, report.reason = "refused", exc.reason
             continue
-        report.sha256 = wb.sha256
-        match = _choose(profiles, named, wb, rel)
-        if isinstance(match, str):
-            report.status, report.reason = "refused", match
+        except Exception as exc:  # the fault boundary: a defect refuses this file, the others are read
+            _refuse_faulted(out, report, exc)
             continue
-        report.profile = match.profile.ref
-        table = map_sheet(match, src_file=rel, reference=reference, local_tz=tz,
-                          direction_view=settings.direction_view)
         out.problems.extend(table.problems)
         out.source_headers[rel] = table.headers
+        if match.sheet.encoding is not None:
+            out.source_encodings[rel] = match.sheet.encoding
         report.rows_in = table.rows_in
         report.rows_ignored = table.rows_ignored
         src = SourceTable(trader, rel, order, table)
@@ -139,9 +178,20 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
         if role == "commercial_lines":
             tin.lines.append(src)
         else:
-            report.rows_reference = len(table.frame)
+            report.rows_reference, report.rows_quarantined = trip_plan.counts(table)
+            # drivers' names and codes: redacted wherever a log line of this process quotes one
+            remember_personal(personal_values([table.frame]))
             (tin.masters if role == "item_master" else tin.trips).append(src)
     return out
+
+
+def _refuse_faulted(out: TraderIngest, report: FileReport, exc: Exception) -> None:
+    from transforms.faults import fault
+
+    error = fault("read", exc, trader=out.trader, file=report.path)
+    report.status, report.reason, report.profile = "refused", error.reason, None
+    report.rows_in = report.rows_ignored = 0
+    out.internal_errors.append(error)
 
 
 def ingest_folder(folder: Path, inbox: Path, profiles_dir: Path | None) -> TraderIngest:

@@ -36,13 +36,21 @@ import pandas as pd
 
 from transforms.ledger_migrations import MIGRATIONS
 from transforms.model import EVENTS
-from transforms.responses import EVENT_STATUS, HK_TZ, STATUS_PRECEDENCE, events_frame, hk_date
+from transforms.responses import (
+    EVENT_STATUS,
+    HK_TZ,
+    ROW_COLUMN,
+    STATUS_PRECEDENCE,
+    RowReject,
+    events_frame,
+    hk_date,
+)
 
 #: Fixed namespace of submission ids; changing it would change every id and file name. (The same value
 #: as ``transforms.assembly``; that module should import this one.)
 SUBMISSION_NAMESPACE: Final = uuid.UUID("6f3a1c52-9d0e-5b7a-8c21-5d5d2a1e0b11")
 
-FC_ORIGINAL: Final = "9"  # EDIFACT 1225: original (also a re-sent rejected or cancelled trip)
+FC_ORIGINAL: Final = "9"  # EDIFACT 1225: original (also a re-sent rejected trip)
 FC_REPLACE: Final = "5"   # replace: an amendment
 FC_CANCEL: Final = "1"    # cancellation
 
@@ -51,6 +59,7 @@ QuarantineStatus = Literal["open", "resolved", "dismissed", "all"]
 Status = Literal["held", "filed", "accepted", "rejected", "arrived", "released", "cancelled"]
 _PHYSICAL: Final = frozenset({"arrived", "released"})
 _ACTIVE: Final = ("filed", "accepted", "rejected")  # filed, the truck not yet seen at the border
+_RELEASES: Final = frozenset(t for t, s in EVENT_STATUS.items() if s == "released")
 
 
 class LedgerError(Exception):
@@ -59,7 +68,7 @@ class LedgerError(Exception):
 
 @dataclass(frozen=True)
 class Decision:
-    action: Literal["new", "amend", "unchanged", "refile", "cancel"]
+    action: Literal["new", "amend", "unchanged", "refile", "cancel", "cancelled"]
     version: int
     function_code: str
 
@@ -72,8 +81,11 @@ class EventOutcome:
     unmatched: int     # newly stored without a known submission (kept in events_unmatched)
     rematched: int     # earlier unmatched events that now match a submission
     status_changed: dict[str, str] = field(default_factory=dict)
-    #: newly stored and rematched events, EVENTS columns, enriched with version/control point/date
+    #: newly stored and rematched events of known submissions (unmatched ones wait in the ledger),
+    #: EVENTS columns, enriched with version/control point/date
     events: pd.DataFrame = field(default_factory=lambda: events_frame([]))
+    #: events refused against what the ledger knows (a release before that side's arrival)
+    refused: list[RowReject] = field(default_factory=list)
 
 
 def submission_id_for(carrier_code: str, trip_ref: str, direction: str) -> str:
@@ -96,7 +108,9 @@ def trip_ids(frame: pd.DataFrame) -> pd.Series:
 
 def quarantine_item_id(trader: str, src_file: str, rule_id: str, row_key: str) -> str:
     """Stable id of a quarantined row: the same failing row of the same file keeps its id."""
-    key = "\x1f".join(("quarantine", trader, src_file, rule_id, row_key))
+    # a part pandas left missing (NaN, None, NA) keys as empty, never as a crash or as 'nan'
+    parts = [p if isinstance(p, str) else "" for p in (trader, src_file, rule_id, row_key)]
+    key = "\x1f".join(("quarantine", *parts))
     return uuid.uuid5(SUBMISSION_NAMESPACE, key).hex
 
 
@@ -269,7 +283,8 @@ class Ledger:
         row = rows[0]
         version = int(row["current_version"])
         if row["status"] == "cancelled":
-            return Decision("new", version + 1, FC_ORIGINAL)
+            # a person cancelled it (ssdd cancel): the files still in the inbox must not file it again
+            return Decision("cancelled", version, FC_CANCEL)
         if row["status"] == "rejected":
             # A rejected filing is re-sent as new, not as a change of something customs refused.
             return Decision("refile", version + 1, FC_ORIGINAL)
@@ -357,6 +372,17 @@ class Ledger:
                             "expected_crossing_at = COALESCE(?, expected_crossing_at) WHERE submission_id = ?",
                             (as_of_iso, _text(control_point),
                              _iso_or_none(expected_crossing_at, "expected_crossing_at"), submission_id))
+
+    def cancelled_note(self, submission_id: str, trip_ref: str) -> tuple[str, str]:
+        """Why a cancelled trip is not filed again, in English and Chinese (when, and what a person does)."""
+        rows = self._rows("SELECT as_of FROM versions WHERE submission_id = ? AND status = 'cancelled' "
+                          "ORDER BY version DESC LIMIT 1", (submission_id,))
+        when = hk_date(datetime.fromisoformat(rows[0]["as_of"])).isoformat() if rows else "an earlier day"
+        return (f"Trip {trip_ref} was cancelled on {when} with ssdd cancel and stays cancelled, so its files in the "
+                "inbox are not filed again; to file this truck anew give it a new trip_ref in the trip plan, "
+                "otherwise remove its files from the inbox.",
+                f"车次 {trip_ref} 已于 {when} 通过 ssdd cancel 撤销并保持撤销，收件箱中的文件不会再次申报；"
+                "如需重新申报该车辆，请在行程计划中使用新的 trip_ref，否则请从收件箱移除相关文件。")
 
     def check_cancel(self, submission_id: str) -> Decision:
         """The cancellation :meth:`cancel` would record; raises :class:`LedgerError` when refused."""
@@ -523,14 +549,18 @@ class Ledger:
         batch number); a CCRN_ISSUED event registers its CCRN first so later rows can quote it. Rows
         that match nothing go to ``events_unmatched`` and are retried on every call.
         """
-        unknown = set(events.columns) - set(EVENTS.names)
+        unknown = set(events.columns) - set(EVENTS.names) - {ROW_COLUMN}
         if unknown:
             raise ValueError(f"events frame has columns outside EVENTS: {sorted(unknown)}")
-        records = [_to_sql(r) for r in events.to_dict("records")]
-        # CCRN issues first: an ARRIVED quoting the CCRN may precede it in the file.
-        records.sort(key=lambda r: r["event_type"] != "CCRN_ISSUED")
+        rows = events[ROW_COLUMN].tolist() if ROW_COLUMN in events.columns else [None] * len(events)
+        records = [{**_to_sql(r), ROW_COLUMN: None if _missing(n) else int(n)}
+                   for r, n in zip(events.to_dict("records"), rows, strict=True)]
+        # CCRN issues first (an ARRIVED quoting the CCRN may precede it in the file), releases last
+        # (a release is checked against the arrival of its side, which may come later in the file).
+        records.sort(key=lambda r: (r["event_type"] != "CCRN_ISSUED", r["event_type"] in _RELEASES))
         inserted, duplicates, unmatched, rematched = 0, 0, 0, 0
         stored: list[dict[str, Any]] = []
+        refused: list[RowReject] = []
         touched: set[str] = set()
         with self._tx() as cur:
             seen: set[str] = set()
@@ -539,14 +569,18 @@ class Ledger:
                     duplicates += 1
                     continue
                 seen.add(rec["event_id"])
-                inserted += 1
                 sid = _match(cur, rec)
                 if sid is None:
+                    inserted += 1
                     unmatched += 1
                     rec["submission_id"] = rec["submission_id"] or None
                     _insert_event(cur, "events_unmatched", rec)
-                    stored.append(rec)
+                    continue   # analytics hear of it once it matches a filing
+                refusal = _before_arrival(cur, rec, sid)
+                if refusal is not None:
+                    refused.append(refusal)
                     continue
+                inserted += 1
                 _attach(cur, rec, sid)
                 stored.append(rec)
                 touched.add(sid)
@@ -569,7 +603,7 @@ class Ledger:
                 if new is not None:
                     changed[sid] = new
         return EventOutcome(len(records), inserted, duplicates, unmatched, rematched, changed,
-                            events_frame(_from_sql(r) for r in stored))
+                            events_frame(_from_sql(r) for r in stored), refused)
 
     # -- quarantine -------------------------------------------------------------------------------
 
@@ -722,6 +756,23 @@ def _attach(cur: sqlite3.Cursor, rec: dict[str, Any], submission_id: str) -> Non
     if rec["event_type"] == "CCRN_ISSUED" and rec["reference"]:
         cur.execute("INSERT OR IGNORE INTO submission_refs VALUES ('CCRN', ?, ?, ?)",
                     (rec["reference"], submission_id, rec["occurred_at"]))
+
+
+def _before_arrival(cur: sqlite3.Cursor, rec: Mapping[str, Any], submission_id: str) -> RowReject | None:
+    """A release stamped before the truck's arrival on the same side is refused (a clock or data error)."""
+    if rec["event_type"] not in _RELEASES:
+        return None
+    arrived = cur.execute("SELECT MIN(occurred_at) FROM events WHERE submission_id = ? AND side = ? "
+                          "AND event_type = 'ARRIVED'", (submission_id, rec["side"])).fetchone()[0]
+    if arrived is None or rec["occurred_at"] >= arrived:
+        return None
+    file, row = rec["source"] or "a response file", rec[ROW_COLUMN]
+    where = f"{file} row {row}" if row is not None else file
+    at, then = (datetime.fromisoformat(t).astimezone(HK_TZ).isoformat(timespec="minutes")
+                for t in (rec["occurred_at"], arrived))
+    return RowReject(file, row, "occurred_at", at,
+                     f"{where}, column occurred_at: the {rec['side']} release at {at} comes before the truck's "
+                     f"{rec['side']} arrival at {then}; expected a release at or after the arrival.")
 
 
 def _insert_event(cur: sqlite3.Cursor, table: str, rec: Mapping[str, Any]) -> None:

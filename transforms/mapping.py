@@ -8,7 +8,8 @@ naming file, sheet, row, column (as the trader wrote it), value and what was exp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -34,6 +35,21 @@ _EXPECTED: dict[str, tuple[str, str]] = {
     "code": ("a code with no more digits than its fixed length", "长度不超过规定位数的编码"),
     "mass": ("a weight with a unit of KG, G or LB", "重量，单位为 KG、G 或 LB"),
 }
+
+
+_NUMERIC = frozenset({"number", "integer", "mass"})
+_OUT_OF_RANGE = ("a number below 1,000,000,000,000,000 (this one is out of range)",
+                 "小于 1,000,000,000,000,000 的数字（此值超出范围）")
+# a bare number in a date column is a serial day count or a Minguo date only when the profile says so
+_DATE_NUMBER_HINT = (" (a number is read as a date only when the profile's date_formats name serial or roc)",
+                     "（仅当模板的 date_formats 含 serial 或 roc 时，数字才按日期读取）")
+
+
+def _expected(column_type: str, value: object) -> tuple[str, str]:
+    en, zh = _EXPECTED.get(column_type, ("a valid value", "有效值"))
+    if column_type in ("date", "datetime") and str(value).strip().isdigit():
+        return en + _DATE_NUMBER_HINT[0], zh + _DATE_NUMBER_HINT[1]
+    return en, zh
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,30 @@ def _is_totals(row: list[str | None], markers: set[str]) -> bool:
     return any(norm_header(c) in markers for c in row[:4] if c)
 
 
+# Footer notes traders leave under their lines (备注: …, 制表: 张三, Prepared by …).
+_NOTE_MARKERS = ("备注", "備註", "备考", "制表", "製表", "制单", "製單", "审核", "審核", "签字", "簽字", "说明", "說明",
+                 "remark", "note", "preparedby", "checkedby", "approvedby")
+_NOTE = re.compile(rf"^({'|'.join(_NOTE_MARKERS)})s?(:|$)")   # the marker, then ':' or nothing (not 'notebook')
+_AMOUNT_KEYS = ("quantity_value", "line_amount_value")
+
+
+def _not_goods(row: list[str | None], match: HeaderMatch, *, after_totals: bool) -> bool:
+    """A commercial row that is clearly no goods line: no quantity and no amount, and either a footer
+    note, a row below the totals row, or a template row with no invoice number. Ignored (counted), so it
+    never waits in pending for a trip that will not come."""
+    if match.profile.role != "commercial_lines":
+        return False
+    for key in _AMOUNT_KEYS:
+        pos = match.columns.get(key)
+        cell = row[pos] if pos is not None and pos < len(row) else None
+        if cell is not None and str(cell).strip() not in ("", "0", "0.0", "0.00", "-"):
+            return False
+    inv_pos = match.columns.get("invoice_no")
+    no_invoice = inv_pos is None or inv_pos >= len(row) or not (row[inv_pos] or "").strip()
+    first = next((str(c) for c in row if c is not None and str(c).strip()), "")
+    return after_totals or no_invoice or _NOTE.match(norm_header(first).replace(" ", "")) is not None
+
+
 def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
               local_tz: ZoneInfo = parsing.HK_TZ, direction_view: str | None = None) -> MappedTable:
     profile = match.profile
@@ -83,6 +123,8 @@ def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
         if _is_totals(row, markers):
             totals_rows.append(i)
             continue
+        if _not_goods(row, match, after_totals=bool(totals_rows)):
+            continue
         keep.append(i)
     rows = [body[i] for i in keep]
     frame = pd.DataFrame({"src_file": src_file, "src_sheet": sheet.name,
@@ -93,21 +135,17 @@ def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
         raw = pd.Series(_col(rows, pos), dtype=object)
         values, bad = _parse(spec, key, raw, match, rows, reference, local_tz, direction_view, profile.decimal,
                              profile.thousands, profile.date_formats, profile.datetime_formats)
+        huge = parsing.out_of_range(values) if spec.type in _NUMERIC else pd.Series(False, index=values.index)
+        if huge.any():
+            # 1e308 or Infinity parse as numbers but no declaration carries them: a cell problem, never a sum
+            values = values.where(~huge)
         frame[key] = values.array
         if spec.type == "unit":
             # keep the trader's own word: the Mainland unit (台 vs 个) depends on it
             frame[f"{key}_raw"] = parsing.clean_text(raw)[0].values
-        if bad.any():
-            header = match.headers[key]
-            exp_en, exp_zh = _EXPECTED.get(spec.type, ("a valid value", "有效值"))
-            for i in bad[bad].index:
-                value = str(raw.iloc[i]).strip()
-                problems.append(CellProblem(
-                    src_file, sheet.name, int(frame["src_row"].iloc[i]), key, header, value, f"I-{spec.type}",
-                    f"{src_file}{_sheet_part(sheet.name)} row {int(frame['src_row'].iloc[i])}, column {header}: "
-                    f"'{value}' is not {exp_en}.",
-                    f"{src_file}{_sheet_part(sheet.name)} 第{int(frame['src_row'].iloc[i])}行「{header}」列："
-                    f"「{value}」不是{exp_zh}。"))
+        where = _Where(src_file, sheet.name, key, match.headers[key], spec.type, frame["src_row"])
+        problems += [where.problem(i, raw.iloc[i], _expected(spec.type, raw.iloc[i])) for i in bad[bad].index]
+        problems += [where.problem(i, raw.iloc[i], _OUT_OF_RANGE, rule="I-range") for i in huge[huge].index]
     for key, value in profile.constants.items():
         if key not in frame.columns:
             frame[key] = value
@@ -117,6 +155,42 @@ def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
     return MappedTable(frame=frame, headers=dict(match.headers), rows_in=len(body) - _trailing_blank(body),
                        rows_ignored=len(body) - _trailing_blank(body) - len(keep), totals=totals,
                        problems=problems)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """One mapped column of one sheet: builds the sentence for a bad cell in it."""
+
+    src_file: str
+    sheet: str
+    column: str
+    header: str
+    column_type: str
+    src_rows: pd.Series
+
+    def problem(self, i: int, raw: object, expected: tuple[str, str], rule: str | None = None) -> CellProblem:
+        value = str(raw).strip()
+        row = int(self.src_rows.iloc[i])
+        where = f"{self.src_file}{_sheet_part(self.sheet)}"
+        return CellProblem(
+            self.src_file, self.sheet, row, self.column, self.header, value, rule or f"I-{self.column_type}",
+            f"{where} row {row}, column {self.header}: '{value}' is not {expected[0]}.",
+            f"{where} 第{row}行「{self.header}」列：「{value}」不是{expected[1]}。")
+
+
+def with_invoice_column(match: HeaderMatch, header: str | None, label: str) -> HeaderMatch | str:
+    """trader.yaml ``invoice_no_column``: the header holding the invoice number of a commercial export
+    whose profile reads it elsewhere (Kingdee's 单据编号 is the outbound document, not always the
+    invoice). A refusal sentence when the header row has no such header."""
+    if header is None or match.profile.role != "commercial_lines":
+        return match
+    row = match.sheet.rows[match.header_index]
+    for pos, cell in enumerate(row):
+        if norm_header(cell) == norm_header(header):
+            return replace(match, columns={**match.columns, "invoice_no": pos},
+                           headers={**match.headers, "invoice_no": str(cell).strip()})
+    return (f"{label}: trader.yaml names invoice_no_column '{header}', but the header row (row "
+            f"{match.header_row_number}) has no such column; correct invoice_no_column or the export.")
 
 
 def _trailing_blank(body: list[list[str | None]]) -> int:
@@ -193,7 +267,7 @@ def _apply_tax_rule(frame: pd.DataFrame, match: HeaderMatch, rows: list[list[str
     rate, _ = parsing.parse_number(pd.Series(_col(rows, rate_pos), dtype=object).str.rstrip("%"), decimal,
                                    thousands)
     net, _ = parsing.parse_number(pd.Series(_col(rows, net_pos), dtype=object), decimal, thousands)
-    taxed = (rate.fillna(0) != 0) & net.notna()
+    taxed = (rate.fillna(0) != 0) & net.notna() & ~parsing.out_of_range(net)
     frame.loc[taxed.values, "line_amount_value"] = net[taxed].values
 
 
@@ -208,6 +282,6 @@ def _totals(match: HeaderMatch, totals_rows: list[list[str | None]], decimal: st
         if spec.type not in ("number", "integer", "mass") or pos >= len(row) or row[pos] is None:
             continue
         num, bad = parsing.parse_number(pd.Series([row[pos]], dtype=object), decimal, thousands)
-        if not bad.iloc[0] and pd.notna(num.iloc[0]):
+        if not bad.iloc[0] and pd.notna(num.iloc[0]) and not parsing.out_of_range(num).iloc[0]:
             out[key] = float(num.iloc[0])
     return out

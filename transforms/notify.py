@@ -1,7 +1,8 @@
 """Alerts for operations staff: a command (payload on stdin) and/or a webhook (payload POSTed as JSON).
 
-Four events, each one JSON object with ``event``, ``message`` (one sentence), ``workspace``, ``at``
-and details: ``run_failed``, ``quarantine_new``, ``held_near_crossing`` and ``nightly_missed``.
+Five events, each one JSON object with ``event``, ``message`` (one sentence), ``workspace``, ``at``
+and details: ``run_failed``, ``quarantine_new``, ``held_near_crossing``, ``nightly_missed`` and
+``internal_error`` (a run that completed past unexpected exceptions, holding what they touched).
 Payloads pass through :func:`transforms.redact.redact_json`; the webhook URL is a secret (it often
 carries a token) and is never printed. Delivery never fails the run: problems come back as sentences.
 """
@@ -25,7 +26,7 @@ from transforms.redact import redact_json
 from transforms.settings import Settings
 
 TIMEOUT_SECONDS: Final = 5.0
-EVENTS: Final = ("run_failed", "quarantine_new", "held_near_crossing", "nightly_missed")
+EVENTS: Final = ("run_failed", "quarantine_new", "held_near_crossing", "nightly_missed", "internal_error")
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,22 @@ def payload(event: str, workspace: Path, message: str, **details: Any) -> dict[s
             "at": datetime.now(UTC).isoformat(timespec="seconds"), **details}
 
 
+def internal_errors(summary: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The ``internal_error`` alert of a run summary document: one sentence and the errors (stage,
+    trader, trip or file, reason), or None when the run had none."""
+    errors = list(summary.get("internal_errors") or [])
+    if not errors:
+        return None
+    traders = sorted({str(e["trader"]) for e in errors if e.get("trader")})
+    message = (f"ssdd run {summary.get('run_id')} completed with {len(errors)} internal error(s)"
+               + (f" holding what they touched of {', '.join(traders)}" if traders else "")
+               + "; every other trader was filed; see internal_errors in its summary.json.")
+    return message, {"run_id": summary.get("run_id"), "internal_errors": errors}
+
+
 def quarantine_news(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Held trips and quarantined files of this run that the previous run did not already report.
+    """Held trips, quarantined files and refused files of this run that the previous run did not
+    already report.
 
     Both arguments are run summaries (``runs/<run-id>/summary.json`` documents).
     """
@@ -92,16 +107,21 @@ def quarantine_news(current: Mapping[str, Any], previous: Mapping[str, Any] | No
     def quarantined(doc: Mapping[str, Any] | None) -> set[tuple[str, str | None]]:
         return {(f["path"], f.get("sha256")) for f in (doc or {}).get("files", []) if f.get("rows_quarantined")}
 
+    def refused(doc: Mapping[str, Any] | None) -> set[tuple[str, str | None]]:
+        return {(f["path"], f.get("reason")) for f in (doc or {}).get("files", []) if f.get("status") == "refused"}
+
     new_held = sorted(held(current) - held(previous))
     new_files = sorted(quarantined(current) - quarantined(previous))
-    if not new_held and not new_files:
+    new_refused = sorted(refused(current) - refused(previous), key=lambda pr: pr[0])
+    if not new_held and not new_files and not new_refused:
         return None
     trips = [{"submission_id": s["submission_id"], "trader": s.get("trader"), "trip_ref": s.get("trip_ref"),
               "reasons": s.get("reasons", [])} for s in current.get("submissions", [])
              if s["submission_id"] in set(new_held)]
     files = [{"path": p, "rows_quarantined": next(f["rows_quarantined"] for f in current["files"]
                                                   if f["path"] == p)} for p, _ in new_files]
-    return {"held_trips": trips, "files": files, "reports": list(current.get("quarantine_reports", []))}
+    return {"held_trips": trips, "files": files, "reports": list(current.get("quarantine_reports", [])),
+            "refused_files": [{"path": p, "reason": r} for p, r in new_refused]}
 
 
 def near_crossings(held: Sequence[tuple[Mapping[str, Any], datetime | None]], now: datetime,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,20 @@ import pandas as pd
 HK_TZ: Final = ZoneInfo("Asia/Hong_Kong")
 _EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
 _SERIAL = re.compile(r"^\d{4,6}(\.\d+)?$")
+#: Named date formats a profile may list beside strptime patterns (profile ``date_formats``).
+SERIAL_FORMAT: Final = "serial"   # Excel serial day numbers (46329 = 2026-11-03), 1900 system
+ROC_FORMAT: Final = "roc"         # Minguo (ROC) calendar: year 114 = 2025, e.g. 1140925, 114/09/25
+NAMED_FORMATS: Final = frozenset({SERIAL_FORMAT, ROC_FORMAT})
+#: Minguo dates: optional 民國, a 2-3 digit year, then MMDD or separated month and day, optional time.
+_ROC = re.compile(r"^(?:民國|民国)?\s*(?P<y>\d{2,3})(?:(?P<m>\d{2})(?P<d>\d{2})|[/.\-年]\s*(?P<m2>\d{1,2})"
+                  r"[/.\-月]\s*(?P<d2>\d{1,2})日?)(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$")
+_ROC_OFFSET: Final = 1911
+#: Years a declaration can carry; anything outside is a damaged cell, not a date.
+_YEARS: Final = (1900, 2199)
+#: Excel serials of 1900-01-01 .. 2199-12-31.
+_SERIAL_RANGE: Final = (1.0, 109574.0)
+#: Largest magnitude a declared number may have: Mainland amounts are N19,4 (15 integer digits).
+NUMBER_LIMIT: Final = 1e15
 _LIST_SPLIT = re.compile(r"[;；,，、\r\n]+")
 
 Parsed = tuple[pd.Series, pd.Series]
@@ -51,6 +65,11 @@ def parse_number(raw: pd.Series, decimal: str = ".", thousands: str = ",") -> Pa
     return num.astype("float64"), bad
 
 
+def out_of_range(num: pd.Series) -> pd.Series:
+    """Parsed numbers no declaration can carry: infinite, or of magnitude :data:`NUMBER_LIMIT` and up."""
+    return num.notna() & ~(num.abs() < NUMBER_LIMIT)
+
+
 def parse_integer(raw: pd.Series, decimal: str = ".", thousands: str = ",") -> Parsed:
     num, bad = parse_number(raw, decimal, thousands)
     frac = num.notna() & (num != np.floor(num.fillna(0)))
@@ -59,7 +78,61 @@ def parse_integer(raw: pd.Series, decimal: str = ".", thousands: str = ",") -> P
 
 def _serial_to_ts(values: pd.Series) -> pd.Series:
     days = pd.to_numeric(values, errors="coerce")
+    days = days.where((days >= _SERIAL_RANGE[0]) & (days <= _SERIAL_RANGE[1]))
     return _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+
+
+def _one(text: object, fmt: str) -> datetime | None:
+    """One cell through ``fmt``; None when it does not parse or lies outside the years we accept."""
+    try:
+        moment = datetime.strptime(str(text), fmt)
+    except (TypeError, ValueError):
+        return None
+    return moment if _YEARS[0] <= moment.year <= _YEARS[1] else None
+
+
+def _strptime(s: pd.Series, fmt: str) -> pd.Series:
+    """``pd.to_datetime`` with ``fmt``; a cell out of pandas' range (a Minguo 0850925 read as year 850)
+    makes the vectorised call raise, so then the cells are parsed one by one and that cell fails."""
+    try:
+        if fmt == "ISO8601":
+            return pd.to_datetime(s, errors="coerce", format="ISO8601").astype("datetime64[ns]")
+        return pd.to_datetime(s, format=fmt, errors="coerce").astype("datetime64[ns]")
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        iso = "%Y-%m-%dT%H:%M:%S" if fmt == "ISO8601" else fmt
+        return s.map(lambda v: None if v is None or v is pd.NA else _one(str(v).replace(" ", "T", 1)
+                                                                       if fmt == "ISO8601" else v, _iso_fmt(v, iso))
+                     ).astype("datetime64[ns]")
+
+
+def _iso_fmt(value: object, fmt: str) -> str:
+    """The ISO form a reader rendered (date only, minutes or seconds) for :func:`_one`."""
+    if fmt != "%Y-%m-%dT%H:%M:%S":
+        return fmt
+    n = len(str(value))
+    return "%Y-%m-%d" if n == 10 else "%Y-%m-%dT%H:%M" if n == 16 else fmt
+
+
+def parse_roc(s: pd.Series) -> pd.Series:
+    """Minguo (ROC) dates as Taiwanese ERPs write them: ``1140925``, ``0850925``, ``114/09/25``,
+    ``民國114年9月25日``, optionally followed by a time; year + 1911 is the Gregorian year."""
+    parts = s.astype("string").str.strip().str.extract(_ROC)
+    if parts.empty or parts["y"].isna().all():
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    num = parts.apply(pd.to_numeric, errors="coerce")
+    when = pd.DataFrame({"year": num["y"] + _ROC_OFFSET, "month": num["m"].fillna(num["m2"]),
+                         "day": num["d"].fillna(num["d2"]), "hour": num["H"].fillna(0),
+                         "minute": num["M"].fillna(0), "second": num["S"].fillna(0)})
+    ok = when["year"].between(*_YEARS) & when["month"].notna() & when["day"].notna()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if ok.any():
+        got = pd.to_datetime(when[ok].astype("int64"), errors="coerce").astype("datetime64[ns]")
+        out[ok] = got
+    return out
+
+
+def _in_years(ts: pd.Series) -> pd.Series:
+    return ts.where(ts.dt.year.between(*_YEARS))
 
 
 def _parse_moments(raw: pd.Series, formats: Sequence[str]) -> Parsed:
@@ -68,19 +141,21 @@ def _parse_moments(raw: pd.Series, formats: Sequence[str]) -> Parsed:
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     todo = has.copy()
     # ISO text as the readers render real Excel dates/times
-    iso = pd.to_datetime(s.where(todo & s.str.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")),
-                         errors="coerce", format="ISO8601")
+    iso = _strptime(s.where(todo & s.str.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")), "ISO8601")
+    iso = _in_years(iso)
     out = out.where(iso.isna(), iso)
     todo &= out.isna()
     for fmt in formats:
         if not todo.any():
             break
-        got = pd.to_datetime(s.where(todo), format=fmt, errors="coerce")
-        out = out.where(got.isna(), got)
-        todo &= out.isna()
-    serial = todo & s.str.match(_SERIAL.pattern).fillna(False)
-    if serial.any():
-        got = _serial_to_ts(s.where(serial))
+        if fmt == SERIAL_FORMAT:
+            # a number is a serial only where the profile says so: 10407 may be a Minguo year-month
+            got = _serial_to_ts(s.where(todo & s.str.match(_SERIAL.pattern).fillna(False)))
+        elif fmt == ROC_FORMAT:
+            got = parse_roc(s.where(todo))
+        else:
+            got = _strptime(s.where(todo), fmt)
+        got = _in_years(got)
         out = out.where(got.isna(), got)
         todo &= out.isna()
     return out, has & out.isna()
@@ -166,7 +241,8 @@ def to_kg(values: pd.Series, units: pd.Series | str) -> Parsed:
         factor = u.map(lambda k: _MASS_FACTORS.get(k, np.nan) if isinstance(k, str) else 1.0).astype("float64")
         unknown_unit = u.notna() & factor.isna()
         factor = factor.fillna(1.0).where(~unknown_unit)
-    kg = (values * factor).round(3)
+    with np.errstate(over="ignore", invalid="ignore"):   # 1e308 overflows; out_of_range reports it
+        kg = (values * factor).round(3)
     return kg, values.notna() & unknown_unit
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,25 +22,72 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from transforms.analytics_pii import mask_personal
 from transforms.bundle import records
 from transforms.ledger import Ledger, quarantine_item_id
 from transforms.pool import process_pool
 from transforms.readers import ReadRefused, read_file
 from transforms.writers.output import write_atomic
 
-_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")
+# OWASP CSV injection: = + - @ start a formula, and so do their full-width forms in East Asian
+# spreadsheet programs; a leading TAB or line break is one too (some programs strip it first).
+_FORMULA_LEAD = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_BREAK_LEAD = ("\t", "\r", "\n")
+# What a spreadsheet program skips before it decides whether a cell is a formula.
+_SKIPPED_LEAD = re.compile(r"^[\s\x00-\x1f\x7f]+")
+# XML 1.0 forbids the C0 controls other than TAB and line breaks (openpyxl's IllegalCharacterError);
+# DEL, the C1 controls and the non-characters U+FFFE/U+FFFF are invisible or illegal too.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 _HEAD_FONT = Font(bold=True)
+
+#: Rule id of a hold made after the checks: a writer's preflight (a national code missing from a
+#: crosswalk) or the ledger (a change after arrival). The flow points it at the trip plan row.
+WRITER_HOLD_RULE = "W01"
 
 FINDING_COLUMNS = ("rule_id", "severity", "src_file", "src_sheet", "src_row", "src_column", "value",
                    "message_en", "message_zh", "submission_id")
 
 
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)       # U+2400 block: ␀ … ␟, one visible glyph per C0 control
+    return "\u2421" if code == 0x7F else f"<U+{code:04X}>"
+
+
+def visible(text: str) -> str:
+    """Control characters written as visible symbols (BEL → ␇, U+0085 → <U+0085>): a workbook
+    cannot hold them, and the trader must see that the cell carries one."""
+    return _INVISIBLE.sub(_picture, text) if _INVISIBLE.search(text) else text
+
+
 def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe-equivalent quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_LEAD):
-        return "'" + value
-    return value
+    """Text made safe for a spreadsheet cell: control characters shown visibly, and text that a
+    spreadsheet would run as a formula (also behind leading blanks or controls) quoted with a
+    leading apostrophe."""
+    if not isinstance(value, str):
+        return value
+    shown = visible(value)
+    if value.startswith(_FORMULA_LEAD) or value.startswith(_BREAK_LEAD):
+        return "'" + shown
+    # the slower look only for text that starts with a blank or a control character
+    lead = value[:1]
+    if (lead.isspace() or lead <= "\x1f" or lead == "\x7f") and _SKIPPED_LEAD.sub("", value).startswith(_FORMULA_LEAD):
+        return "'" + shown
+    return shown
+
+
+def with_writer_holds(findings: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
+    """The checks' findings plus the holds made after them (``WRITER_HOLD_RULE`` rows of the
+    reported findings), so analytics counts every held trip in its quarantine rate."""
+    if reported.empty or "rule_id" not in reported.columns:
+        return findings
+    holds = reported[reported["rule_id"] == WRITER_HOLD_RULE]
+    if holds.empty:
+        return findings
+    holds = holds[[c for c in holds.columns if c != "trader"]]
+    return holds.reset_index(drop=True) if findings.empty else pd.concat([findings, holds], ignore_index=True)
 
 
 def _to_hant(text: str) -> str:
@@ -60,24 +108,58 @@ class ReportJob:
     language: str
     target: Path          # quarantine/<trader>/<file>.errors.xlsx
     feedback: Path | None  # a copy for the trader's own feedback folder, when configured
+    #: the encoding ingest decoded a delimited file with: Big5-HKSCS bytes also decode as GB18030
+    #: nonsense, so a re-read without it showed the Hong Kong trader 祇布絪腹 for 發票編號
+    encoding: str | None = None
 
 
 def report_jobs(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
-                feedback_dir: Path | None = None) -> list[ReportJob]:
-    """One job per source file of ``trader`` that has findings."""
+                feedback_dir: Path | None = None, encodings: Mapping[str, str] | None = None) -> list[ReportJob]:
+    """One job per source file of ``trader`` that has findings; ``encodings`` maps a delimited
+    source file (relative to the inbox) to the encoding ingest read it with."""
     jobs: list[ReportJob] = []
-    for src_file, rows in findings.groupby("src_file", sort=True):
-        name = Path(str(src_file)).name
+    for src_file, rows in one_per_cell(findings).groupby("src_file", sort=True):
+        name = report_name(str(src_file), trader)
         zh = rows["message_zh"].fillna("").map(_to_hant if language == "zh-Hant" else str)
         jobs.append(ReportJob(rows.assign(message_zh=zh), inbox / str(src_file), language,
-                              out_dir / trader / f"{name}.errors.xlsx",
-                              None if feedback_dir is None else feedback_dir / trader / f"{name}.errors.xlsx"))
+                              out_dir / trader / name,
+                              None if feedback_dir is None else feedback_dir / trader / name,
+                              (encodings or {}).get(str(src_file))))
     return jobs
+
+
+def report_name(src_file: str, trader: str) -> str:
+    """``<file>.errors.xlsx``, below the subfolders the file sat in inside the trader's folder, so two
+    files of the same name in two subfolders never overwrite each other's workbook. ``src_file`` is
+    the inbox-relative path from the inbox listing (never from file contents)."""
+    parts = [p for p in Path(src_file).parts if p not in ("", ".", "..")]
+    if parts and parts[0] == trader:
+        parts = parts[1:]
+    return "/".join([*parts[:-1], f"{parts[-1] if parts else 'file'}.errors.xlsx"])
+
+
+def one_per_cell(findings: pd.DataFrame) -> pd.DataFrame:
+    """One finding per cell (file, sheet, row, column): an item-master cell feeds every line of its
+    SKU, and two rules may fault one cell. The most specific stays: an error before a warning, a
+    finding that quotes the value before one that finds the cell empty, then the longer sentence."""
+    if findings.empty or "src_row" not in findings.columns:
+        return findings
+    located = findings["src_row"].notna() & findings["src_file"].notna()
+    if located.sum() < 2:
+        return findings
+    cells = findings[located].assign(
+        _error=(findings["severity"] != "error"),
+        _empty=findings["value"].map(lambda v: v is None or (isinstance(v, float) and v != v) or not str(v).strip()),
+        _length=-findings["message_en"].astype(str).str.len(),
+        _sheet=findings["src_sheet"].fillna(""), _column=findings["src_column"].fillna(""))
+    keep = (cells.sort_values(["_error", "_empty", "_length"], kind="stable")
+            .drop_duplicates(["src_file", "_sheet", "src_row", "_column"]).index)
+    return findings[~located | findings.index.isin(keep)]
 
 
 def _render_report(job: ReportJob) -> tuple[bytes, bytes]:
     """Worker: the workbook and its CSV twin, as bytes (re-reading the source is the costly part)."""
-    return _workbook(job.rows, job.source, job.language), _csv(job.rows)
+    return _workbook(job.rows, job.source, job.language, job.encoding), _csv(job.rows)
 
 
 # Below this many findings in all, a pool's start-up costs more than it saves.
@@ -107,12 +189,13 @@ def publish_reports(jobs: Sequence[ReportJob], workers: int = 1) -> list[Path]:
 
 
 def write_reports(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
-                  feedback_dir: Path | None = None, workers: int = 1) -> list[Path]:
+                  feedback_dir: Path | None = None, workers: int = 1,
+                  encodings: Mapping[str, str] | None = None) -> list[Path]:
     """One workbook + CSV per source file that has findings; returns the workbook paths."""
     if findings.empty:
         return []
     return publish_reports(report_jobs(findings, inbox=inbox, out_dir=out_dir, trader=trader, language=language,
-                                       feedback_dir=feedback_dir), workers)
+                                       feedback_dir=feedback_dir, encodings=encodings), workers)
 
 
 def _csv(rows: pd.DataFrame) -> bytes:
@@ -134,7 +217,7 @@ def _head(ws: Any, values: Sequence[object]) -> list[WriteOnlyCell]:
     return cells
 
 
-def _workbook(rows: pd.DataFrame, source: Path, language: str) -> bytes:
+def _workbook(rows: pd.DataFrame, source: Path, language: str, encoding: str | None = None) -> bytes:
     """Write-only workbook: tens of thousands of rows and comments in seconds, not minutes."""
     wb = Workbook(write_only=True)
     summary = wb.create_sheet("Summary 摘要")
@@ -150,7 +233,7 @@ def _workbook(rows: pd.DataFrame, source: Path, language: str) -> bytes:
                           error=rows["severity"] == "error", warning=rows["severity"] == "warning")
     for sid, errors, warnings in per_sub.groupby("submission_id", sort=True)[["error", "warning"]].sum().itertuples():
         summary.append([str(sid), int(errors), int(warnings)])
-    _held_rows_sheet(wb, rows[rows["severity"] == "error"], source)
+    _held_rows_sheet(wb, rows[rows["severity"] == "error"], source, encoding)
     listing = wb.create_sheet("Findings 问题清单")
     listing.append(_head(listing, list(FINDING_COLUMNS)))
     for rec in records(rows):
@@ -160,12 +243,12 @@ def _workbook(rows: pd.DataFrame, source: Path, language: str) -> bytes:
     return buf.getvalue()
 
 
-def _held_rows_sheet(wb: Workbook, rows: pd.DataFrame, source: Path) -> None:
+def _held_rows_sheet(wb: Workbook, rows: pd.DataFrame, source: Path, encoding: str | None = None) -> None:
     """The held rows as sent, failing cells highlighted, the reason in a cell comment."""
     if rows.empty:
         return
     try:
-        raw = read_file(source)
+        raw = read_file(source, encodings=[encoding] if encoding else None)
     except (ReadRefused, OSError):
         return
     for sheet_name, grp in rows.groupby(rows["src_sheet"].fillna(""), sort=True):
@@ -212,6 +295,7 @@ def _header_row(rows: Sequence[Sequence[str | None]], wanted: Sequence[str]) -> 
 
 
 def _sheet_title(text: str) -> str:
+    text = visible(text)
     for ch in "[]:*?/\\":
         text = text.replace(ch, " ")
     return text[:31] or "Rows"
@@ -226,6 +310,7 @@ def record_lifecycle(ledger: Ledger, findings: pd.DataFrame, *, filed: set[str],
     if not findings.empty:
         errors = findings[(findings["severity"] == "error")
                           & (findings["submission_id"].isin(list(held)) | findings["submission_id"].isna())]
+        errors = mask_personal(errors)   # the ledger's reasons are read by operators, not only the trader
         if not errors.empty:
             items = pd.DataFrame({
                 "trader": errors["src_file"].map(lambda f: trader_of_file.get(str(f), "")),

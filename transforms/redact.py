@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from transforms.analytics_pii import PII_COLUMNS
+from transforms.analytics_pii import PII_COLUMNS, known_personal
 
 MASK: Final = "[redacted]"
 
@@ -32,10 +32,15 @@ _CN_ID: Final = re.compile(r"(?<!\d)\d{17}[\dXx](?![0-9A-Za-z])")
 
 
 def redact(text: str) -> str:
-    """``text`` with personal values replaced by ``[redacted]``."""
+    """``text`` with personal values replaced by ``[redacted]``: after a driver field's name, in the
+    shape of an identity number, and wherever a personal value read tonight appears (an exception
+    quoting a cell says nothing about its column)."""
     if not text:
         return text
-    out = _KEY_VALUE.sub(lambda m: m.group("key") + MASK, text)
+    out = text
+    for value in sorted((v for v in known_personal() if v in out), key=len, reverse=True):
+        out = out.replace(value, MASK)
+    out = _KEY_VALUE.sub(lambda m: m.group("key") + MASK, out)
     out = _HKID.sub(MASK, out)
     return _CN_ID.sub(MASK, out)
 

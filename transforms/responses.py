@@ -18,7 +18,7 @@ import hashlib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -30,6 +30,14 @@ from transforms.model import EVENTS
 
 RESPONSES_DIR: Final = "_responses"
 HK_TZ: Final = ZoneInfo("Asia/Hong_Kong")
+
+#: A response may be stamped up to this long after the run's as-of time (clocks and time zones
+#: disagree a little); later ones, and any before EARLIEST, are refused as implausible.
+MAX_AHEAD: Final = timedelta(days=1)
+EARLIEST: Final = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_VERSION: Final = 9_999
+#: Extra column of a read events frame: the row each event came from, for refusals the ledger makes.
+ROW_COLUMN: Final = "src_row"
 
 #: Columns every response file has (CSV header names / XML child element names).
 REQUIRED_FIELDS: Final = ("submission_id", "reference", "side", "event", "occurred_at", "detail")
@@ -117,7 +125,15 @@ def read_responses(inbox: Path, *, received_at: datetime | None = None,
     rejects: list[RowReject] = []
     if not folder.is_dir():
         return events_frame([]), rejects
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    root = inbox.resolve()
+    for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+        if not path.resolve().is_relative_to(root):
+            name = path.relative_to(inbox).as_posix()
+            rejects.append(RowReject(name, None, None, None, f"{name} is a link to a file outside the inbox; links "
+                                     "are not followed out of the inbox, so copy the response file itself."))
+            continue
+        if not path.is_file():
+            continue
         frame, bad = read_response_file(path, root=inbox, received_at=received_at)
         frames.append(frame)
         rejects.extend(bad)
@@ -142,13 +158,18 @@ def read_response_file(path: Path, *, root: Path, received_at: datetime | None =
         return events_frame([]), [RowReject(name, None, None, None,
                                             f"{name} is not a response file; expected a .csv or .xml file.")]
     events: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    latest = (received_at or datetime.now(UTC)) + MAX_AHEAD
     for row_no, raw in rows:
-        event = _normalise(raw, name, row_no, rejects)
+        event = _normalise(raw, name, row_no, rejects, latest)
         if event is not None:
             event["source"] = name
             event["received_at"] = received_at
             events.append(event)
-    return events_frame(events), rejects
+            numbers.append(row_no)
+    frame = events_frame(events)
+    frame[ROW_COLUMN] = pd.array(numbers, dtype="Int64")
+    return frame, rejects
 
 
 def _csv_rows(path: Path, name: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowReject]]:
@@ -213,10 +234,16 @@ def _xml_rows(path: Path, name: str) -> tuple[list[tuple[int, dict[str, str]]], 
     return rows, []
 
 
+def shown(value: str) -> str:
+    """A value as a message quotes it: whitespace and control characters collapsed, shortened, quoted."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in value).split())
+    return f"'{text if len(text) <= 60 else text[:59] + '…'}'"
+
+
 def _reject(rejects: list[RowReject], file: str, row: int, column: str, value: str, problem: str,
             expected: str) -> None:
     rejects.append(RowReject(file, row, column, value,
-                             f"{file} row {row}, column {column}: {value!r} {problem}; expected {expected}."))
+                             f"{file} row {row}, column {column}: {shown(value)} {problem}; expected {expected}."))
 
 
 def _event_type(side: str, event: str) -> tuple[str | None, str | None]:
@@ -230,8 +257,47 @@ def _event_type(side: str, event: str) -> tuple[str | None, str | None]:
     return (event, None) if event in HK_EVENT_TYPES else (None, None)
 
 
+def _occurred_at(raw: Mapping[str, str], file: str, row: int, rejects: list[RowReject],
+                 latest: datetime) -> datetime | None:
+    """The event's time in UTC, when it is an ISO date-time with an offset and a plausible moment."""
+    text = raw.get("occurred_at", "")
+    try:
+        occurred_at = datetime.fromisoformat(text)
+    except ValueError:
+        _reject(rejects, file, row, "occurred_at", text, "is not an ISO 8601 date-time",
+                "e.g. 2026-11-25T08:00:00+08:00")
+        return None
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        _reject(rejects, file, row, "occurred_at", text, "has no time zone",
+                "an ISO 8601 date-time with an offset, e.g. 2026-11-25T08:00:00+08:00")
+        return None
+    try:
+        occurred_utc = occurred_at.astimezone(UTC)
+    except OverflowError:   # year 1 with a positive offset falls before year 1 in UTC
+        occurred_utc = None
+    if occurred_utc is None or occurred_utc < EARLIEST or occurred_utc > latest:
+        _reject(rejects, file, row, "occurred_at", text, "is not a plausible time for a customs response",
+                f"a time from {EARLIEST.year} up to one day after the run's as-of time "
+                f"({(latest - MAX_AHEAD).astimezone(HK_TZ).isoformat(timespec='minutes')})")
+        return None
+    return occurred_utc
+
+
+def _version(raw: Mapping[str, str], file: str, row: int, rejects: list[RowReject]) -> int | bool | None:
+    """The filing version the row answers (None when blank), or False when it is refused."""
+    text = raw.get("version", "")
+    if not text:
+        return None
+    # isdigit() alone accepts "²" and other digits int() refuses; filings never reach 10,000 versions
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_VERSION:
+        _reject(rejects, file, row, "version", text, "is not a filing version",
+                f"a whole number from 1 to {MAX_VERSION:,}, or blank")
+        return False
+    return int(text)
+
+
 def _normalise(raw: Mapping[str, str], file: str, row: int, rejects: list[RowReject],
-               ) -> dict[str, Any] | None:
+               latest: datetime) -> dict[str, Any] | None:
     submission_id = raw.get("submission_id", "") or None
     reference = raw.get("reference", "") or None
     if submission_id is None and reference is None:
@@ -249,26 +315,13 @@ def _normalise(raw: Mapping[str, str], file: str, row: int, rejects: list[RowRej
         _reject(rejects, file, row, "event", raw.get("event", ""), f"is not a known {side} event",
                 "one of " + ", ".join(known))
         return None
-    text = raw.get("occurred_at", "")
-    try:
-        occurred_at = datetime.fromisoformat(text)
-    except ValueError:
-        _reject(rejects, file, row, "occurred_at", text, "is not an ISO 8601 date-time",
-                "e.g. 2026-11-25T08:00:00+08:00")
+    occurred_utc = _occurred_at(raw, file, row, rejects, latest)
+    if occurred_utc is None:
         return None
-    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
-        _reject(rejects, file, row, "occurred_at", text, "has no time zone",
-                "an ISO 8601 date-time with an offset, e.g. 2026-11-25T08:00:00+08:00")
+    version = _version(raw, file, row, rejects)
+    if version is False:
         return None
-    version_text = raw.get("version", "")
-    version: int | None = None
-    if version_text:
-        if not version_text.isdigit() or int(version_text) < 1:
-            _reject(rejects, file, row, "version", version_text, "is not a filing version",
-                    "a whole number from 1, or blank")
-            return None
-        version = int(version_text)
-    occurred_utc = occurred_at.astimezone(UTC)
+    assert version is None or isinstance(version, int)
     detail = raw.get("detail", "") or None
     return {
         "event_id": event_id_for(submission_id=submission_id, reference=reference, side=side,

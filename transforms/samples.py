@@ -133,7 +133,8 @@ TRIP_HEADER = ["trip_ref", "control_point", "expected_crossing", "direction", "h
 
 def _trader_yaml(trader: str, **extra: Any) -> str:
     doc = {"trader": trader, **extra}
-    return "# Trader settings (source-formats.md §G). Written once by a person; no code.\n" + yaml.safe_dump(
+    return ("# Trader settings; every key is explained in README.md, section 'trader.yaml'. Written once by a person, "
+            "no code.\n") + yaml.safe_dump(
         doc, allow_unicode=True, sort_keys=False)
 
 

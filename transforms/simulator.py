@@ -36,11 +36,13 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from transforms.paths import DATA_DIR
 from transforms.responses import (
     CN_RESPONSE_CODES,
     HK_TZ,
     OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
+    RESPONSES_DIR,
     event_id_for,
     events_frame,
     hk_date,
@@ -48,6 +50,9 @@ from transforms.responses import (
 from transforms.writers.output import write_atomic
 
 PARAMS_PATH: Final = Path(__file__).resolve().parents[1] / "data" / "simulator" / "params.yaml"
+#: The repository's tracked samples: simulated responses never go there (git would show them as changes and
+#: every later `make run` would read them as customs' answers to the sample trips).
+TRACKED_SAMPLES: Final = DATA_DIR / "samples"
 Z90: Final = 1.2815515655446004  # standard normal 90th percentile
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _CODE_OF: Final = {v: k for k, v in CN_RESPONSE_CODES.items()}
@@ -307,3 +312,24 @@ def write_responses(events: pd.DataFrame, out_dir: Path, as_of: datetime) -> lis
     target = out_dir / f"responses_{as_of.astimezone(HK_TZ):%Y%m%d%H%M}.csv"
     write_atomic(target, buffer.getvalue().encode("utf-8"), None)  # hidden temp name, sync, rename
     return [target]
+
+
+class ResponsesTargetError(ValueError):
+    """The responses folder cannot be chosen; the message is one sentence for the user."""
+
+
+def responses_folder(inbox: Path | None, last_run_inbox: Path | None, *,
+                     tracked: Path = TRACKED_SAMPLES) -> Path:
+    """Where ``ssdd simulate-responses`` writes: ``<inbox>/_responses`` of ``--inbox`` or else of the inbox
+    the last run read, never inside the repository's tracked samples."""
+    chosen = inbox if inbox is not None else last_run_inbox
+    if chosen is None:
+        raise ResponsesTargetError("no run in this workspace recorded its inbox; pass --inbox DIR "
+                                   "(the inbox `ssdd run` reads).")
+    if chosen.resolve().is_relative_to(tracked.resolve()):
+        said = "--inbox names" if inbox is not None else "the last run read"
+        raise ResponsesTargetError(
+            f"{said} {chosen}, the repository's tracked sample inbox, which simulate-responses never writes into; "
+            "copy it (cp -r data/samples/inbox my-inbox), file the copy (ssdd run --inbox my-inbox), "
+            "then pass --inbox my-inbox.")
+    return chosen / RESPONSES_DIR

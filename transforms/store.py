@@ -22,6 +22,10 @@ from transforms.mapping import MappedTable
 from transforms.writers.output import write_atomic
 
 KINDS = ("masters", "trips", "lines")
+#: invoice -> when it was first seen (UTC ISO), for every invoice still pending: the clock of the
+#: pending age for invoices without a date (an undated invoice must not wait forever)
+FIRST_SEEN = "first_seen.json"
+FIRST_SEEN_DAYS = 90
 STORED_ORDER = -1   # older than any file of tonight's inbox
 
 
@@ -34,9 +38,11 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def load_into(root: Path, tin: TraderInput, present: set[str]) -> dict[str, str]:
-    """Add stored tables whose source files are not in tonight's inbox; returns their sha256 by path."""
+    """Add stored tables whose source files are not in tonight's inbox, and when each pending invoice
+    was first seen; returns the stored files' sha256 by path."""
     trader = tin.settings.trader
     known = _shas(root, trader)
+    tin.first_seen.update(_first_seen(root, trader))
     used: dict[str, str] = {}
     for kind, target in (("masters", tin.masters), ("trips", tin.trips), ("lines", tin.lines)):
         frame = _read(_path(root, trader, kind))
@@ -53,6 +59,26 @@ def load_into(root: Path, tin: TraderInput, present: set[str]) -> dict[str, str]
 def _shas(root: Path, trader: str) -> dict[str, str]:
     path = root / trader / "files.json"
     return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else {}
+
+
+def _first_seen(root: Path, trader: str) -> dict[str, str]:
+    path = root / trader / FIRST_SEEN
+    return {str(k): str(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()} if path.is_file() \
+        else {}
+
+
+def _seen(known: dict[str, str], pending: pd.DataFrame) -> dict[str, str]:
+    """Tonight's pending invoices with their first-seen time, plus earlier entries for
+    :data:`FIRST_SEEN_DAYS`: an undated invoice quarantined after the pending age must not start a
+    new clock (and wait again) the next night its file is still in the inbox."""
+    seen = {k: pd.Timestamp(v) for k, v in known.items()}
+    if not pending.empty and "first_seen" in pending:
+        for inv, t in pending.dropna(subset=["invoice_no"]).groupby("invoice_no")["first_seen"].min().items():
+            seen[str(inv)] = min(pd.Timestamp(t), seen.get(str(inv), pd.Timestamp(t)))
+    if not seen:
+        return {}
+    horizon = max(seen.values()) - pd.Timedelta(days=FIRST_SEEN_DAYS)
+    return {k: v.isoformat() for k, v in sorted(seen.items()) if v >= horizon}
 
 
 def _frames(sources: Iterable[SourceTable]) -> pd.DataFrame:
@@ -80,6 +106,7 @@ def save(root: Path, tin: TraderInput, pending: pd.DataFrame, shas: dict[str, st
         buf = io.BytesIO()
         frame.reset_index(drop=True).to_parquet(buf, index=False)
         write_atomic(path, buf.getvalue(), None)
+    write_atomic(folder / FIRST_SEEN, json.dumps(_seen(tin.first_seen, pending), indent=1).encode("utf-8"), None)
     # sha256 of every file the store holds rows of, for the filings' provenance
     kept = {**_shas(root, trader), **shas}
     write_atomic(folder / "files.json", json.dumps(dict(sorted(kept.items())), indent=1).encode("utf-8"), None)

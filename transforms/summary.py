@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from transforms.faults import InternalError
 from transforms.filing import FilingResult
 from transforms.ingest import FileReport
 
@@ -49,6 +50,8 @@ class RunSummary:
     batches: int = 1
     #: customs responses read this run: inbox, counts, and every refused row with its reason
     responses: dict[str, Any] = field(default_factory=dict)
+    #: unexpected exceptions the night survived, each holding only what it touched (transforms.faults)
+    internal_errors: list[InternalError] = field(default_factory=list)
 
     def to_json(self) -> str:
         doc = {
@@ -65,6 +68,7 @@ class RunSummary:
             "goods_lines": self.goods_lines,
             "batches": self.batches,
             "responses": self.responses,
+            "internal_errors": [e.to_json() for e in self.internal_errors],
         }
         return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
@@ -74,7 +78,23 @@ class RunSummary:
         out["files_refused"] = sum(f.status == "refused" for f in self.files)
         for status in ("filed", "amended", "unchanged", "held", "cancelled"):
             out[f"submissions_{status}"] = sum(s.status == status for s in self.submissions)
+        out["internal_errors"] = len(self.internal_errors)
         return out
+
+    @property
+    def attention(self) -> bool:
+        """Whether anything waits for a person: a refused file, a quarantined row, a held trip or an
+        internal error (what ``--fail-on-quarantine`` exits 3 for)."""
+        t = self.totals()
+        return bool(t["files_refused"] or t["rows_quarantined"] or t["submissions_held"] or self.internal_errors)
+
+
+def run_status(unreconciled: Sequence[str], internal_errors: Sequence[InternalError]) -> str:
+    """``unreconciled`` (a product defect in the counts), ``completed_with_errors`` (the night went on
+    past internal errors, holding what they touched) or ``completed``."""
+    if unreconciled:
+        return "unreconciled"
+    return "completed_with_errors" if internal_errors else "completed"
 
 
 def count_lines(files: list[FileReport], line_states: pd.DataFrame, results: Sequence[FilingResult]) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from transforms.paths import relative_folder
 from transforms.profiles.match import norm_header
 from transforms.trader_mainland import HkRecord, MainlandRecord
-from transforms.yamldata import load_yaml_model
+from transforms.yamldata import iana_time_zone, load_yaml_model, text_encodings
 
 TRADER_FILE = "trader.yaml"
 
@@ -43,6 +44,8 @@ class Customer(SelfParty):
 
 class Carrier(_Strict):
     name_en: str
+    code: str | None = Field(None, description="The carrier code trip plans use (carrier_code); the carrier of "
+                                               "plan rows without one (else cn_customs_code).")
     cn_customs_code: str | None = None
 
 
@@ -69,13 +72,15 @@ class TraderSettings(_Strict):
     defaults: Defaults = Defaults()
     mainland: MainlandRecord = Field(default_factory=lambda: MainlandRecord.model_validate({}))
     hk: HkRecord = Field(default_factory=lambda: HkRecord.model_validate({}))
-    timezone: str = "Asia/Hong_Kong"
+    timezone: Annotated[str, AfterValidator(iana_time_zone)] = "Asia/Hong_Kong"
     direction_view: Literal["HK", "CN"] | None = Field(
         None, description="Whose view a bare 进口/出口 in the trip plan takes.")
     invoice_no_column: str | None = Field(
         None, description="Kingdee: the header that holds the invoice number when 单据编号 is not it.")
-    feedback_dir: str | None = Field(None, description="Folder (inside the workspace) for error workbooks.")
-    encodings: list[str] = Field(default_factory=list, description="CSV encodings this trader's files use.")
+    feedback_dir: Annotated[str | None, AfterValidator(relative_folder)] = Field(
+        None, description="Folder (inside the workspace) for error workbooks.")
+    encodings: Annotated[list[str], AfterValidator(text_encodings)] = Field(
+        default_factory=list, description="CSV encodings this trader's files use.")
 
     def customer(self, name: str | None) -> Customer | None:
         if not name:

@@ -190,8 +190,13 @@ def test_cancel_before_arrival_then_refile_as_new(ledger: Ledger) -> None:
     assert ledger.filed().empty
     with pytest.raises(LedgerError, match="already cancelled"):
         ledger.cancel(sid, run_id="cancel-2", as_of=AS_OF)
-    # the trip comes back in a later file: filed again as new, never as a change of a cancelled filing
-    assert ledger.decide(sid, "h1") == Decision("new", 3, "9")
+    # the trip's files are still in the inbox (or it comes back changed): it stays cancelled
+    assert ledger.decide(sid, "h1") == Decision("cancelled", 2, "1")
+    assert ledger.decide(sid, "h2") == Decision("cancelled", 2, "1")
+    assert ledger.cancelled_note(sid, "T001")[0] == (
+        "Trip T001 was cancelled on 2026-11-25 with ssdd cancel and stays cancelled, so its files in the inbox are "
+        "not filed again; to file this truck anew give it a new trip_ref in the trip plan, otherwise remove its "
+        "files from the inbox.")
 
 
 def test_cancel_unknown_or_never_filed_is_refused(ledger: Ledger) -> None:

@@ -37,7 +37,7 @@ def test_csv_rows_become_events_with_utc_times_and_mainland_codes_mapped(tmp_pat
                               + ",CNB0001,cn,11,2026-11-25T15:20:00+08:00,\n"})
     events, rejects = read_responses(inbox, received_at=AS_OF)
     assert rejects == []
-    assert list(events.columns) == EVENTS.names
+    assert list(events.columns) == [*EVENTS.names, "src_row"]   # the row each event came from
     assert list(events["event_type"]) == ["ACI_ACCEPTED", "ARRIVED", "CN_MANIFEST_ACCEPTED",
                                           "CN_MANIFEST_REJECTED", "CN_RELEASED"]
     assert list(events["raw_status_code"].fillna("")) == ["", "", "01", "03", "11"]
@@ -46,7 +46,7 @@ def test_csv_rows_become_events_with_utc_times_and_mainland_codes_mapped(tmp_pat
     assert events.loc[1, "reference"] == "CCRN0001" and events.loc[1, "submission_id"] is None
     assert set(events["source"]) == {"_responses/r1.csv"}
     assert (events["received_at"] == AS_OF).all()
-    to_arrow("events", events)
+    to_arrow("events", events.drop(columns="src_row"))
 
 
 def test_the_same_row_in_two_files_has_one_event_id(tmp_path: Path) -> None:

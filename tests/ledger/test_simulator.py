@@ -180,10 +180,11 @@ def test_written_file_reads_back_to_the_same_events_and_updates_the_ledger(tmp_p
     assert sorted(p.name for p in paths[0].parent.iterdir()) == ["responses_202611250800.csv"]  # no temp left
     assert paths[0].read_text(encoding="utf-8").splitlines()[0] == (
         "submission_id,reference,side,event,occurred_at,detail,version")
-    back, rejects = read_responses(tmp_path / "inbox", received_at=AS_OF)
+    # read a few days later: every simulated event (crossings up to 34 h ahead) has happened by then
+    back, rejects = read_responses(tmp_path / "inbox", received_at=AS_OF + timedelta(days=3))
     assert rejects == []
     assert list(back["event_id"]) == list(events["event_id"])
-    assert list(back.columns) == EVENTS.names
+    assert list(back.columns) == [*EVENTS.names, "src_row"]
     outcome = ledger.apply_events(back)
     unknown = events.loc[events["reference"].fillna("").str.startswith("SIMX"), "event_id"].nunique()
     assert outcome.unmatched == unknown

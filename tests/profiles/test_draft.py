@@ -5,15 +5,19 @@ from __future__ import annotations
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
+from typer.testing import CliRunner
 
+from flows.cli import app
 from tests.families.fixtures import write_csv
 from transforms.assembly import assemble
 from transforms.ingest import ingest_trader
-from transforms.profiles.draft import NEEDED, draft_yaml
+from transforms.profiles.draft import NEEDED, draft_yaml, read_sample
 from transforms.profiles.registry import load_profiles
-from transforms.readers import read_file
+from transforms.readers import ReadRefused, read_file
 from transforms.reference import Reference
 from transforms.timeutil import parse_as_of
 
@@ -81,3 +85,90 @@ def test_draft_maps_most_needed_fields_and_a_short_finish_files_the_export(tmp_p
     assert goods["hs_cn"].tolist() == ["6109100010", "6404110000"]
     assert goods["line_amount_value"].tolist() == [320.0, 140.0]
     assert asm.frames["consignments"]["invoice_no"].tolist() == ["ODO-1"]
+
+
+# --- the role of the file, its encoding, markup, personal data (issue #13) ---------------------------------
+
+def _draft(path: Path) -> tuple[dict[str, Any], str]:
+    profiles = load_profiles(None)
+    text, _coverage = draft_yaml(path, read_sample(path, profiles), profiles, "new_source")
+    return yaml.safe_load(text), text
+
+
+def test_a_trucking_companys_trip_plan_is_drafted_as_a_trip_plan(tmp_path: Path) -> None:
+    rows = [["Trip No.", "Border Crossing", "Crossing Time", "Direction", "HK Plate", "Mainland Plate", "Driver",
+             "Invoices"],
+            ["T-9001", "LMC", "2026/11/26 07:45", "南下", "AB1234", "粤Z·A123港", "陳大文", "INV-1;INV-2"],
+            ["T-9002", "SBC", "2026/11/26 09:10", "北上", "CD5678", "粤Z·B456港", "李小明", "INV-3"]]
+    draft, text = _draft(write_csv(tmp_path / "haulier_plan.csv", rows, "utf-8"))
+    assert draft["role"] == "trip_plan", text
+    cols = draft["columns"]
+    assert {k: v["headers"] for k, v in cols.items()} == {
+        "trip_ref": ["Trip No."], "control_point": ["Border Crossing"], "expected_crossing_at": ["Crossing Time"],
+        "direction": ["Direction"], "vehicle_reg_hk": ["HK Plate"], "vehicle_reg_cn": ["Mainland Plate"],
+        "driver_name": ["Driver"], "invoice_nos": ["Invoices"]}
+    assert cols["invoice_nos"]["type"] == "list" and cols["expected_crossing_at"]["type"] == "datetime"
+    assert draft["datetime_formats"] == ["%Y/%m/%d %H:%M"]
+    assert cols["trip_ref"]["required"] is True and "required" not in cols["driver_name"]
+    assert "invoice_no" not in cols and "line_amount_value" not in cols  # not commercial lines
+    assert "# Still needed: carrier_code" in text
+
+
+def test_an_item_master_is_drafted_as_an_item_master(tmp_path: Path) -> None:
+    rows = [["Item Code", "English Description", "中文名称", "海关编码", "申报要素", "Brand"],
+            ["P-100", "Cotton T-shirt", "棉制T恤衫", "6109100010", "T恤衫|针织|棉100%", "ACME"],
+            ["P-200", "Running shoes", "运动鞋", "6404110000", "运动鞋|纺织材料", "ACME"]]
+    draft, text = _draft(write_csv(tmp_path / "materials.csv", rows, "utf-8"))
+    assert draft["role"] == "item_master", text
+    assert {k: v["headers"][0] for k, v in draft["columns"].items()} == {
+        "sku": "Item Code", "description_en": "English Description", "description_zh": "中文名称",
+        "hs_cn": "海关编码", "cn_declaration_elements": "申报要素", "brand": "Brand"}
+    assert draft["columns"]["hs_cn"]["pad_to"] == 10
+    assert [k for k, v in draft["columns"].items() if v.get("required")] == ["sku", "description_en", "hs_cn"]
+
+
+def test_big5_hkscs_headers_are_drafted_as_written_not_as_gb18030_mojibake(tmp_path: Path) -> None:
+    rows = [["發票號碼", "貨品編號", "貨品說明", "數量", "單價", "金額", "幣別"],
+            ["HK-1", "LIFT-01", "𨋢門零件", "2", "150.00", "300.00", "HKD"],
+            ["HK-1", "LIFT-02", "升降機按鈕", "4", "25.00", "100.00", "HKD"]]
+    path = write_csv(tmp_path / "hk_invoice.csv", rows, "big5hkscs")
+    assert path.read_bytes().decode("gb18030")  # the trap: the same bytes are valid (nonsense) GB18030
+    draft, text = _draft(path)
+    assert draft["encodings"] == ["big5hkscs"], text
+    assert {k: v["headers"][0] for k, v in draft["columns"].items()} == {
+        "invoice_no": "發票號碼", "sku": "貨品編號", "description_zh": "貨品說明", "quantity_value": "數量",
+        "unit_price": "單價", "line_amount_value": "金額", "line_amount_currency": "幣別"}
+
+
+def test_an_xml_file_is_refused_with_one_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "invoices.xml"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<Invoices>\n  <Invoice no="INV-1" amount="10"/>\n'
+                    "</Invoices>\n", encoding="utf-8")
+    with pytest.raises(ReadRefused) as refused:
+        read_sample(path, load_profiles(None))
+    assert refused.value.reason.startswith("invoices.xml is an XML document, not a table, so no profile can be "
+                                           "drafted from it; export the data as .xlsx or CSV")
+    done = CliRunner().invoke(app, ["profiles", "new", "--from", str(path), "--out", str(tmp_path / "x.yaml")],
+                              env={"COLUMNS": "300"})
+    assert done.exit_code == 2 and "is an XML document, not a table" in done.output
+    assert not (tmp_path / "x.yaml").exists()
+    page = tmp_path / "report.htm"
+    page.write_text("<!DOCTYPE html><html><body><table><tr><td>INV-1</td><td>10</td></tr></table></body></html>",
+                    encoding="utf-16")
+    with pytest.raises(ReadRefused, match=r"^report\.htm is an HTML page, not a table"):
+        read_sample(page, load_profiles(None))
+
+
+def test_no_personal_data_field_below_high_confidence(tmp_path: Path) -> None:
+    # an 18-digit customs declaration number under 海关编号 resembles 司机海关编号 (driver_cn_code)
+    rows = [["发票号", "数量", "金额", "海关编号"], ["INV-1", "10", "100.00", "531620261000123456"]]
+    draft, text = _draft(write_csv(tmp_path / "lines.csv", rows, "utf-8"))
+    assert draft["role"] == "commercial_lines"
+    assert not set(draft["columns"]) & {"driver_name", "driver_cn_code", "driver_hk_id_masked", "driver_phone"}
+    rows = [["车次编号", "管制站", "预计过境时间", "方向", "海关编号", "司机编号", "Driver (relief)"],
+            ["T-1", "LMC", "2026-11-26 07:45", "南下", "531620261000123456", "D440300789", "陳大文"]]
+    draft, text = _draft(write_csv(tmp_path / "plan.csv", rows, "utf-8"))
+    assert draft["role"] == "trip_plan"
+    assert not set(draft["columns"]) & {"driver_name", "driver_cn_code", "driver_hk_id_masked", "driver_phone"}, text
+    assert "#   海关编号 -> (unmapped)" in text and "but driver_cn_code is personal data" in text
+    assert "#   Driver (relief) -> (unmapped)" in text and "but driver_name is personal data" in text

@@ -278,7 +278,7 @@ def test_too_many_cells_refused_even_when_rows_and_columns_pass(tmp_path: Path) 
     sheet["ALL900000"] = "x"  # 900,000 rows x 1,000 columns
     path = tmp_path / "corner.xlsx"
     book.save(path)
-    with pytest.raises(ReadRefused, match=r"900,000 x 1,000 cells, more than the limit of 50,000,000"):
+    with pytest.raises(ReadRefused, match=r"900,000 x 1,000 cells, more than the limit of 20,000,000"):
         read_file(path)
 
 

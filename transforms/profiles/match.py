@@ -149,5 +149,7 @@ def detect(profiles: Iterable[Profile], wb: RawWorkbook, *, file_label: str) -> 
                                "(ssdd profiles new --from FILE).")
     hints = "; ".join(f"{m.profile.id} lacks {', '.join(m.profile.columns[k].headers[0] for k in m.missing_required)}"
                       for m in near)
+    # naming a profile in trader.yaml forces only a complete match, so it is no fix for missing columns
     return Detection(None, f"{file_label} matches no profile completely (closest: {hints}); add the missing "
-                           "columns to the export or name a profile in trader.yaml.", tuple(near))
+                           "columns to the export, or describe this export in a profile of its own "
+                           "(ssdd profiles new --from FILE).", tuple(near))

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from transforms.paths import DATA_DIR
-from transforms.profiles.schema import Profile
+from transforms.profiles.schema import Profile, role_refusal
 from transforms.yamldata import load_yaml_model
 
 BUILTIN_DIR = DATA_DIR / "profiles"
@@ -23,8 +23,12 @@ def _load_one(path: Path) -> Profile:
 
 
 class Profiles:
-    def __init__(self, profiles: Iterable[Profile]) -> None:
+    """The usable profiles, and (``refused``) those that loaded but cannot serve their role, each with
+    its sentence: naming one of those (trader.yaml ``profile:``) gives that sentence."""
+
+    def __init__(self, profiles: Iterable[Profile], refused: dict[str, str] | None = None) -> None:
         self._by_id: dict[str, Profile] = {}
+        self.refused: dict[str, str] = dict(refused or {})
         for p in profiles:
             if p.id in self._by_id:
                 raise ProfileError(
@@ -32,6 +36,8 @@ class Profiles:
             self._by_id[p.id] = p
 
     def get(self, profile_id: str) -> Profile:
+        if profile_id in self.refused and profile_id not in self._by_id:
+            raise ProfileError(self.refused[profile_id])
         try:
             return self._by_id[profile_id]
         except KeyError:
@@ -51,7 +57,16 @@ def load_profiles(user_dir: Path | None = None) -> Profiles:
     paths = sorted(BUILTIN_DIR.glob("*.yaml"))
     if user_dir is not None and user_dir.is_dir():
         paths += sorted(user_dir.glob("*.yaml"))
-    return Profiles(_load_one(p) for p in paths)
+    usable: list[Profile] = []
+    refused: dict[str, str] = {}
+    for path in paths:
+        profile = _load_one(path)
+        sentence = role_refusal(profile, f"Profile {path.name}")
+        if sentence is None:
+            usable.append(profile)
+        else:
+            refused[profile.id] = sentence
+    return Profiles(usable, refused)
 
 
 def json_schema() -> str:

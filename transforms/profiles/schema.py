@@ -7,7 +7,7 @@ English), never by position.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -29,6 +29,18 @@ ColumnType = Literal[
 ]
 
 Role = Literal["commercial_lines", "item_master", "trip_plan"]
+
+#: The canonical fields each role needs before its rows can be filed, mapped as a column or given as a
+#: constant; a group of several is alternatives. Commercial lines: what assembly and both filings
+#: cannot do without (the rest are per-line findings). Trip plans: only what names and routes a truck
+#: (the carrier may come from trader.yaml). Item masters: the SKU lines are matched on.
+ROLE_NEEDS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    "commercial_lines": (("invoice_no",), ("sku", "hs_hk", "hs_cn"), ("quantity_value",), ("quantity_unit",),
+                         ("line_amount_value",), ("line_amount_currency",)),
+    "trip_plan": (("trip_ref",), ("control_point",), ("expected_crossing_at",), ("direction",),
+                  ("vehicle_reg_hk", "vehicle_reg_cn"), ("invoice_nos",)),
+    "item_master": (("sku",),),
+}
 
 
 class _Strict(BaseModel):
@@ -63,8 +75,15 @@ class Profile(_Strict):
     encodings: list[str] = Field(default_factory=list, description="CSV encodings to try, strictly, in order.")
     decimal: Literal[".", ","] = "."
     thousands: Literal[",", ".", " ", ""] = ","
-    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d"])
-    datetime_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+    date_formats: list[str] = Field(
+        default_factory=lambda: ["%Y-%m-%d"],
+        description="Date formats tried in order: strptime patterns (%d/%m/%Y), 'roc' for Minguo (ROC) dates "
+                    "(1140925, 114/09/25, 民國114年9月25日: year + 1911) and 'serial' for Excel serial day numbers "
+                    "(46329 = 2026-11-03). A bare number is read as a date only under 'serial' or 'roc'.")
+    datetime_formats: list[str] = Field(
+        default_factory=lambda: ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        description="Date-time formats tried in order, like date_formats ('roc' takes an optional HH:MM[:SS]; "
+                    "'serial' a day number with a fraction).")
     header_scan_rows: int = Field(30, ge=1, le=200)
     totals_markers: list[str] = Field(default_factory=lambda: ["合计", "合計", "总计", "總計", "Total", "Totals"])
     columns: dict[str, ColumnSpec]
@@ -83,3 +102,18 @@ class Profile(_Strict):
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.profile_version}"
+
+    def role_gaps(self) -> list[str]:
+        """The needs of its role (:data:`ROLE_NEEDS`) this profile maps no field for, e.g.
+        ``['invoice_no', 'sku or hs_hk or hs_cn']``; empty when it can serve its role."""
+        given = set(self.columns) | set(self.constants)
+        return [" or ".join(group) for group in ROLE_NEEDS[self.role] if not given & set(group)]
+
+
+def role_refusal(profile: Profile, label: str) -> str | None:
+    """One sentence refusing ``profile`` (read from ``label``) when it cannot serve its role, else None."""
+    gaps = profile.role_gaps()
+    if not gaps:
+        return None
+    return (f"{label} (profile {profile.id}) cannot serve as {profile.role}: it maps no {', '.join(gaps)}; "
+            "add these canonical fields under columns (or constants) and run again, until then it is not used.")

@@ -25,9 +25,11 @@ def read_biff(path: Path, limits: ReadLimits) -> list[RawSheet]:
                           f"({library_message(error)}); re-save it as .xlsx and send it again.") from None
     sheets: list[RawSheet] = []
     for sheet in book.sheets():
-        if sheet.nrows > limits.max_rows or sheet.ncols > limits.max_columns:
+        if sheet.nrows > limits.max_rows or sheet.ncols > limits.max_columns or \
+                sheet.nrows * sheet.ncols > limits.max_cells:
             raise ReadRefused(f"{path.name} sheet {sheet.name} has {sheet.nrows} rows x {sheet.ncols} columns, over "
-                              f"the limit of {limits.max_rows} x {limits.max_columns}; split the export.")
+                              f"the limit of {limits.max_rows} x {limits.max_columns} ({limits.max_cells:,} cells); "
+                              "split the export.")
         rows: list[Row] = []
         numbers: list[int] = []
         for r in range(sheet.nrows):

@@ -31,6 +31,7 @@ HEAD_BYTES: Final = 256 * 1024
 #: Records looked at to choose the delimiter, and rows offered to ``header_hint``.
 SAMPLE_RECORDS: Final = 50
 HINT_ROWS: Final = 30
+_COUNT_CHUNK: Final = 8 << 20
 #: Extensions of binary spreadsheet formats: text behind one of them must at least be a table.
 _SPREADSHEET_SUFFIXES: Final = frozenset({".xls", ".xlsx", ".xlsm", ".xlsb", ".xlt", ".xltx", ".ods", ".et"})
 #: C0/C1 control characters other than TAB, line and page breaks, NUL and DOS end-of-file (^Z).
@@ -147,7 +148,45 @@ class _Lines:
             yield line
 
 
+def _refuse_fields(path: Path, rows: int, width: int, limits: ReadLimits) -> ReadRefused:
+    return ReadRefused(
+        f"{path.name} has {rows:,} rows of up to {width:,} fields, more than the limit of {limits.max_cells:,} "
+        "fields in one file; split it into smaller files and send them again."
+    )
+
+
+def _field_bound(path: Path, delimiter: str) -> int:
+    """At most how many fields the file can hold: its delimiter and line-break bytes, plus one.
+
+    Every delimiter is ASCII, and each encoding read here (UTF-8/16, GB18030, Big5-HKSCS, cp1252)
+    writes an ASCII character with its byte, so counting bytes never undercounts.
+    """
+    marks = (ord(delimiter).to_bytes(1, "big"), b"\n", b"\r")
+    total = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(_COUNT_CHUNK):
+            total += sum(chunk.count(mark) for mark in marks)
+    return total
+
+
+def _check_fields(path: Path, choice: _Choice, limits: ReadLimits) -> None:
+    """Refuse a file whose rows, padded to the widest, would exceed ``max_cells`` fields, before any
+    row is kept: a first pass counts them only when the file's bytes allow that many."""
+    if _field_bound(path, choice.delimiter) <= limits.max_cells:
+        return
+    rows = width = 0
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=choice.encoding, errors="strict", newline="") as text:
+        for fields in csv.reader(_Lines(text), delimiter=choice.delimiter):
+            if not any(field.strip() for field in fields):
+                continue
+            rows += 1
+            width = max(width, len(fields))
+            if rows * width > limits.max_cells:
+                raise _refuse_fields(path, rows, width, limits)
+
+
 def _read_rows(path: Path, choice: _Choice, limits: ReadLimits) -> tuple[list[Row], list[int]]:
+    _check_fields(path, choice, limits)
     rows: list[Row] = []
     numbers: list[int] = []
     width = 0
@@ -175,6 +214,9 @@ def _read_rows(path: Path, choice: _Choice, limits: ReadLimits) -> tuple[list[Ro
                         )
                 rows.append(cells)
                 numbers.append(number)
+                if len(rows) * width > limits.max_cells:
+                    # one wide row far down would pad every row above it
+                    raise _refuse_fields(path, len(rows), width, limits)
                 if len(rows) > limits.max_rows:
                     raise ReadRefused(
                         f"{path.name} has more than {limits.max_rows:,} rows; "

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Final
 
 import python_calamine as calamine
 
-from transforms.readers import ooxml
+from transforms.readers import ods, ooxml, zipguard
 from transforms.readers.cells import FLOAT_CACHE_LIMIT, FloatTexts, cell_text
 from transforms.readers.raw import (
     Container,
@@ -71,36 +71,33 @@ def _check_extent(path: Path, sheet_name: str, rows: int, columns: int, limits: 
         )
 
 
-def _exceeds(extent: ooxml.Extent, limits: ReadLimits) -> bool:
+def _exceeds(extent: ooxml.Extent, *, limits: ReadLimits) -> bool:
     return extent.rows > limits.max_rows or extent.columns > limits.max_columns or extent.cells > limits.max_cells
 
 
-def _precheck_xlsx(path: Path, parts: dict[str, str], limits: ReadLimits) -> tuple[_ErrorCells, list[str]]:
+def _precheck_xlsx(path: Path, parts: dict[str, str], limits: ReadLimits) -> _ErrorCells:
     """Refuse a sheet whose real used range is too big, before calamine allocates it densely.
 
-    Cheapest evidence first: a modest ``<dimension>`` claim is trusted (Excel keeps it exact);
-    a missing or outsized one (streaming writers omit it, LibreOffice writes A1:AMJ1048576) is
-    bounded by byte searches over the cell tags; only a sheet that still looks too big has its
-    cells parsed to see which of them really hold values. Returns the error cells found on the
-    way, and the parts whose error cells are still to be looked for.
+    The ``<dimension>`` claim is never trusted (a stale one hides a cell at XFD1048576, and
+    calamine sizes its grid from the cells): byte searches over the cell references bound the
+    range, and only a sheet that still looks too big, or whose cells are not written the usual
+    way, has its cells parsed to see which of them really hold values. Both passes stop as soon
+    as the range is over a limit. Returns the error cells found on the way, per part.
     """
     known: _ErrorCells = {}
-    unscanned: list[str] = []
+    too_big = partial(_exceeds, limits=limits)
     with zipfile.ZipFile(path) as archive:
+        zipguard.verify_members(archive, scanned=set(parts.values()))
         for sheet_name, part in parts.items():
-            claim = ooxml.dimension_claim(archive, part)
-            if claim is not None and not _exceeds(claim, limits):
-                unscanned.append(part)
-                continue
-            scan = ooxml.byte_scan(archive, part, bound=True)
-            if scan.bound is None or _exceeds(scan.bound, limits) or scan.errors is None:
-                parsed = ooxml.scan_part(archive, part)
+            scan = ooxml.byte_scan(archive, part, bound=True, stop=too_big)
+            if scan.bound is None or too_big(scan.bound) or scan.errors is None:
+                parsed = ooxml.scan_part(archive, part, stop=too_big)
                 if parsed.extent is not None:
                     _check_extent(path, sheet_name, parsed.extent.rows, parsed.extent.columns, limits)
                 known[part] = parsed.errors
             else:
                 known[part] = scan.errors
-    return known, unscanned
+    return known
 
 
 def _trim_columns(rows: list[Row]) -> list[Row]:
@@ -167,14 +164,14 @@ def read_excel(path: Path, container: Container, limits: ReadLimits) -> list[Raw
     try:
         parts: dict[str, str] = {}
         known: _ErrorCells = {}
-        unscanned: list[str] = []
         if container == "xlsx":
             with zipfile.ZipFile(path) as archive:
                 parts = ooxml.worksheet_parts(archive)
-            known, unscanned = _precheck_xlsx(path, parts, limits)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(ooxml.error_cells, path, unscanned) if unscanned else None
-            return _read_sheets(path, container, limits, parts, known, pending)
+                parts.update(ooxml.unlisted_worksheet_parts(archive, parts))
+            known = _precheck_xlsx(path, parts, limits)
+        elif container == "ods":
+            ods.precheck(path, limits)
+        return _read_sheets(path, container, limits, parts, known)
     except ReadRefused:
         raise
     except BaseException as error:
@@ -206,7 +203,6 @@ def _read_sheets(
     limits: ReadLimits,
     parts: dict[str, str],
     known: _ErrorCells,
-    pending: Future[_ErrorCells] | None,
 ) -> list[RawSheet]:
     sheets: list[RawSheet] = []
     with _open_workbook(path, container) as workbook:
@@ -215,11 +211,7 @@ def _read_sheets(
                 continue  # chart, dialog and macro sheets hold no table
             sheet = workbook.get_sheet_by_index(index)
             _check_extent(path, meta.name, sheet.height, sheet.width, limits)
-            part = parts.get(meta.name, "")
-            if pending is not None and part not in known:
-                known.update(pending.result())
-                pending = None
-            sheet_errors = known.get(part, {})
+            sheet_errors = known.get(parts.get(meta.name, ""), {})
             with no_cyclic_gc():
                 rows, row_numbers = _sheet_rows(sheet, sheet_errors)
             sheets.append(

@@ -3,9 +3,9 @@
 Two things python-calamine cannot tell us before (or after) it loads a sheet:
 
 * how big the sheet's used range really is. Calamine holds the range densely, so one value in
-  row 1,048,576 costs a million rows; the ``<dimension>`` claim at the top of the sheet part is
-  read first, a missing or outsized claim pays for byte searches over the cell tags, and only a
-  sheet that still looks too big is parsed cell by cell;
+  row 1,048,576 costs a million rows; the ``<dimension>`` claim is never trusted (it may be stale
+  or missing): byte searches over the cell references bound the range, and only a sheet that
+  still looks too big is parsed cell by cell;
 * which cells hold an error (``t="e"``: ``#N/A``, ``#REF!`` …). Calamine hands those back as
   empty cells; a trader's ``#N/A`` from a broken VLOOKUP must reach the error report as
   ``#N/A``, not as a blank that looks like a missing value.
@@ -18,29 +18,27 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final
 from xml.sax.saxutils import unescape as xml_unescape
 
 from lxml import etree
 
-_DIMENSION: Final = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([A-Za-z$0-9:]+)[\"']")
 _REF: Final = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _ERROR_MARKERS: Final = (b't="e"', b"t='e'")
-# Fast paths for the way Excel, LibreOffice, openpyxl and xlsxwriter write cells and rows.
-_FAST_CELL_COLUMN: Final = re.compile(rb'<c r="([A-Z]{1,3})\d')
+# The way Excel, LibreOffice, openpyxl and xlsxwriter write a cell's start tag (<c r="AB12"), and the
+# other ways a cell element can start (another whitespace, self-closing, a namespace prefix).
+_CELL_ROW: Final = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
+_ODD_CELL_TAG: Final = re.compile(rb"<c[\t\r\n/]|<[\w.-]+:c[\s/>]")
 _MULTI_LETTER_COLUMN: Final = re.compile(rb'<c r="[A-Z]{2}')
-_FAST_ROW: Final = re.compile(rb'<row r="(\d{1,7})"')
+_MULTI_LETTER_CELL: Final = re.compile(rb'<c r="([A-Z]{2,})[0-9]')
 _REF_ATTRIBUTE: Final = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{1,3}\d{1,7})["\']')
 #: The cached value after a cell's start tag, past an optional formula element.
 _VALUE: Final = re.compile(
     rb"\s*(?:<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>[^<]*</(?:[\w.-]+:)?f>)\s*)?"
     rb"<(?:[\w.-]+:)?v>([^<]*)</"
 )
-#: How much of a sheet part is inflated to find the ``<dimension>`` element near its top.
-_HEAD_BYTES: Final = 64 * 1024
 _CHUNK: Final = 4 << 20
 
 
@@ -76,6 +74,20 @@ def workbook_part(archive: zipfile.ZipFile) -> str | None:
             return part
     names = set(archive.namelist())
     return "xl/workbook.xml" if "xl/workbook.xml" in names else None
+
+
+def unlisted_worksheet_parts(archive: zipfile.ZipFile, listed: dict[str, str]) -> dict[str, str]:
+    """Worksheet-looking parts the workbook's relationships did not name, keyed by part name.
+
+    An engine may still find them (by its own reading of a damaged package), so they are scanned
+    like any sheet; a part name never collides with a sheet name, which cannot hold ``/``.
+    """
+    named = set(listed.values())
+    return {
+        member: member
+        for member in archive.namelist()
+        if "worksheets/" in member.lower() and member.lower().endswith(".xml") and member not in named
+    }
 
 
 def worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -125,24 +137,6 @@ class Extent:
         return self.rows * self.columns
 
 
-def dimension_claim(archive: zipfile.ZipFile, part: str) -> Extent | None:
-    """The extent a sheet part claims in its ``<dimension ref>``, or None when it makes none."""
-    try:
-        with archive.open(part) as stream:
-            head = stream.read(_HEAD_BYTES)
-    except KeyError:
-        return None
-    match = _DIMENSION.search(head)
-    if match is None:
-        return None
-    corners = [parse_ref(ref) for ref in match.group(1).decode("ascii").split(":")]
-    if not corners or any(c is None for c in corners):
-        return None
-    rows = [c[0] for c in corners if c is not None]
-    cols = [c[1] for c in corners if c is not None]
-    return Extent(max(rows) - min(rows) + 1, max(cols) - min(cols) + 1)
-
-
 @dataclass
 class PartScan:
     """What a pass over every cell of a sheet part found."""
@@ -153,8 +147,12 @@ class PartScan:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def scan_part(archive: zipfile.ZipFile, part: str) -> PartScan:
-    """Walk every cell of a sheet part: the true used range, and the error cells."""
+def scan_part(archive: zipfile.ZipFile, part: str, *, stop: Callable[[Extent], bool] | None = None) -> PartScan:
+    """Walk every cell of a sheet part: the true used range, and the error cells.
+
+    ``stop`` is asked at the end of each row with the range so far; once it says yes the walk ends
+    there (a sheet already too big need not be read to its end).
+    """
     first_row = first_col = 1 << 30
     last_row = last_col = -1
     errors: dict[tuple[int, int], str] = {}
@@ -179,6 +177,10 @@ def scan_part(archive: zipfile.ZipFile, part: str) -> PartScan:
                     element.clear(keep_tail=False)
                     while element.getprevious() is not None:
                         del element.getparent()[0]
+                    if stop is not None and last_row >= 0:
+                        so_far = Extent(last_row - first_row + 1, last_col - first_col + 1)
+                        if stop(so_far):
+                            return PartScan(so_far, errors)
                 continue
             if event == "start":
                 continue
@@ -225,21 +227,53 @@ class ByteScan:
     errors: dict[tuple[int, int], str] | None = field(default_factory=dict)
 
 
-def byte_scan(archive: zipfile.ZipFile, part: str, *, bound: bool) -> ByteScan:
+def _chunk_bound(body: bytes, columns: bytes, rows: int) -> tuple[bytes, int] | None:
+    """Widest column letters and largest row number of the cells in ``body``, or None when a cell
+    start tag is not in the plain ``<c r="A1"`` form (a prefix, no reference, another attribute first).
+
+    Counting and a search cost little; only the row numbers, and the multi-letter columns, are
+    collected (as a set: a row's number repeats once per cell).
+    """
+    plain = body.count(b"<c ") + body.count(b"<c>")
+    if body.count(b'<c r="') != plain or _ODD_CELL_TAG.search(body):
+        return None
+    found = _CELL_ROW.findall(body)
+    if len(found) != plain:   # a reference that is not letters then digits
+        return None
+    row_numbers = set(found)
+    if _MULTI_LETTER_COLUMN.search(body):
+        letters = set(_MULTI_LETTER_CELL.findall(body))
+        columns = max((*letters, columns), key=lambda token: (len(token), token))
+    elif len(columns) < 2 and b'<c r="' in body:
+        columns = max(columns, b"Z")   # single letters only: Z bounds them
+    if row_numbers:
+        rows = max(rows, max(int(n) for n in row_numbers))
+    return columns, rows
+
+
+def _bound_extent(columns: bytes, rows: int) -> Extent:
+    return Extent(rows, _column_number(columns.decode("ascii")) if columns else 0)
+
+
+def byte_scan(
+    archive: zipfile.ZipFile, part: str, *, bound: bool, stop: Callable[[Extent], bool] | None = None
+) -> ByteScan:
     """One pass over a sheet part: error cells (``t="e"``) and, if ``bound``, a used-range bound.
 
-    The bound takes rows from the last ``<row r="N"`` and columns from the widest ``<c r="XX..."``
-    (or Z when no column reference has two letters). Empty styled cells count too, so it can only
-    be too big, never too small; writers that omit ``r=`` or put it after other attributes leave
-    it unknown (None).
+    The bound takes rows and columns from the largest row number and the widest column letters of
+    every cell reference: an engine places a cell by its own ``r``, whatever its row or the
+    ``<dimension>`` claim. Empty styled cells count too, so it can only be too big, never too
+    small; a cell start tag in any other form (a namespace prefix, no ``r=``, another attribute
+    first) leaves it unknown (None). ``stop`` is asked after each chunk with the bound so far: once
+    it says yes the pass ends there, with that bound and the error cells unknown (None).
     """
-    last_row, widest, carry = 0, b"", b""
+    columns, rows, carry = b"", 0, b""
     bound_known = bound
     errors: dict[tuple[int, int], str] | None = {}
     with archive.open(part) as stream:
         while chunk := stream.read(_CHUNK):
             buffer = carry + chunk
-            # Cut after the last complete cell so no cell is seen in two halves.
+            # Cut after the last complete tag so no cell tag is seen in two halves.
             cut = buffer.rfind(b"</c>") + 4 if b"</c>" in buffer else buffer.rfind(b">") + 1
             body, carry = buffer[:cut], buffer[cut:]
             if errors is not None and any(marker in body for marker in _ERROR_MARKERS):
@@ -250,36 +284,17 @@ def byte_scan(archive: zipfile.ZipFile, part: str, *, bound: bool) -> ByteScan:
                     errors.update(found)
             if not bound_known:
                 continue
-            if b'<c r="' not in body:
-                bound_known = not (b"<c>" in body or b"<c " in body)
-            elif _MULTI_LETTER_COLUMN.search(body):
-                columns = set(_FAST_CELL_COLUMN.findall(body))
-                widest = max((*columns, widest), key=lambda letters: (len(letters), letters))
-            elif len(widest) < 2:
-                # Single-letter columns only: Z bounds them without collecting every reference.
-                widest = b"Z"
-            at = body.rfind(b'<row r="')
-            if at >= 0:
-                match = _FAST_ROW.match(body, at)
-                last_row = max(last_row, int(match.group(1))) if match else last_row
-            elif b"<row" in body:
+            widest = _chunk_bound(body, columns, rows)
+            if widest is None:
                 bound_known = False
-    extent = Extent(last_row, _column_number(widest.decode("ascii"))) if widest else Extent(0, 0)
-    return ByteScan(extent if bound_known else None, errors)
-
-
-def error_cells(path: Path, parts: Iterable[str]) -> dict[str, dict[tuple[int, int], str]]:
-    """Part name -> its error cells, for the parts that have any.
-
-    Opens its own handle on the file so it can run beside calamine, which releases the GIL
-    while it loads a sheet: with a core to spare the search costs no wall time.
-    """
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    with zipfile.ZipFile(path) as archive:
-        for part in parts:
-            errors = byte_scan(archive, part, bound=False).errors
-            if errors is None:
-                errors = scan_part(archive, part).errors
-            if errors:
-                found[part] = errors
-    return found
+                continue
+            columns, rows = widest
+            if stop is not None and stop(_bound_extent(columns, rows)):
+                return ByteScan(_bound_extent(columns, rows), None)
+    if carry.strip() and bound_known:
+        widest = _chunk_bound(carry, columns, rows)
+        if widest is None:
+            bound_known = False
+        else:
+            columns, rows = widest
+    return ByteScan(_bound_extent(columns, rows) if bound_known else None, errors)

@@ -66,14 +66,20 @@ class ReadLimits:
     max_bytes: int = 200_000_000
     #: Most rows accepted in one sheet (non-empty rows, after trimming).
     max_rows: int = 1_000_000
-    #: Largest sum of the uncompressed sizes a zip container declares in its directory.
-    max_decompressed_bytes: int = 2_000_000_000
+    #: Largest sum of the uncompressed sizes of a zip container's parts (declared, and verified
+    #: while inflating when the directory could lie).
+    max_decompressed_bytes: int = 1_000_000_000
+    #: Largest compression ratio of one zip part over 16 MB inflated: real sheets compress 5-50
+    #: times, a part made to inflate (millions of repeated empty cells) hundreds of times.
+    max_compression_ratio: int = 200
     #: Most columns accepted in one sheet or one delimited row.
     max_columns: int = 1000
     #: Most cells (rows x columns of the used range) one sheet may span. Spreadsheet engines
     #: hold a sheet's used range densely, so one stray value in a far corner costs as much as a
-    #: full grid; this ceiling is checked before the range is loaded wherever the format allows.
-    max_cells: int = 50_000_000
+    #: full grid; this ceiling is checked before the range is loaded, from the cells the sheet
+    #: really holds (never from its declared ``<dimension>``). Delimited text counts its fields
+    #: (rows x widest row, as padded). 20 million cells cost calamine about 640 MB.
+    max_cells: int = 20_000_000
 
 
 class ReadRefused(Exception):

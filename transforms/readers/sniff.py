@@ -15,7 +15,7 @@ from typing import Final
 
 from lxml import etree
 
-from transforms.readers import cfb
+from transforms.readers import cfb, zipguard
 from transforms.readers.ooxml import workbook_part
 from transforms.readers.raw import Container, ReadLimits, ReadRefused, library_message
 from transforms.readers.spreadsheetml import SPREADSHEETML_NS
@@ -58,13 +58,8 @@ def _zip_container(path: Path, limits: ReadLimits) -> Container:
     name = path.name
     try:
         with zipfile.ZipFile(path) as archive:
+            zipguard.check_declared(archive, name, limits)
             members = archive.infolist()
-            declared = sum(member.file_size for member in members)
-            if declared > limits.max_decompressed_bytes:
-                raise ReadRefused(
-                    f"{name} would expand to {declared:,} bytes when unzipped, more than the limit of "
-                    f"{limits.max_decompressed_bytes:,}; split the data into smaller workbooks and send them again."
-                )
             if any(member.flag_bits & 0x1 for member in members):
                 raise ReadRefused(
                     f"{name} is a password-protected zip archive; save it without a password and send it again."

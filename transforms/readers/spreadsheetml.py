@@ -93,6 +93,13 @@ class _SheetBuilder:
                 f"{self._file_name} sheet {self.name!r} has more than {self._limits.max_rows:,} rows; "
                 "split it into smaller files and send them again."
             )
+        if (len(self.rows) + 1) * max(self.width, width) > self._limits.max_cells:
+            # ss:Index can place one cell far to the right, and every row is padded to the widest
+            raise ReadRefused(
+                f"{self._file_name} sheet {self.name!r} has {len(self.rows) + 1:,} rows of up to "
+                f"{max(self.width, width):,} columns, more than the limit of {self._limits.max_cells:,} cells; "
+                "split it into smaller files and send them again."
+            )
         values: Row = [None] * width
         for col, text in cells:
             values[col] = text

@@ -1,0 +1,75 @@
+"""One hostile cell never takes the night down (issue #13), proven with Hypothesis.
+
+Each example is one night: the clean traders of every family (the controls) plus ``FUZZ_MUTANTS``
+copies of one family's trader, each with one cell replaced by a hostile value. ``make test`` runs a
+few examples per target; ``make fuzz`` runs enough for 10,000 mutated cells per target
+(``FUZZ_EXAMPLES``, ``FUZZ_MUTANTS``) and writes the counts to ``bench/results/fuzz-*.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.fuzz import hostile
+from tests.fuzz.conftest import COUNTS
+from transforms.benchgen import FAMILIES
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
+MUTANTS = int(os.environ.get("FUZZ_MUTANTS", "4"))
+
+#: (what is mutated, which families' traders are copied): every commercial family, then the trip
+#: plan and the item master (the same files in every family's folder)
+TARGETS = [*((f"commercial-{f}", ("commercial",), (f,)) for f in FAMILIES),
+           ("trip_plan", ("trip_plan",), FAMILIES), ("item_master", ("item_master",), FAMILIES)]
+
+
+def _night(inbox: Path, workspace: Path) -> dict[str, Any]:
+    from flows.run import nightly_filing
+    from transforms.settings import Settings
+
+    nightly_filing(Settings(inbox=inbox, workspace=workspace, as_of=hostile.AS_OF, workers=1))
+    return hostile.read_summary(workspace)
+
+
+@pytest.fixture(scope="module")
+def clean(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The clean inbox and what a night without mutants files for each of its traders."""
+    root = tmp_path_factory.mktemp("fuzz-clean")
+    inbox = hostile.clean_inbox(root / "inbox")
+    summary = _night(inbox, root / "ws")
+    outputs = hostile.outputs_by_trader(root / "ws", summary)
+    # the controls must really file: a clean night that holds everything would prove nothing
+    filed = [s for s in summary["submissions"] if s["status"] == "filed"]
+    assert len(filed) >= len(FAMILIES), summary["submissions"]
+    return inbox, outputs
+
+
+@pytest.mark.parametrize(("name", "targets", "families"), TARGETS, ids=[t[0] for t in TARGETS])
+def test_one_hostile_cell_holds_only_its_own(name: str, targets: tuple[str, ...], families: tuple[str, ...],
+                                             clean: tuple[Path, dict[str, Any]]) -> None:
+    clean_inbox, clean_outputs = clean
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=EXAMPLES <= 5,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(hostile.mutations(targets, families), min_size=MUTANTS, max_size=MUTANTS))
+    def night_with(muts: list[hostile.Mutation]) -> None:
+        root = Path(tempfile.mkdtemp(prefix="fuzz-"))
+        try:
+            inbox = root / "inbox"
+            shutil.copytree(clean_inbox, inbox)
+            mutants = {hostile.add_mutant(inbox, k, m): m for k, m in enumerate(muts)}
+            summary = _night(inbox, root / "ws")
+            hostile.check_night(root / "ws", summary, clean_outputs, mutants)
+            COUNTS.add(name, summary, mutants)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+    night_with()
