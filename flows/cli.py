@@ -12,6 +12,7 @@ from typing import Annotated, Literal, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 T = TypeVar("T")
@@ -170,9 +171,10 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
     console.print(t)
     for f in summary.files:
         if f.status == "refused":
-            console.print(f"[yellow]refused[/] {f.path}: {f.reason}", highlight=False, soft_wrap=True)
+            console.print(f"[yellow]refused[/] {escape(f.path)}: {escape(f.reason or '')}", highlight=False,
+                          soft_wrap=True)
     for error in summary.internal_errors:   # each one sentence; the traceback is in the log, with the run id
-        console.print(f"[bold red]internal error[/] {error.reason}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]internal error[/] {escape(error.reason)}", highlight=False, soft_wrap=True)
     summary_json = workspace / "runs" / summary.run_id / "summary.json"
     # trips needing a person first (held, then amended or cancelled), then the routine ones
     order = {"held": 0, "amended": 1, "cancelled": 1, "filed": 2, "unchanged": 3}
@@ -187,15 +189,15 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
     _more(len(trips), limit, "trips", Counter(e.status for e in trips), summary_json)
     held = [(e.status, e.trip_ref, reason) for e in trips for reason in dict.fromkeys(e.reasons)]
     for status, trip_ref, reason in _first(held, limit):
-        console.print(f"[red]{status}[/] {trip_ref}: {reason}", highlight=False, soft_wrap=True)
+        console.print(f"[red]{status}[/] {escape(trip_ref)}: {escape(reason)}", highlight=False, soft_wrap=True)
     _more(len(held), limit, "held reasons", None, summary_json)
     for flag in _first(summary.flagged, limit):
-        console.print(f"[magenta]flagged[/] {flag['submission_id']} ({flag['trader']}): {flag['reason']}",
+        console.print(f"[magenta]flagged[/] {flag['submission_id']} ({flag['trader']}): {escape(flag['reason'])}",
                       highlight=False, soft_wrap=True)
     _more(len(summary.flagged), limit, "flagged trips", None, summary_json)
     for p in _first(summary.pending, limit):
-        console.print(f"[cyan]pending[/] {p['trader']} invoice {p['invoice_no']} ({p['lines']} lines): {p['reason']}",
-                      highlight=False, soft_wrap=True)
+        console.print(f"[cyan]pending[/] {p['trader']} invoice {escape(p['invoice_no'])} ({p['lines']} lines): "
+                      f"{escape(p['reason'])}", highlight=False, soft_wrap=True)
     _more(len(summary.pending), limit, "pending invoices", None, summary_json)
     ws = workspace
     console.print(f"outputs:    {ws / 'outbox'} (single/, hk/, cn/)")
@@ -241,7 +243,7 @@ def profiles_list(
         t.add_row(p.id, str(p.profile_version), p.role, p.title)
     console.print(t)
     for sentence in profiles.refused.values():
-        console.print(f"[yellow]not used[/] {sentence}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]not used[/] {escape(sentence)}", highlight=False, soft_wrap=True)
 
 
 @profiles_app.command("detect")
@@ -262,7 +264,7 @@ def profiles_detect(
 
     # a profile that loaded but cannot serve its role says what it lacks, whatever the file matches
     for sentence in profiles.refused.values():
-        console.print(f"[yellow]not used[/] {sentence}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]not used[/] {escape(sentence)}", highlight=False, soft_wrap=True)
     try:
         wb = read_file(file, header_hint=header_hint(profiles))  # type: ignore[arg-type]
     except ReadRefused as exc:
