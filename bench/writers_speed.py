@@ -22,8 +22,8 @@ from transforms.bundle import FilingBundle, content_hash
 from transforms.model import row
 from transforms.reference import Reference
 from transforms.writers.context import WriterContext
-from transforms.writers.registry import ALL_WRITERS
-from transforms.writers.schemas import validate
+from transforms.writers.base import Output
+from transforms.writers.registry import applicable
 
 AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 _NS = uuid.UUID("00000000-0000-5000-8000-00000000be9c")
@@ -56,6 +56,10 @@ def bundle(n: int, items: int) -> FilingBundle:
              name_zh="深圳市皇岗报关有限公司", ids_cn_customs_code="4403180077"),
         row("parties", **key, consignment_seq=0, role="DECLARANT_HK", name="Kowloon Customs Brokers Ltd",
              ids_hk_brn="55554444"),
+        # the Mainland record: 生产销售单位 (owner) and 境内收发货人 (exporter) of goods leaving the Mainland
+        *(row("parties", **key, consignment_seq=1, role=role, name="Shenzhen Acme Metals Co., Ltd.",
+              name_zh="深圳市艾克美金属有限公司", ids_cn_uscc="91440300MA5F00012K", ids_cn_customs_code="4403960001")
+          for role in ("OWNER", "EXPORTER")),
     ]
     goods = [
         row("goods_items", **key, consignment_seq=1, line_no=i, trader="acme", invoice_no=f"INV-{n}", sku=f"SKU-{i}",
@@ -71,7 +75,7 @@ def bundle(n: int, items: int) -> FilingBundle:
         for i in range(1, items + 1)
     ]
     consignment = row("consignments", **key, consignment_seq=1, trader="acme", invoice_no=f"INV-{n}",
-                       ucr=f"acme-INV-{n}", cn_bill_no=f"B-{n}", total_packages_qty=items, total_packages_type="CT",
+                       ucr=f"acme-INV-{n}", cn_bill_no=f"B{n:08d}", total_packages_qty=items, total_packages_type="CT",
                        total_packages_derived=True, package_description="Carton", gross_mass_kg=13.2 * items,
                        net_mass_kg=12.5 * items, stated_gross_mass_kg=13.2 * items, gross_volume_m3=1.5,
                        invoice_amount_value=sum(100.0 + i for i in range(1, items + 1)),
@@ -79,20 +83,38 @@ def bundle(n: int, items: int) -> FilingBundle:
                        freight_payment_method="1", cn_trade_mode="0110", cn_levy_nature="101",
                        cn_procedure_code="RD01", cn_origin_district="44031", country_of_consignment="CN",
                        country_of_destination="HK", equipment_refs=["CSQU3054383"], place_of_loading="CNSZX",
+                       contract_no=f"CT-{n}", trading_country="HK", cn_foreign_port="HKG000",
+                       marks_and_numbers="N/M", goods_place="皇岗口岸监管场站", cn_entry_type="M", cn_decl_trn_rel="0",
                        src_file="bench/lines.csv", src_row=2)
     b = FilingBundle(
         submission=sub, transport=transport, parties=parties, consignments=[consignment], goods_items=goods,
-        trailers=[row("trailers", **key, trailer_seq=1, trailer_id="HT5678", type_code="FLATBED", tare_kg=6500.0)],
+        trailers=[row("trailers", **key, trailer_seq=1, trailer_id="HT5678", type_code="02", tare_kg=6500.0)],
         equipment=[row("equipment", **key, equipment_seq=1, container_no="CSQU3054383", size_type="22G1",
                         full_empty="5", tare_kg=2230.0)],
-        seals=[row("seals", **key, equipment_seq=1, seal_seq=1, seal_id="SL0098812", issuer="CARRIER")],
+        seals=[row("seals", **key, equipment_seq=1, seal_seq=1, seal_id="M/SL0098812@CA", issuer="CARRIER")],
     )
     b.submission["content_hash"] = content_hash(b)
     return b
 
 
-def _elements(b: FilingBundle, ctx: WriterContext) -> int:
-    return sum(sum(1 for _ in etree.fromstring(w.render(b, ctx)).iter()) for w in ALL_WRITERS)
+#: the demo broker of the official road manifest samples (cn-manifest/samples): a valid SenderID
+SENDER = "5345766374655_DXPESW0000001256"
+
+
+def context() -> WriterContext:
+    return WriterContext(reference=Reference.load(), as_of=AS_OF, sender_id=SENDER, transmitter_name="深圳市示例报关有限公司")
+
+
+def _outputs(b: FilingBundle, ctx: WriterContext) -> list[Output]:
+    return [out for w in applicable(b) for out in w.outputs(b, ctx)]
+
+
+def _elements(b: FilingBundle, ctx: WriterContext) -> dict[str, int]:
+    """Elements per writer (the files of one writer summed) for one bundle."""
+    counts: dict[str, int] = {}
+    for w in applicable(b):
+        counts[w.id] = sum(sum(1 for _ in etree.fromstring(o.data).iter()) for o in w.outputs(b, ctx))
+    return counts
 
 
 def main() -> None:
@@ -101,37 +123,34 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=10)
     ap.add_argument("--side-by-side", action="store_true", help="also publish both ways and compare")
     args = ap.parse_args()
-    ctx = WriterContext(reference=Reference.load(), as_of=AS_OF)
+    ctx = context()
     bundles = [bundle(n, args.items) for n in range(args.bundles)]
     gc.collect()
     gc.freeze()  # the prepared bundles are not the writers' garbage: keep them out of every GC pass
-    for w in ALL_WRITERS:  # warm up: schemas compiled, code lists loaded
-        assert validate(w.id, w.render(bundles[0], ctx)) == []
+    _outputs(bundles[0], ctx)  # warm up: schemas compiled, code lists loaded
 
-    render_s = validate_s = 0.0
-    size = 0
+    total = 0.0
+    size = files = 0
     for b in bundles:
         t0 = time.perf_counter()
-        docs = [(w.id, w.render(b, ctx)) for w in ALL_WRITERS]
-        t1 = time.perf_counter()
-        for wid, data in docs:
-            if validate(wid, data):
-                raise SystemExit(f"{wid} output invalid")
-            size += len(data)
-        validate_s += time.perf_counter() - t1
-        render_s += t1 - t0
+        for w in applicable(b):
+            if w.preflight(b, ctx):
+                raise SystemExit(f"{w.id}: preflight problem")
+        outs = _outputs(b, ctx)   # rendered and validated
+        total += time.perf_counter() - t0
+        size += sum(len(o.data) for o in outs)
+        files += len(outs)
 
     goods = args.bundles * args.items
-    total = render_s + validate_s
-    per_item = _elements(bundles[0], ctx) / args.items
-    marginal = _elements(bundle(0, args.items + 1), ctx) - _elements(bundle(0, args.items), ctx)
-    print(f"bundles: {args.bundles} x {args.items} goods items = {goods} goods items, 3 files each")
-    print(f"render:   {render_s:8.3f} s   ({render_s / goods * 1e3:.3f} ms per goods item)")
-    print(f"validate: {validate_s:8.3f} s   ({validate_s / goods * 1e3:.3f} ms per goods item)")
-    print(f"total:    {total:8.3f} s   ({total / goods * 1e3:.3f} ms per goods item)")
-    print(f"goods items per second (render + validate, all three files): {goods / total:,.0f}")
-    print(f"elements per goods item, all three files: {per_item:.1f} (incl. header share); "
-          f"{marginal} per additional item")
+    per_item = {k: v / args.items for k, v in _elements(bundles[0], ctx).items()}
+    more, base = _elements(bundle(0, args.items + 1), ctx), _elements(bundle(0, args.items), ctx)
+    print(f"bundles: {args.bundles} x {args.items} goods items = {goods} goods items, "
+          f"{files / args.bundles:.0f} files each")
+    print(f"preflight + render + validate: {total:8.3f} s   ({total / goods * 1e3:.3f} ms per goods item)")
+    print(f"goods items per second (all files): {goods / total:,.0f}")
+    for wid in base:
+        print(f"  {wid:14s} elements per goods item {per_item[wid]:6.1f} (incl. header share); "
+              f"{more[wid] - base[wid]} per additional item")
     print(f"output: {size / args.bundles / 1024:.1f} KiB per bundle")
     if args.side_by_side:
         side_by_side(bundles, ctx, goods)
@@ -144,7 +163,7 @@ def side_by_side(bundles: list[FilingBundle], ctx: WriterContext, goods: int) ->
     import tempfile
     from pathlib import Path
 
-    from transforms.filing import file_submissions
+    from transforms.filing import WriterOptions, file_submissions
     from transforms.ledger import Ledger
     from transforms.writers.output import write_atomic
 
@@ -152,19 +171,21 @@ def side_by_side(bundles: list[FilingBundle], ctx: WriterContext, goods: int) ->
         root = Path(tmp)
         t0 = time.perf_counter()
         for b in bundles:
-            for w in ALL_WRITERS:
+            for w in applicable(b):
                 if w.preflight(b, ctx):
                     raise SystemExit("preflight problem")
-                target = root / "obvious" / w.folder / w.filename(b)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(target, w.render(b, ctx), lambda data, wid=w.id: validate(wid, data))
+                for out in w.outputs(b, ctx):   # validated trees
+                    target = root / "obvious" / out.relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    write_atomic(target, out.data, None)
         obvious = time.perf_counter() - t0
         ws = root / "ours"
         ws.mkdir()
         t0 = time.perf_counter()
         results = file_submissions(bundles, held={}, ledger=Ledger(ws / "ledger.sqlite"), workspace=ws, run_id="bench",
-                                   as_of=AS_OF, max_items=50, workers=2,
-                                   traders={b.submission_id: "acme" for b in bundles}, sender_id="SSDD")
+                                   as_of=AS_OF, options=WriterOptions(sender_id=SENDER,
+                                                                      transmitter_name=ctx.transmitter_name),
+                                   workers=2, traders={b.submission_id: "acme" for b in bundles})
         ours = time.perf_counter() - t0
         assert all(r.status == "filed" for r in results), {r.status for r in results}
     print(f"obvious route (1 process, fsync per file): {obvious:7.2f} s  {goods / obvious:8,.0f} goods items/s")

@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
 
         Refused for a trip that was never filed, is already cancelled, or whose truck has arrived or been
         released."""
-        from transforms.filing import cancel_submission
+        from transforms.filing import WriterOptions, cancel_submission
         from transforms.ledger import LedgerError
         from transforms.locks import LockTimeout, trader_locks
         from transforms.timeutil import AsOfError, parse_as_of
@@ -59,7 +59,9 @@ def register(app: typer.Typer) -> None:
                 result = cancel_submission(
                     submission_id, ledger=ledger, workspace=settings.workspace,
                     run_id=f"cancel-{moment.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}", as_of=moment,
-                    sender_id=settings.cn_sender_id, max_items=settings.max_items_per_declaration)
+                    options=WriterOptions(max_items=settings.max_items_per_declaration,
+                                          sender_id=settings.cn_sender_id,
+                                          transmitter_name=settings.cn_transmitter_name))
         except (LedgerError, AsOfError, LockTimeout, FileNotFoundError, ValueError) as exc:
             _fail(str(exc).splitlines()[0])
             return

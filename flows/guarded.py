@@ -111,19 +111,20 @@ def _subset(asm: Assembly, part: list[TraderIngest], traders: Sequence[str]) -> 
 
 
 def filed(task: Any, frames: Handoff[dict[str, pd.DataFrame]], checked_box: Handoff[Any],
-          traders: Handoff[dict[str, str]], asm: Assembly, part: list[TraderIngest], settings: Settings, run_id: str,
-          as_of: datetime, fail: Fail) -> list[FilingResult]:
+          traders: Handoff[dict[str, str]], seqs: Handoff[dict[str, int]], asm: Assembly, part: list[TraderIngest],
+          settings: Settings, run_id: str, as_of: datetime, fail: Fail) -> list[FilingResult]:
     """The batch filed. A trip that fails is held by the filing itself (transforms.filing); when the
     batch fails outside any trip, each trader is filed alone and a trader that still fails is held."""
     everyone = [i.trader for i in part]
 
     def run_all(_: Sequence[str]) -> list[FilingResult]:
-        out: list[FilingResult] = task(frames, checked_box, settings, run_id, as_of, traders).value
+        out: list[FilingResult] = task(frames, checked_box, settings, run_id, as_of, traders, seqs).value
         return out
 
     def run_one(trader: str) -> list[FilingResult]:
         sub = faults.restrict(asm, [trader], [f.path for i in part if i.trader == trader for f in i.files])
-        out: list[FilingResult] = task.fn(Handoff(sub.frames), checked_box, settings, run_id, as_of, traders).value
+        out: list[FilingResult] = task.fn(Handoff(sub.frames), checked_box, settings, run_id, as_of, traders,
+                                                seqs).value
         return out
 
     outs, failed = faults.each(everyone, run_all, run_one)

@@ -38,7 +38,7 @@ from transforms.batches import plan_batches, trader_load
 from transforms.bundle import OnRecord, content_hashes, split_bundles
 from transforms.crashpoints import kill_point
 from transforms.faults import InternalError
-from transforms.filing import FilingResult, file_submissions
+from transforms.filing import FilingResult, WriterOptions, file_submissions
 from transforms.inbox import trader_folders
 from transforms.ingest import FileReport, TraderIngest, ingest_folder, link_refusals
 from transforms.ledger import Ledger
@@ -166,19 +166,34 @@ def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]
 
 @task(name="file", cache_policy=NO_CACHE, timeout_seconds=3600, **IO_RETRY)
 def file_task(frames_in: Handoff[dict[str, pd.DataFrame]], checked_in: Handoff[Checked], settings: Settings,
-              run_id: str, as_of: datetime, traders_in: Handoff[dict[str, str]]) -> Handoff[list[FilingResult]]:
+              run_id: str, as_of: datetime, traders_in: Handoff[dict[str, str]],
+              seqs_in: Handoff[dict[str, int]]) -> Handoff[list[FilingResult]]:
     frames, checked, traders = frames_in.value, checked_in.value, traders_in.value
     ledger = Ledger(settings.ledger_location)
+    options = WriterOptions(max_items=settings.max_items_per_declaration, sender_id=settings.cn_sender_id,
+                            transmitter_name=settings.cn_transmitter_name)
     results = file_submissions(split_bundles(frames), held=checked.held, ledger=ledger, workspace=settings.workspace,
-                            run_id=run_id, as_of=as_of, max_items=settings.max_items_per_declaration,
-                            workers=settings.workers, traders=traders, sender_id=settings.cn_sender_id)
+                               run_id=run_id, as_of=as_of, options=options, workers=settings.workers,
+                               traders=traders, message_seqs=seqs_in.value)
     if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
-        from transforms.delivery import deliver
-
-        deliver(settings.single_window_dir, [
-            (Path(r.outputs["cn"]).name, (settings.workspace / r.outputs["cn"]).read_bytes())
-            for r in results if r.status in ("filed", "amended") and "cn" in r.outputs])
+        deliver_to_single_window(settings, [r for r in results if r.status in ("filed", "amended")])
     return Handoff(results)
+
+
+def deliver_to_single_window(settings: Settings, results: list[FilingResult]) -> None:
+    """Copy each filed Mainland message into the client's OutBox of the form its writer declares."""
+    from transforms.delivery import deliver
+    from transforms.writers.registry import single_window_form
+
+    assert settings.single_window_dir is not None
+    forms = {"dec": settings.single_window_dec_form, "manifest": settings.single_window_manifest_form}
+    files: list[tuple[str, str, bytes]] = []
+    for r in results:
+        for key, relative in sorted(r.outputs.items()):
+            form = single_window_form(key)
+            if form is not None:
+                files.append((forms[form], Path(relative).name, (settings.workspace / relative).read_bytes()))
+    deliver(settings.single_window_dir, files)
 
 
 def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm: Assembly) -> pd.DataFrame:
@@ -410,6 +425,16 @@ class _Night:
     #: unexpected exceptions the night went on past (transforms.faults)
     errors: list[InternalError] = field(default_factory=list)
 
+    #: message slots handed out so far (transforms.filing: each trip's Mainland SendTime and file names)
+    message_seq: int = 0
+
+    def number(self, asm: Assembly) -> dict[str, int]:
+        """The next message slot for each trip of the batch, in the batch's (deterministic) order."""
+        sids = asm.frames["submissions"]["submission_id"].astype(str).tolist()
+        seqs = {sid: self.message_seq + i for i, sid in enumerate(sids)}
+        self.message_seq += len(sids)
+        return seqs
+
     def fail(self, *errors: InternalError) -> None:
         """Keep each error for the summary and log its sentence with the traceback (and the run id)."""
         for error in errors:
@@ -471,8 +496,8 @@ def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Set
         _stamp_provenance(asm, batch_files, carried_sha, as_of, checked.hashes)
         traders = _traders(asm.frames["consignments"])
         frames = hand(asm.frames)
-        results = guarded.filed(file_task, frames, checked_box, hand(traders), asm, part, settings, run_id, as_of,
-                                night.fail)
+        results = guarded.filed(file_task, frames, checked_box, hand(traders), hand(night.number(asm)), asm, part,
+                                settings, run_id, as_of, night.fail)
         results_box = hand(results)
         clock.lap("file")
         count_lines(files, asm.line_states, results)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import transforms.filing as filing
-from bench.writers_speed import AS_OF, bundle
-from transforms.filing import file_submissions
+from bench.writers_speed import AS_OF, SENDER, bundle
+from transforms.filing import WriterOptions, file_submissions
 from transforms.ledger import Ledger
 
 
@@ -18,8 +18,8 @@ def _file(root: Path, workers: int, n: int) -> tuple[list[tuple[str, str, int]],
     held_id = bundles[7].submission_id
     results = file_submissions(bundles, held={held_id: (["held for the test"], ["测试暂扣"])},
                                ledger=Ledger(root / "ledger.sqlite"), workspace=root, run_id="r1", as_of=AS_OF,
-                               max_items=50, workers=workers, traders={b.submission_id: "acme" for b in bundles},
-                               sender_id="SSDD")
+                               options=WriterOptions(sender_id=SENDER, transmitter_name="深圳市示例报关有限公司"),
+                               workers=workers, traders={b.submission_id: "acme" for b in bundles})
     files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "outbox").rglob("*.xml"))}
     return [(r.submission_id, r.status, r.version) for r in results], files
 
@@ -30,5 +30,8 @@ def test_overlapping_chunks_on_two_workers_match_one_process(tmp_path: Path, mon
     two = _file(tmp_path / "two", 2, 330)
     assert two[0] == one[0]
     assert len(one[0]) == 330 and sum(s == "held" for _, s, _ in one[0]) == 1
-    assert len(two[1]) == 329 * 3 and two[1] == one[1]
+    # per filed trip: single submission, Hong Kong filing, one DecMessage, road manifest, conveyance
+    assert len(two[1]) == 329 * 5 and two[1] == one[1]
+    for message in ("MT2401", "MT4402"):   # each trip its own SendTime slot, so its own file name
+        assert sum(name.startswith(f"outbox/cn/rmft/CN_{message}_1p0_5345766374655_") for name in one[1]) == 329
     assert Ledger(tmp_path / "two" / "ledger.sqlite").filed().shape[0] == 329

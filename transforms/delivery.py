@@ -52,9 +52,9 @@ def ensure_boxes(root: Path, form: str) -> Path:
     return folder
 
 
-def deliver(root: Path, files: Iterable[tuple[str, bytes]]) -> list[Path]:
-    """Place each (file name, Mainland filing bytes) in ``<root>/<form>/OutBox``; returns the paths."""
-    batch = [(ensure_boxes(root, message_type(data)) / "OutBox" / name, data) for name, data in files]
+def deliver(root: Path, files: Iterable[tuple[str, str, bytes]]) -> list[Path]:
+    """Place each (form, file name, message bytes) in ``<root>/<form>/OutBox``; returns the paths."""
+    batch = [(ensure_boxes(root, form) / "OutBox" / name, data) for form, name, data in files]
     write_many_atomic(batch)
     return [p for p, _ in batch]
 

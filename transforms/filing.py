@@ -1,8 +1,9 @@
-"""Decide, render, validate and place the three files of each clean submission.
+"""Decide, render, validate and place the files of each clean submission.
 
-Order per submission (invariant 3 of architecture.md): the ledger decides the version; every
-writer's preflight must pass (an unmapped national code holds the trip, never a blank in the XML);
-the three documents are rendered and validated in memory; each is written to a temporary name,
+Order per submission (invariant 3 of architecture.md): the ledger decides the version; the writers
+that apply to the trip (:func:`transforms.writers.registry.applicable`) must all pass their preflight
+(an unmapped national code holds the trip, never a blank in the XML); their files (single submission,
+Hong Kong filing, the Mainland messages) are rendered and validated in memory; each is written to a temporary name,
 fsynced, validated and renamed; only then is the ledger committed. A crash before the commit
 re-renders byte-identical files on the next run, and ``record_filed`` is idempotent.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import traceback
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,11 +26,10 @@ from transforms.faults import describe, sentences
 from transforms.ledger import Decision, Ledger
 from transforms.pool import process_pool
 from transforms.reference import Reference
-from transforms.writers.base import serialise
-from transforms.writers.context import WriterContext
+from transforms.writers.base import Output, SchemaFailure
+from transforms.writers.context import DEFAULT_SENDER_ID, WriterContext
 from transforms.writers.output import write_many_atomic
-from transforms.writers.registry import ALL_WRITERS
-from transforms.writers.schemas import validate_tree
+from transforms.writers.registry import applicable
 
 T = TypeVar("T")
 
@@ -48,52 +48,71 @@ class FilingResult:
 
 
 @dataclass(frozen=True)
+class WriterOptions:
+    """The run's settings the writers use (``max_items_per_declaration``, ``cn_sender_id``,
+    ``cn_transmitter_name``)."""
+
+    max_items: int = 50
+    sender_id: str = DEFAULT_SENDER_ID
+    transmitter_name: str | None = None
+
+
+@dataclass(frozen=True)
 class RenderJob:
     bundle: FilingBundle
     as_of: datetime
-    max_items: int
-    sender_id: str
+    options: WriterOptions
+    #: the trip's slot among the run's trips: its road messages' SendTime (and so file names) follow it
+    message_seq: int = 0
 
 
-def _render(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], list[str]]:
-    """Worker: preflight + render + validate all three documents for one bundle.
+class Rendered(NamedTuple):
+    """What a worker hands back for one trip: its files, or why it is held (``en``/``zh``), or the
+    traceback of a defect (``fault``)."""
+
+    submission_id: str
+    outputs: list[Output]
+    filed_bundle: bytes
+    en: list[str]
+    zh: list[str]
+    fault: str = ""
+
+
+def _render(job: RenderJob) -> Rendered:
+    """Worker: preflight + render + validate every applicable writer's files for one bundle.
 
     A value the checks let through but a writer cannot express holds this one trip with the
     writer's sentence; it never stops the other trips."""
     try:
         return _render_checked(job)
+    except SchemaFailure as exc:
+        # a document that fails its own schema is a product defect; hold, never publish it
+        return Rendered(job.bundle.submission_id, [], b"", [str(exc)],
+                        [f"{exc.writer} 文件未通过 XSD 校验：{exc.errors[0]}"])
     except ValueError as exc:
         first = str(exc).splitlines()[0]
-        return job.bundle.submission_id, {}, [f"The filing could not be written: {first}."], [
-            f"无法生成申报文件：{first}。"]
+        return Rendered(job.bundle.submission_id, [], b"", [f"The filing could not be written: {first}."],
+                        [f"无法生成申报文件：{first}。"])
     except Exception as exc:  # the fault boundary: a defect holds this trip only (transforms.faults)
         # the traceback travels back with the result: a worker process has no log of its own
-        return job.bundle.submission_id, {FAULT: "".join(traceback.format_exception(exc)).encode()}, [
-            describe(exc)], []
+        return Rendered(job.bundle.submission_id, [], b"", [describe(exc)], [],
+                        "".join(traceback.format_exception(exc)))
 
 
-def _render_checked(job: RenderJob) -> tuple[str, dict[str, bytes], list[str], list[str]]:
-    ctx = WriterContext(reference=Reference.load(), as_of=job.as_of, max_items=job.max_items,
-                        sender_id=job.sender_id)
-    problems_en: list[str] = []
-    problems_zh: list[str] = []
-    for w in ALL_WRITERS:
+def _render_checked(job: RenderJob) -> Rendered:
+    o = job.options
+    ctx = WriterContext(reference=Reference.load(), as_of=job.as_of, max_items=o.max_items, sender_id=o.sender_id,
+                        transmitter_name=o.transmitter_name, message_seq=job.message_seq)
+    writers = applicable(job.bundle)
+    problems: dict[str, str] = {}   # en -> zh; the road messages share their trip-level sentences
+    for w in writers:
         for p in w.preflight(job.bundle, ctx):
-            problems_en.append(p.message_en)
-            problems_zh.append(p.message_zh)
-    if problems_en:
-        return job.bundle.submission_id, {}, problems_en, problems_zh
-    docs: dict[str, bytes] = {}
-    for w in ALL_WRITERS:
-        tree = w.render_tree(job.bundle, ctx)
-        errors = validate_tree(w.id, tree)
-        if errors:
-            # a document that fails our own schema is a product defect; hold, never publish it
-            return job.bundle.submission_id, {}, [f"{w.id} filing failed its XSD: {errors[0]}"], [
-                f"{w.id} 文件未通过 XSD 校验：{errors[0]}"]
-        docs[w.id] = serialise(tree)
-    docs[FILED_BUNDLE] = dump_bundle(job.bundle)   # serialised here, off the publishing process
-    return job.bundle.submission_id, docs, [], []
+            problems.setdefault(p.message_en, p.message_zh)
+    if problems:
+        return Rendered(job.bundle.submission_id, [], b"", list(problems), list(problems.values()))
+    outputs = [out for w in writers for out in w.outputs(job.bundle, ctx)]
+    # serialised here, off the publishing process
+    return Rendered(job.bundle.submission_id, outputs, dump_bundle(job.bundle), [], [])
 
 
 class _Renderer:
@@ -105,7 +124,7 @@ class _Renderer:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
-    def __call__(self, jobs: Sequence[RenderJob]) -> Iterator[tuple[str, dict[str, bytes], list[str], list[str]]]:
+    def __call__(self, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
         """Results in job order. On the pool, every job is submitted before this returns, so the
         workers render while the caller publishes the previous chunk."""
         if self.workers <= 1 or len(jobs) < 64:
@@ -120,21 +139,28 @@ class _Renderer:
 
 
 def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[list[str], list[str]]],
-                     ledger: Ledger, workspace: Path, run_id: str, as_of: datetime, max_items: int,
-                     workers: int, traders: dict[str, str], sender_id: str) -> list[FilingResult]:
+                     ledger: Ledger, workspace: Path, run_id: str, as_of: datetime, options: WriterOptions,
+                     workers: int, traders: dict[str, str],
+                     message_seqs: Mapping[str, int] | None = None) -> list[FilingResult]:
     """File every bundle not held by the checks, ``PUBLISH_CHUNK`` at a time: decide, render on the
     worker processes, publish with one data sync, then record in the ledger. Bundles are consumed
-    as they come, so memory stays flat however many trips the run files."""
+    as they come, so memory stays flat however many trips the run files.
+
+    ``message_seqs`` gives each trip its message slot (the run numbers its trips across batches, in
+    their deterministic order; without it, the bundles' order), so a re-run of the same night writes
+    the same Mainland file names and two trips never share one."""
     done: list[list[FilingResult]] = []   # per chunk, in chunk order
     renderer = _Renderer(workers)
     outbox = _Outbox(workspace)
     in_flight: deque[_Chunk] = deque()
     try:
-        for chunk in _chunks(bundles, PUBLISH_CHUNK):
+        numbered = ((message_seqs[b.submission_id] if message_seqs is not None else i, b)
+                    for i, b in enumerate(bundles))
+        for chunk in _chunks(numbered, PUBLISH_CHUNK):
             results: list[FilingResult] = []
             done.append(results)
             with ledger.batch():   # the chunk's held trips are recorded in one transaction
-                jobs, decisions = _decide(chunk, held, ledger, run_id, as_of, max_items, traders, sender_id, results)
+                jobs, decisions = _decide(chunk, held, ledger, run_id, as_of, options, traders, results)
             # up to IN_FLIGHT chunks are queued on the workers while the oldest is published, so
             # they never wait for this process (chunks hold different trips: their ledger
             # decisions are independent)
@@ -151,7 +177,7 @@ def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[l
 
 
 class _Chunk(NamedTuple):
-    rendered: Iterator[tuple[str, dict[str, bytes], list[str], list[str]]]   # in job order
+    rendered: Iterator[Rendered]   # in job order
     by_id: dict[str, FilingBundle]
     decisions: dict[str, Decision]
     results: list[FilingResult]
@@ -172,28 +198,29 @@ class _Outbox:
         return path
 
 
-def _decide(chunk: list[FilingBundle], held: dict[str, tuple[list[str], list[str]]], ledger: Ledger, run_id: str,
-            as_of: datetime, max_items: int, traders: dict[str, str], sender_id: str,
+def _decide(chunk: list[tuple[int, FilingBundle]], held: dict[str, tuple[list[str], list[str]]], ledger: Ledger,
+            run_id: str, as_of: datetime, options: WriterOptions, traders: dict[str, str],
             results: list[FilingResult]) -> tuple[list[RenderJob], dict[str, Decision]]:
     jobs: list[RenderJob] = []
     decisions: dict[str, Decision] = {}
-    for b in chunk:
+    for seq, b in chunk:
         try:
-            job = _decide_one(b, held, ledger, run_id, as_of, max_items, traders, sender_id, results, decisions)
+            job = _decide_one(b, held, ledger, run_id, as_of, traders, results, decisions)
         except (OSError, sqlite3.OperationalError):
             raise   # the I/O edge: the file task retries (flows.policy)
         except Exception as exc:  # the fault boundary: this trip is held, the chunk goes on
             results.append(_faulted(b, traders, describe(exc), "".join(traceback.format_exception(exc))))
             continue
         if job is not None:
-            jobs.append(job)
+            jobs.append(RenderJob(job, as_of, options, seq))
     return jobs, decisions
 
 
 def _decide_one(b: FilingBundle, held: dict[str, tuple[list[str], list[str]]], ledger: Ledger, run_id: str,
-                as_of: datetime, max_items: int, traders: dict[str, str], sender_id: str,
-                results: list[FilingResult], decisions: dict[str, Decision]) -> RenderJob | None:
-    """What the ledger decides for one trip: held, unchanged, held after arrival, or a job to render."""
+                as_of: datetime, traders: dict[str, str], results: list[FilingResult],
+                decisions: dict[str, Decision]) -> FilingBundle | None:
+    """What the ledger decides for one trip: held, unchanged, held after arrival, or the bundle to
+    render, stamped with its version and function code."""
     sid = b.submission_id
     # before hashing: a trip held by a defect in its checks may be what hashing trips on; a cancelled
     # trip is reported as such instead
@@ -228,7 +255,7 @@ def _decide_one(b: FilingBundle, held: dict[str, tuple[list[str], list[str]]], l
         results.append(FilingResult(sid, "held", decision.version - 1, reasons=en, reasons_zh=zh))
         return None
     decisions[sid] = decision
-    return RenderJob(b.stamp(decision.version, decision.function_code), as_of, max_items, sender_id)
+    return b.stamp(decision.version, decision.function_code)
 
 
 def _faulted(b: FilingBundle, traders: dict[str, str], detail: str, trace: str) -> FilingResult:
@@ -245,27 +272,22 @@ def _publish(chunk: _Chunk, *, ledger: Ledger, outbox: _Outbox, run_id: str, as_
     by_id, results = chunk.by_id, chunk.results
     ready: list[tuple[str, dict[str, str]]] = []
     batch: list[tuple[Path, bytes]] = []
-    for sid, docs, en, zh in chunk.rendered:
-        b = by_id[sid]
-        if FAULT in docs:
-            results.append(_faulted(b, traders, en[0], docs[FAULT].decode()))
+    for r in chunk.rendered:
+        sid, b = r.submission_id, by_id[r.submission_id]
+        if r.fault:
+            results.append(_faulted(b, traders, r.en[0], r.fault))
             continue
-        if en:
-            _hold(ledger, b, en, run_id, as_of, traders[sid])
-            results.append(FilingResult(sid, "held", 0, reasons=en, reasons_zh=zh))
-            continue
-        try:
-            names = {w.id: f"outbox/{w.folder}/{w.filename(b)}" for w in ALL_WRITERS}
-        except Exception as exc:  # the fault boundary: a name that cannot be made holds this trip only
-            results.append(_faulted(b, traders, describe(exc), "".join(traceback.format_exception(exc))))
+        if r.en:
+            _hold(ledger, b, r.en, run_id, as_of, traders[sid])
+            results.append(FilingResult(sid, "held", 0, reasons=r.en, reasons_zh=r.zh))
             continue
         outputs: dict[str, str] = {}
-        for w in ALL_WRITERS:
-            outputs[w.id] = relative = names[w.id]
-            batch.append((outbox.target(relative), docs[w.id]))   # validated in the worker; bytes unchanged since
+        for out in r.outputs:
+            outputs[out.key] = out.relative
+            batch.append((outbox.target(out.relative), out.data))   # validated in the worker; bytes unchanged since
         ready.append((sid, outputs))
         # what was filed, for a later cancellation or an audit: store/filed/<id>_v<version>.json.gz
-        batch.append((outbox.target(filed_bundle_relative(sid, b.version)), docs[FILED_BUNDLE]))
+        batch.append((outbox.target(filed_bundle_relative(sid, b.version)), r.filed_bundle))
     if batch:
         write_many_atomic(batch)
     kill_point("ledger")
@@ -305,9 +327,6 @@ def _record_one(ledger: Ledger, b: FilingBundle, d: Decision, outputs: dict[str,
 # rendering of the next chunk; smaller chunks also shorten the wait for the first and the last.
 PUBLISH_CHUNK = 250
 IN_FLIGHT = 3
-FILED_BUNDLE = "filed-bundle"
-#: the key under which a worker hands back the traceback of a trip it could not render
-FAULT = "fault"
 
 
 def filed_bundle_relative(submission_id: str, version: int) -> str:
@@ -321,7 +340,7 @@ def filed_bundle_path(workspace: Path, submission_id: str, version: int) -> Path
 
 
 def cancel_submission(submission_id: str, *, ledger: Ledger, workspace: Path, run_id: str, as_of: datetime,
-                      sender_id: str, max_items: int) -> FilingResult:
+                      options: WriterOptions) -> FilingResult:
     """Render and publish the cancellation (function code 1) of a filed trip, then record it.
 
     The ledger refuses (LedgerError, one sentence) an unknown, held, already cancelled, arrived or
@@ -333,16 +352,11 @@ def cancel_submission(submission_id: str, *, ledger: Ledger, workspace: Path, ru
         raise FileNotFoundError(f"cannot cancel {submission_id}: the filed content {source.name} is missing from "
                                 "store/filed, so the cancellation cannot be rendered.")
     bundle = load_bundle(source.read_bytes()).stamp(decision.version, decision.function_code)
-    _, docs, en, _zh = _render(RenderJob(bundle, as_of, max_items, sender_id))
-    if en:
-        raise ValueError(f"cannot cancel {submission_id}: {en[0]}")
-    batch: list[tuple[Path, bytes]] = []
-    outputs: dict[str, str] = {}
-    for w in ALL_WRITERS:
-        target = workspace / "outbox" / w.folder / w.filename(bundle)
-        batch.append((target, docs[w.id]))
-        outputs[w.id] = target.relative_to(workspace).as_posix()
-    write_many_atomic(batch)
+    rendered = _render(RenderJob(bundle, as_of, options))
+    if rendered.en:
+        raise ValueError(f"cannot cancel {submission_id}: {rendered.en[0]}")
+    outputs = {out.key: out.relative for out in rendered.outputs}
+    write_many_atomic([(workspace / out.relative, out.data) for out in rendered.outputs])
     ledger.cancel(submission_id, run_id=run_id, as_of=as_of, outputs=outputs)
     return FilingResult(submission_id, "cancelled", decision.version, outputs)
 

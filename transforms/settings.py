@@ -42,10 +42,19 @@ class Settings(BaseSettings):
     cn_sender_id: str = Field(
         "SSDD", min_length=1, max_length=50,
         description="Mainland manifest Head/SenderID: the filing agent's registered single-window sender id.")
+    cn_transmitter_name: str | None = Field(
+        None, min_length=1, max_length=70,
+        description="Mainland road manifests' transmitter (舱单传输人名称) when a trip names no filer.")
     cn_delivery: Literal["outbox", "single_window"] = Field(
         "outbox", description="Also place Mainland filings in the China Single Window client's exchange folders.")
     single_window_dir: Path | None = Field(
         None, description="The client's exchange root (<dir>/<form>/OutBox|SentBox|InBox|FailBox).")
+    single_window_dec_form: str = Field(
+        "Deccus001", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$",
+        description="The client's declaration (报关单) form folder under single_window_dir.")
+    single_window_manifest_form: str = Field(
+        "Rmft", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$",
+        description="The client's road manifest (公路舱单) form folder under single_window_dir.")
     cn_manifest_lead_minutes: int = Field(60, ge=0,
                                           description="Minimum minutes between filing and crossing (Mainland).")
     pending_max_age_hours: int = Field(

@@ -18,7 +18,6 @@ from transforms.writers.schemas import schema_path
 NS = {
     "s": "urn:ssdd:single-submission:1",
     "h": "urn:ssdd:hk-filing:1",
-    "c": "urn:ssdd:cn-filing:1",
     "x": "urn:example:extension",
 }
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.writers.conftest import make_bundle
 from transforms.writers.context import WriterContext
-from transforms.writers.registry import ALL_WRITERS
+from transforms.writers.registry import DOCUMENT_WRITERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,21 +20,21 @@ import sys
 from tests.writers.conftest import AS_OF, make_bundle
 from transforms.reference import Reference
 from transforms.writers.context import WriterContext
-from transforms.writers.registry import ALL_WRITERS
+from transforms.writers.registry import DOCUMENT_WRITERS
 ctx = WriterContext(reference=Reference.load(), as_of=AS_OF, sender_id="5301123456789_DXPESW0000012345")
 for bundle in (make_bundle(), make_bundle(direction="HK_EXPORT")):
-    for w in ALL_WRITERS:
+    for w in DOCUMENT_WRITERS:
         sys.stdout.write(w.render(bundle, ctx).hex() + "\\n")
 """
 
 
 def _in_process(ctx: WriterContext) -> list[str]:
     return [w.render(b, ctx).hex() for b in (make_bundle(), make_bundle(direction="HK_EXPORT"))
-            for w in ALL_WRITERS]
+            for w in DOCUMENT_WRITERS]
 
 
 def test_render_twice_is_byte_identical(ctx: WriterContext) -> None:
-    for w in ALL_WRITERS:
+    for w in DOCUMENT_WRITERS:
         assert w.render(make_bundle(), ctx) == w.render(make_bundle(), ctx)
 
 

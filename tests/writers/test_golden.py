@@ -13,12 +13,12 @@ import pytest
 
 from tests.writers.conftest import make_bundle
 from transforms.writers.context import WriterContext
-from transforms.writers.registry import ALL_WRITERS
+from transforms.writers.registry import DOCUMENT_WRITERS
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
-@pytest.mark.parametrize("w", ALL_WRITERS, ids=lambda w: w.id)
+@pytest.mark.parametrize("w", DOCUMENT_WRITERS, ids=lambda w: w.id)
 def test_lmc_output_matches_golden_file(w, ctx: WriterContext) -> None:  # type: ignore[no-untyped-def]
     data = w.render(make_bundle(), ctx)
     path = GOLDEN / f"{w.id}.xml"

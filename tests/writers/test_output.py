@@ -41,7 +41,7 @@ def test_valid_document_is_published_without_temp_file(tmp_path: Path, lmc: Fili
 def test_invalid_document_raises_and_leaves_nothing(tmp_path: Path) -> None:
     target = tmp_path / "x_v1.xml"
     with pytest.raises(OutputInvalid, match=r"x_v1\.xml") as err:
-        write_atomic(target, b"<CnFiling xmlns='urn:ssdd:cn-filing:1'/>", partial(validate, "cn"))
+        write_atomic(target, b"<HkFiling xmlns='urn:ssdd:hk-filing:1'/>", partial(validate, "hk"))
     assert "line 1" in err.value.reason
     assert _listing(tmp_path) == []
 

@@ -7,33 +7,77 @@ from datetime import datetime
 import pytest
 
 from tests.writers.conftest import make_bundle
+from tests.writers.dec_bundles import dec_bundle
+from tests.writers.mainland import mainland_ctx
 from transforms.reference import Reference
 from transforms.writers.context import DEFAULT_SENDER_ID, WriterContext
-from transforms.writers.registry import ALL_WRITERS, writer
+from transforms.writers.registry import ALL_WRITERS, DOCUMENT_WRITERS, applicable, single_window_form, writer
 from transforms.writers.schemas import SCHEMA_DIR, validate
 
 
 def test_registry_is_explicit_and_ordered() -> None:
-    assert [w.id for w in ALL_WRITERS] == ["single", "hk", "cn"]
-    assert [w.folder for w in ALL_WRITERS] == ["single", "hk", "cn"]
-    assert writer("cn") is ALL_WRITERS[2]
+    assert [w.id for w in ALL_WRITERS] == ["single", "hk", "cn_dec", "cn_manifest", "cn_conveyance"]
+    assert [w.folder for w in DOCUMENT_WRITERS] == ["single", "hk"]
+    assert writer("hk") is ALL_WRITERS[1]
 
 
 def test_unknown_writer_lists_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="single, hk, cn"):
+    with pytest.raises(KeyError, match="single, hk"):
         writer("sea")
 
 
-@pytest.mark.parametrize("w", ALL_WRITERS, ids=lambda w: w.id)
+def test_each_writer_declares_its_single_window_form() -> None:
+    """Declarations go to the client's declaration form, road messages to its manifest form."""
+    assert [single_window_form(k) for k in ("single", "hk", "cn_dec_1", "cn_dec_12", "cn_manifest",
+                                           "cn_conveyance", "cn_conveyance_delete")] == [
+        None, None, "dec", "dec", "manifest", "manifest", "manifest"]
+
+
+def test_writers_apply_to_road_trips_and_a_cancellation_sends_no_declaration() -> None:
+    b = make_bundle()
+    assert [w.id for w in applicable(b)] == ["single", "hk", "cn_dec", "cn_manifest", "cn_conveyance"]
+    assert [w.id for w in applicable(b.stamp(2, "1"))] == ["single", "hk", "cn_manifest", "cn_conveyance"]
+    b.submission["mode"] = "1"   # sea: no road manifest, no road declaration writer
+    assert [w.id for w in applicable(b)] == ["single", "hk"]
+
+
+@pytest.mark.parametrize("w", DOCUMENT_WRITERS, ids=lambda w: w.id)
 @pytest.mark.parametrize("direction", ["HK_IMPORT", "HK_EXPORT"])
 @pytest.mark.parametrize("control_point", ["LMC", "MKT", "STK"])
-def test_every_writer_renders_a_valid_file(w, direction: str, control_point: str,  # type: ignore[no-untyped-def]
-                                           ctx: WriterContext) -> None:
+def test_every_document_writer_renders_a_valid_file(w, direction: str,  # type: ignore[no-untyped-def]
+                                                    control_point: str, ctx: WriterContext) -> None:
     b = make_bundle(direction=direction, control_point=control_point)
     assert w.preflight(b, ctx) == []
     assert (SCHEMA_DIR / w.schema).is_file()
     assert w.filename(b) == f"{b.submission_id}_v1.xml"
     assert validate(w.id, w.render(b, ctx)) == []
+    [out] = w.outputs(b, ctx)
+    assert (out.key, out.relative) == (w.id, f"outbox/{w.id}/{b.submission_id}_v1.xml")
+
+
+@pytest.mark.parametrize("direction", ["HK_IMPORT", "HK_EXPORT"])
+@pytest.mark.parametrize("control_point", ["LMC", "MKT", "STK"])
+def test_every_writer_gives_validated_outputs_for_a_complete_trip(direction: str, control_point: str,
+                                                                  reference: Reference) -> None:
+    b = dec_bundle(direction=direction, control_point=control_point)
+    b.submission["cn_trip_batch_no"] = "530120261125A"
+    for c, bill in zip(b.consignments, ("HKTRUCKB0001", "HT88017"), strict=False):
+        c["cn_bill_no"] = bill
+    b.trailers[0]["type_code"] = "02"
+    b.seals[0]["seal_id"] = "M/SL0098812@CA"
+    ctx = mainland_ctx(reference)
+    assert [p.message_en for w in applicable(b) for p in w.preflight(b, ctx)] == []
+    outs = [o for w in applicable(b) for o in w.outputs(b, ctx)]
+    manifest, conveyance = ("MT2401", "MT4402") if direction == "HK_IMPORT" else ("MT1401", "MT4401")
+    assert [(o.key, o.relative) for o in outs] == [
+        ("single", f"outbox/single/{b.submission_id}_v1.xml"),
+        ("hk", f"outbox/hk/{b.submission_id}_v1.xml"),
+        ("cn_dec_1", f"outbox/cn/dec/{b.submission_id}_v1_dec1.xml"),
+        ("cn_dec_2", f"outbox/cn/dec/{b.submission_id}_v1_dec2.xml"),
+        # SendTime 16:00:00.123 HK (slot 0): FunctionCode 9 manifest, application 2 confirmation
+        ("cn_manifest", f"outbox/cn/rmft/CN_{manifest}_1p0_5301123456789_2026112516000012309.xml"),
+        ("cn_conveyance", f"outbox/cn/rmft/CN_{conveyance}_1p0_5301123456789_2026112516000012302.xml"),
+    ]
 
 
 def test_context_requires_an_aware_as_of(reference: Reference) -> None:
@@ -55,5 +99,5 @@ def test_code_lists_follow_the_crossing_date(reference: Reference) -> None:
     as_of = datetime.fromisoformat("2026-11-25T08:00+08:00")
     early = WriterContext(reference=reference, as_of=as_of, crossing_date=datetime(2020, 8, 1).date())
     late = WriterContext(reference=reference, as_of=as_of)
-    assert any("customs office" in p.message_en for p in writer("cn").preflight(b, early))
-    assert not any("customs office" in p.message_en for p in writer("cn").preflight(b, late))
+    assert any("customs office" in p.message_en for w in ALL_WRITERS for p in w.preflight(b, early))
+    assert not any("customs office" in p.message_en for w in ALL_WRITERS for p in w.preflight(b, late))

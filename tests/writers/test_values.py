@@ -10,7 +10,7 @@ import pytest
 
 from tests.writers.conftest import make_bundle
 from transforms.writers.base import XmlTextError, fmt_decimal, fmt_iso_hk, text, to_decimal
-from transforms.writers.registry import ALL_WRITERS
+from transforms.writers.registry import DOCUMENT_WRITERS
 
 
 @pytest.mark.parametrize(("value", "scale", "expected"), [
@@ -60,7 +60,7 @@ def test_allowed_text_passes_untouched() -> None:
     assert text("  粤Z·A123港 <&> \"'\t ", "x") == "粤Z·A123港 <&> \"'"
 
 
-@pytest.mark.parametrize("writer", ALL_WRITERS, ids=lambda w: w.id)
+@pytest.mark.parametrize("writer", DOCUMENT_WRITERS, ids=lambda w: w.id)
 def test_forbidden_character_never_reaches_any_document(writer, ctx) -> None:  # type: ignore[no-untyped-def]
     b = make_bundle()
     b.goods_items[0]["description_en"] = "copper\x0bwire"

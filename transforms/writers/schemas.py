@@ -12,8 +12,6 @@ from typing import Any, Final
 
 from lxml import etree
 
-from transforms.writers.registry import writer
-
 SCHEMA_DIR: Final = Path(__file__).resolve().parents[2] / "data" / "schemas"
 
 _lock = threading.Lock()
@@ -25,21 +23,22 @@ def _parser() -> etree.XMLParser:
 
 
 def schema_path(writer_id: str) -> Path:
+    from transforms.writers.registry import writer  # the registry's writers validate through this module
+
     return SCHEMA_DIR / writer(writer_id).schema
 
 
 def load(writer_id: str) -> etree.XMLSchema:
     """The compiled schema of a writer (compiled on first use, then cached)."""
-    return _entry(writer_id)[0]
+    return _entry(schema_path(writer_id).name)[0]
 
 
-def _entry(writer_id: str) -> tuple[etree.XMLSchema, threading.Lock]:
+def _entry(schema: str) -> tuple[etree.XMLSchema, threading.Lock]:
     with _lock:
-        entry = _compiled.get(writer_id)
+        entry = _compiled.get(schema)
         if entry is None:
-            path = schema_path(writer_id)
-            doc = etree.parse(str(path), _parser())  # a file path, so relative imports resolve
-            entry = _compiled[writer_id] = (etree.XMLSchema(doc), threading.Lock())
+            doc = etree.parse(str(SCHEMA_DIR / schema), _parser())  # a file path, so relative imports resolve
+            entry = _compiled[schema] = (etree.XMLSchema(doc), threading.Lock())
         return entry
 
 
@@ -56,9 +55,14 @@ def validate_tree(writer_id: str, doc: etree._Element) -> list[str]:
     """:func:`validate` for a tree built in memory: what lxml serialises is exactly this tree, so the
     filing step validates it before serialising instead of parsing its own output again (measured:
     half the validation cost, about 7 % of rendering)."""
-    schema, lock = _entry(writer_id)
+    return validate_with(schema_path(writer_id).name, doc)
+
+
+def validate_with(schema: str, doc: etree._Element) -> list[str]:
+    """Error lines of a tree against one of the shipped XSDs (``data/schemas/<schema>``); [] when valid."""
+    compiled, lock = _entry(schema)
     with lock:  # an XMLSchema keeps its error log on the instance
-        if schema.validate(doc):
+        if compiled.validate(doc):
             return []
-        log: Any = schema.error_log  # iterable of _LogEntry (lxml-stubs miss __iter__)
+        log: Any = compiled.error_log  # iterable of _LogEntry (lxml-stubs miss __iter__)
         return [f"line {e.line}: {e.message}" for e in log]
