@@ -200,7 +200,7 @@ def _print_summary(summary: object, workspace: Path, limit: int = 0) -> None:
                       f"{escape(p['reason'])}", highlight=False, soft_wrap=True)
     _more(len(summary.pending), limit, "pending invoices", None, summary_json)
     ws = workspace
-    console.print(f"outputs:    {ws / 'outbox'} (single/, hk/, cn/)")
+    console.print(f"outputs:    {ws / 'outbox'} (single/, hk/, cn/dec/, cn/rmft/)")
     console.print(f"quarantine: {ws / 'quarantine'}" + (f" ({len(summary.quarantine_reports)} error workbooks)"
                                                           if summary.quarantine_reports else ""))
     console.print(f"analytics:  {ws / 'analytics'}")
