@@ -21,8 +21,8 @@ from lxml import etree
 from transforms.bundle import FilingBundle, content_hash
 from transforms.model import row
 from transforms.reference import Reference
-from transforms.writers.context import WriterContext
 from transforms.writers.base import Output
+from transforms.writers.context import WriterContext
 from transforms.writers.registry import applicable
 
 AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -102,7 +102,8 @@ SENDER = "5345766374655_DXPESW0000001256"
 
 
 def context() -> WriterContext:
-    return WriterContext(reference=Reference.load(), as_of=AS_OF, sender_id=SENDER, transmitter_name="深圳市示例报关有限公司")
+    return WriterContext(reference=Reference.load(), as_of=AS_OF, sender_id=SENDER,
+                         transmitter_name="深圳市示例报关有限公司")
 
 
 def _outputs(b: FilingBundle, ctx: WriterContext) -> list[Output]:

@@ -21,10 +21,6 @@ def bind_run_id(run_id: str | None) -> None:
     _run_id = run_id
 
 
-def current_run_id() -> str | None:
-    return _run_id
-
-
 class RunRecordFilter(logging.Filter):
     """Adds ``record.run_id``; redacts the message, its arguments and the exception text."""
 

@@ -78,7 +78,6 @@ def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSu
 
     workspace = settings.workspace
     previous = newest_summary(workspace)
-    flow = nightly_filing
     flow = nightly_filing.with_options(task_runner=task_runner(settings))
     traders = [p.name for p in trader_folders(settings.inbox)]
     archived: list[Archived] = []

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -391,13 +391,3 @@ def write_views_file(root: Path) -> Path:
     path = root / "views.sql"
     write_atomic(path, views_sql(root, relative=True).encode("utf-8"), None)
     return path
-
-
-def partition_of(path: Path) -> tuple[str | None, str | None]:
-    """(crossing_date, control_point) as written in a data file's folder names; None for the null partition."""
-    values: dict[str, str | None] = {}
-    for part in path.parts:
-        key, sep, value = part.partition("=")
-        if sep and key in PARTITIONS:
-            values[key] = None if value == NULL_PARTITION else unquote(value)
-    return values.get("crossing_date"), values.get("control_point")

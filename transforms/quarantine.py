@@ -188,16 +188,6 @@ def publish_reports(jobs: Sequence[ReportJob], workers: int = 1) -> list[Path]:
     return written
 
 
-def write_reports(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
-                  feedback_dir: Path | None = None, workers: int = 1,
-                  encodings: Mapping[str, str] | None = None) -> list[Path]:
-    """One workbook + CSV per source file that has findings; returns the workbook paths."""
-    if findings.empty:
-        return []
-    return publish_reports(report_jobs(findings, inbox=inbox, out_dir=out_dir, trader=trader, language=language,
-                                       feedback_dir=feedback_dir, encodings=encodings), workers)
-
-
 def _csv(rows: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")

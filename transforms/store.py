@@ -21,7 +21,6 @@ from transforms.assembly import SourceTable, TraderInput
 from transforms.mapping import MappedTable
 from transforms.writers.output import write_atomic
 
-KINDS = ("masters", "trips", "lines")
 #: invoice -> when it was first seen (UTC ISO), for every invoice still pending: the clock of the
 #: pending age for invoices without a date (an undated invoice must not wait forever)
 FIRST_SEEN = "first_seen.json"
