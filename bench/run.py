@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -50,8 +51,11 @@ def _peak_rss(proc: subprocess.Popen[bytes]) -> tuple[int, int]:
 def run_ssdd(inbox: Path, workspace: Path, *extra: str) -> dict[str, object]:
     cmd = [str(ROOT / ".venv" / "bin" / "ssdd"), "run", "--inbox", str(inbox), "--workspace", str(workspace),
            "--as-of", AS_OF, *extra]
+    # files as the demo broker (the official road manifest samples' sender id), as `make run` does
+    env = {**os.environ, "SSDD_CN_SENDER_ID": "5345766374655_DXPESW0000001256",
+           "SSDD_CN_TRANSMITTER_NAME": "深圳市示例报关有限公司"}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     box: dict[str, tuple[int, int]] = {}
     th = threading.Thread(target=lambda: box.setdefault("rss", _peak_rss(proc)))
     th.start()
