@@ -101,3 +101,32 @@ def test_code_lists_follow_the_crossing_date(reference: Reference) -> None:
     late = WriterContext(reference=reference, as_of=as_of)
     assert any("customs office" in p.message_en for w in ALL_WRITERS for p in w.preflight(b, early))
     assert not any("customs office" in p.message_en for w in ALL_WRITERS for p in w.preflight(b, late))
+
+
+class _SeaCargoWriter:
+    """A writer added from the tests folder only: a sea-mode (Rec 19 mode 1) cargo report."""
+
+    id = "sea_cargo"
+    folder = "sea"
+    single_window_form = None
+
+    def applies_to(self, bundle) -> bool:  # type: ignore[no-untyped-def]
+        return str(bundle.submission.get("mode")) == "1"
+
+    def preflight(self, bundle, ctx):  # type: ignore[no-untyped-def]
+        return []
+
+    def outputs(self, bundle, ctx):  # type: ignore[no-untyped-def]
+        from transforms.writers.base import Output
+
+        return [Output(self.id, self.folder, f"{bundle.submission_id}_v{bundle.version}.xml", b"<SeaCargo/>")]
+
+
+def test_a_writer_declared_elsewhere_is_picked_only_for_the_trips_it_applies_to(ctx: WriterContext) -> None:
+    writers = (*ALL_WRITERS, _SeaCargoWriter())
+    road, sea = make_bundle(), make_bundle()
+    sea.submission["mode"] = "1"
+    assert [w.id for w in applicable(road, writers)] == ["single", "hk", "cn_dec", "cn_manifest", "cn_conveyance"]
+    assert [w.id for w in applicable(sea, writers)] == ["single", "hk", "sea_cargo"]
+    [out] = [o for w in applicable(sea, writers) if w.id == "sea_cargo" for o in w.outputs(sea, ctx)]
+    assert out.relative == f"outbox/sea/{sea.submission_id}_v1.xml"
