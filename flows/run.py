@@ -173,11 +173,13 @@ def file_task(frames_in: Handoff[dict[str, pd.DataFrame]], checked_in: Handoff[C
                             run_id=run_id, as_of=as_of, max_items=settings.max_items_per_declaration,
                             workers=settings.workers, traders=traders, sender_id=settings.cn_sender_id)
     if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
-        from transforms.delivery import deliver
+        from transforms.delivery import deliver, single_window_files
 
+        # what this run wrote (new, amended or cancelling versions), never an unchanged trip's old files
         deliver(settings.single_window_dir, [
-            (Path(r.outputs["cn"]).name, (settings.workspace / r.outputs["cn"]).read_bytes())
-            for r in results if r.status in ("filed", "amended") and "cn" in r.outputs])
+            f for r in results if r.status in ("filed", "amended", "cancelled")
+            for f in single_window_files(r.outputs, settings.workspace, dec_form=settings.single_window_dec_form,
+                                         manifest_form=settings.single_window_manifest_form)])
     return Handoff(results)
 
 
@@ -295,14 +297,16 @@ def analytics_task(frames_in: Handoff[dict[str, pd.DataFrame]], results_in: Hand
 def responses_task(settings: Settings, as_of: datetime, run_id: str) -> dict[str, Any]:
     """Customs responses in <inbox>/_responses/ -> ledger events and statuses -> analytics/events."""
     events, rejects = read_responses(settings.inbox, received_at=as_of)
-    if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
-        from transforms.delivery import read_receipts
-
-        receipts, bad = read_receipts(settings.single_window_dir, received_at=as_of)
-        events = pd.concat([f for f in (events, receipts) if not f.empty], ignore_index=True) \
-            if not receipts.empty else events
-        rejects = [*rejects, *bad]
     with Ledger(settings.ledger_location) as ledger:
+        if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
+            from transforms.receipts import read_receipts, receipt_index
+
+            receipts, bad = read_receipts(
+                settings.single_window_dir, (settings.single_window_dec_form, settings.single_window_manifest_form),
+                receipt_index(ledger.delivered_outputs()), received_at=as_of)
+            events = pd.concat([f for f in (events, receipts) if not f.empty], ignore_index=True) \
+                if not receipts.empty else events
+            rejects = [*rejects, *bad]
         outcome = ledger.apply_events(events)
     appended = append_events(settings.workspace / "analytics", outcome.events, run_id)
     return responses_summary(settings.inbox, outcome, rejects, appended)
