@@ -54,5 +54,6 @@ def deliver(root: Path, files: Iterable[tuple[str, str, bytes]]) -> list[Path]:
         if not name or name != Path(name).name or name.startswith("."):
             raise ValueError(f"{name!r} is not a plain file name; the client reads only files in OutBox itself")
         batch.append((ensure_boxes(root, form) / "OutBox" / name, data))
-    write_many_atomic(batch)
+    if batch:
+        write_many_atomic(batch)
     return [p for p, _ in batch]

@@ -195,7 +195,7 @@ def _read_one(path: Path, r: _Receipt, index: ReceiptIndex) -> None:
     kind = etree.QName(doc).localname
     if kind == "DecImportResponse":
         _dec_response(doc, r, index, technical)
-    elif kind == "Manifest" and _child(doc, "Response") is not None:
+    elif kind == "Manifest" and child(doc, "Response") is not None:
         _manifest_receipt(doc, r, index, technical)
     else:
         r.refuse(f"has root element <{kind}>; expected a road manifest receipt <Manifest> with a <Response>, "
@@ -204,7 +204,7 @@ def _read_one(path: Path, r: _Receipt, index: ReceiptIndex) -> None:
 
 # -- XML helpers: receipts come with and without namespaces, so elements are found by local name --
 
-def _child(parent: etree._Element | None, name: str) -> etree._Element | None:
+def child(parent: etree._Element | None, name: str) -> etree._Element | None:
     if parent is None:
         return None
     for el in parent:
@@ -213,7 +213,7 @@ def _child(parent: etree._Element | None, name: str) -> etree._Element | None:
     return None
 
 
-def _children(parent: etree._Element | None, name: str) -> list[etree._Element]:
+def children(parent: etree._Element | None, name: str) -> list[etree._Element]:
     if parent is None:
         return []
     return [el for el in parent if isinstance(el.tag, str) and etree.QName(el).localname == name]
@@ -222,14 +222,14 @@ def _children(parent: etree._Element | None, name: str) -> list[etree._Element]:
 def _own(parent: etree._Element) -> etree._Element:
     """A waybill's or container's statement block (its own element when the block is missing, so the
     missing StatementCode is reported)."""
-    block = _child(parent, "AdditionalInformation")
+    block = child(parent, "AdditionalInformation")
     return parent if block is None else block
 
 
-def _text(parent: etree._Element | None, *path: str) -> str | None:
+def text_at(parent: etree._Element | None, *path: str) -> str | None:
     el = parent
     for name in path:
-        el = _child(el, name)
+        el = child(el, name)
     text = (el.text or "").strip() if el is not None else ""
     return text or None
 
@@ -266,7 +266,7 @@ def _when(r: _Receipt, *candidates: tuple[str, str | None]) -> datetime | None:
 # -- DecImportResponse -----------------------------------------------------------------------------
 
 def _dec_response(doc: etree._Element, r: _Receipt, index: ReceiptIndex, technical: re.Match[str] | None) -> None:
-    seq = _text(doc, "ClientSeqNo")
+    seq = text_at(doc, "ClientSeqNo")
     filed = index.by_seq.get(seq or "")
     if filed is None and technical is not None:
         filed = index.by_file.get(technical.group(2) + ".xml")
@@ -274,7 +274,7 @@ def _dec_response(doc: etree._Element, r: _Receipt, index: ReceiptIndex, technic
         r.refuse(f"answers ClientSeqNo {shown(seq or '')}, which no declaration ssdd delivered carries; "
                  "expected the 18-character 企业内部编号 of a filed declaration.", "ClientSeqNo", seq)
         return
-    code = _text(doc, "ResponseCode")
+    code = text_at(doc, "ResponseCode")
     if code is None or not re.fullmatch(r"-?\d+", code):
         r.refuse(f"has ResponseCode {shown(code or '')}; expected a whole number (0 = stored).",
                  "ResponseCode", code)
@@ -288,56 +288,56 @@ def _dec_response(doc: etree._Element, r: _Receipt, index: ReceiptIndex, technic
     at = _when(r, ("the receipt time in its file name", stamp)) if stamp else r.mtime
     if at is None:
         return
-    r.event(filed, event_type, at, reference=_text(doc, "SeqNo") or seq, code=code,
-            detail=_text(doc, "ErrorMessage"))
+    r.event(filed, event_type, at, reference=text_at(doc, "SeqNo") or seq, code=code,
+            detail=text_at(doc, "ErrorMessage"))
 
 
 # -- road manifest receipts ------------------------------------------------------------------------
 
 def _manifest_receipt(doc: etree._Element, r: _Receipt, index: ReceiptIndex,
                       technical: re.Match[str] | None) -> None:
-    head, response = _child(doc, "Head"), _child(doc, "Response")
-    batch = _text(response, "ID") or _text(response, "BorderTransportMeans", "JourneyID")
+    head, response = child(doc, "Head"), child(doc, "Response")
+    batch = text_at(response, "ID") or text_at(response, "BorderTransportMeans", "JourneyID")
     filed = _answered(r, index, head, batch, technical)
     if filed is None:
         return
-    at = _when(r, ("Head/SendTime", _text(head, "SendTime")),
+    at = _when(r, ("Head/SendTime", text_at(head, "SendTime")),
                ("the receipt time in its file name", technical.group(3) if technical else None))
     if at is None:
         return
     if technical is not None and technical.group(1).lower() == "failed":
-        info = _child(response, "AdditionalInformation")
-        r.event(filed, MANIFEST_REJECTED, at, reference=batch, code=_text(info, "StatementCode"),
-                detail=_text(info, "StatementDescription")
+        info = child(response, "AdditionalInformation")
+        r.event(filed, MANIFEST_REJECTED, at, reference=batch, code=text_at(info, "StatementCode"),
+                detail=text_at(info, "StatementDescription")
                 or "The channel refused the file (Failed_ technical receipt).")
         return
     statements: list[tuple[str, etree._Element, str | None]] = []
-    info = _child(response, "AdditionalInformation")
+    info = child(response, "AdditionalInformation")
     if info is not None:
         statements.append(("Response/AdditionalInformation", info, batch))
-    for c in _children(response, "Consignment"):   # one statement per waybill (提运单号)
+    for c in children(response, "Consignment"):   # one statement per waybill (提运单号)
         statements.append(("Response/Consignment/AdditionalInformation", _own(c),
-                           _text(c, "TransportContractDocument", "ID")))
-    for e in _children(_child(response, "BorderTransportMeans"), "TransportEquipment"):   # per container
+                           text_at(c, "TransportContractDocument", "ID")))
+    for e in children(child(response, "BorderTransportMeans"), "TransportEquipment"):   # per container
         statements.append(("Response/BorderTransportMeans/TransportEquipment/AdditionalInformation", _own(e),
-                           _text(e, "ID")))
+                           text_at(e, "ID")))
     for where, block, reference in statements:
-        code = _text(block, "StatementCode")
+        code = text_at(block, "StatementCode")
         event_type = STATEMENT_EVENTS.get(code or "")
         if event_type is None:
             r.refuse(f"has {where}/StatementCode {shown(code or '')}; expected one of "
                      f"{', '.join(STATEMENT_EVENTS)} (CC020).", "StatementCode", code)
             continue
-        r.event(filed, event_type, at, reference=reference, code=code, detail=_text(block, "StatementDescription"))
-    kind = _child(response, "ResponseType")
+        r.event(filed, event_type, at, reference=reference, code=code, detail=text_at(block, "StatementDescription"))
+    kind = child(response, "ResponseType")
     if kind is not None:
-        code = _text(kind, "Code")
+        code = text_at(kind, "Code")
         event_type = RESPONSE_TYPE_EVENTS.get(code or "")
         if event_type is None:
             r.refuse(f"has Response/ResponseType/Code {shown(code or '')}; expected one of "
                      f"{', '.join(RESPONSE_TYPE_EVENTS)}.", "ResponseType", code)
         else:
-            r.event(filed, event_type, at, reference=batch, code=code, detail=_text(kind, "Text"))
+            r.event(filed, event_type, at, reference=batch, code=code, detail=text_at(kind, "Text"))
     if not statements and kind is None:
         r.refuse("carries no statement; expected Response/AdditionalInformation, Response/Consignment or "
                  "Response/ResponseType.")
@@ -353,7 +353,7 @@ def _answered(r: _Receipt, index: ReceiptIndex, head: etree._Element | None, bat
             r.refuse(f"answers {embedded}, which is not a file ssdd delivered; expected the name of a road "
                      "message in a filed version's outputs.", "file name", embedded)
         return filed
-    message_id = _text(head, "MessageID") or ""
+    message_id = text_at(head, "MessageID") or ""
     ours = _OUR_MESSAGE_ID.match(message_id)
     if ours:
         filed = Filed(str(uuid.UUID(ours.group(2))), int(ours.group(3)))
