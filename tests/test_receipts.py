@@ -72,7 +72,7 @@ def test_technical_receipt_names_the_file_it_answers(tmp_path: Path, ledger: Led
     shutil.copy(_sample("技术回执"), _inbox(tmp_path) / TECHNICAL)
     events, refused = _read(tmp_path, ledger)
     assert refused == []
-    assert _rows(events) == [("CN_CHANNEL_RECEIVED", "2019-02-14T04:39:59.507000+00:00", BATCH, "0", SID, 1,
+    assert _rows(events) == [("CN_CHANNEL_RECEIVED", "2019-02-14T04:39:59.507000+00:00", OUR_FILE, "0", SID, 1,
                               "调用成功")]
     assert events["source"].tolist() == [f"Rmft/InBox/{TECHNICAL}"]
     assert str(events["received_at"].iloc[0]) == "2019-02-14 12:00:00+00:00"
@@ -106,7 +106,7 @@ def test_refusals_are_rejected_events_with_the_statement_as_detail(tmp_path: Pat
     assert refused == []
     at, exists = "2019-02-14T04:24:01.001000+00:00", "19001 不接受申报,该原始舱单申报中的提运单号已经存在"
     assert _rows(events) == [
-        ("CN_MANIFEST_REJECTED", "2019-02-14T04:39:59.507000+00:00", BATCH, "99001", SID, 1, "99001 报文填制不规范"),
+        ("CN_MANIFEST_REJECTED", "2019-02-14T04:39:59.507000+00:00", OUR_FILE, "99001", SID, 1, "99001 报文填制不规范"),
         ("CN_MANIFEST_REJECTED", at, "FD190212009", "03", SID, 1, exists),
         ("CN_MANIFEST_REJECTED", at, "FD190212010", "03", SID, 1, exists),
         ("CN_MANIFEST_REJECTED", at, None, "03", SID, 1,

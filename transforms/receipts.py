@@ -305,16 +305,19 @@ def _manifest_receipt(doc: etree._Element, r: _Receipt, index: ReceiptIndex,
                ("the receipt time in its file name", technical.group(3) if technical else None))
     if at is None:
         return
+    # a technical receipt answers one file (a trip's manifest and conveyance confirmation share the
+    # batch number): the file it names is its reference
+    whole = batch if technical is None else technical.group(2) + ".xml"
     if technical is not None and technical.group(1).lower() == "failed":
         info = child(response, "AdditionalInformation")
-        r.event(filed, MANIFEST_REJECTED, at, reference=batch, code=text_at(info, "StatementCode"),
+        r.event(filed, MANIFEST_REJECTED, at, reference=whole, code=text_at(info, "StatementCode"),
                 detail=text_at(info, "StatementDescription")
                 or "The channel refused the file (Failed_ technical receipt).")
         return
     statements: list[tuple[str, etree._Element, str | None]] = []
     info = child(response, "AdditionalInformation")
     if info is not None:
-        statements.append(("Response/AdditionalInformation", info, batch))
+        statements.append(("Response/AdditionalInformation", info, whole))
     for c in children(response, "Consignment"):   # one statement per waybill (提运单号)
         statements.append(("Response/Consignment/AdditionalInformation", _own(c),
                            text_at(c, "TransportContractDocument", "ID")))
