@@ -198,3 +198,26 @@ def test_a_business_receipt_without_our_message_id_falls_back_to_the_batch_numbe
     assert events["version"].isna().all()   # the ledger takes the version filed at or before the receipt
     ledger.apply_events(events)
     assert ledger.events(SID)["version"].tolist() == [1, 1]
+
+
+def test_the_nightly_responses_step_reads_the_client_folders_into_the_ledger_and_analytics(
+        tmp_path: Path, ledger: Ledger) -> None:
+    from flows.run import responses_task
+    from transforms.settings import Settings
+
+    sw = tmp_path / "ImpPath"
+    shutil.copy(_sample("技术回执"), _inbox(sw) / TECHNICAL)
+    src = _sample("业务回执（海关通过）")
+    shutil.copy(src, _inbox(sw) / src.name.split("-", 1)[1])
+    (_inbox(sw) / "Receipt_junk.xml").write_text("not xml", encoding="utf-8")
+    settings = Settings(inbox=tmp_path / "inbox", workspace=tmp_path, cn_delivery="single_window",
+                        single_window_dir=sw)
+    summary = responses_task.fn(settings, AS_OF, "run-2")
+    assert ledger.status(SID) == "accepted"
+    assert sorted(ledger.events(SID)["event_type"]) == ["CN_CHANNEL_RECEIVED", "CN_MANIFEST_ACCEPTED",
+                                                        "CN_MANIFEST_ACCEPTED"]
+    assert (summary["files_rejected"], summary["analytics_events_appended"]) == (1, 3)
+    assert [r["reason"] for r in summary["rejected"]] == [
+        "Rmft/InBox/Receipt_junk.xml is not a readable XML receipt (Start tag expected, '<' not found, line 1, "
+        "column 1); expected a Successed_/Failed_ technical receipt, a Receipt_ business receipt or a "
+        "DecImportResponse."]
