@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
 
         Refused for a trip that was never filed, is already cancelled, or whose truck has arrived or been
         released."""
+        from transforms.delivery import deliver_versions
         from transforms.filing import WriterOptions, cancel_submission
         from transforms.ledger import LedgerError
         from transforms.locks import LockTimeout, trader_locks
@@ -62,10 +63,7 @@ def register(app: typer.Typer) -> None:
                     options=WriterOptions(max_items=settings.max_items_per_declaration,
                                           sender_id=settings.cn_sender_id,
                                           transmitter_name=settings.cn_transmitter_name))
-            if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
-                from flows.run import deliver_to_single_window
-
-                deliver_to_single_window(settings, [result])   # the deletions go to the client too
+            deliver_versions(settings, [result.outputs])   # the deletions go to the client too
         except (LedgerError, AsOfError, LockTimeout, FileNotFoundError, ValueError) as exc:
             _fail(str(exc).splitlines()[0])
             return

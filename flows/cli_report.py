@@ -113,8 +113,16 @@ def register(app: typer.Typer) -> None:
                  "repository's sample inbox.")] = None,
         as_of: Annotated[str | None, typer.Option(
             "--as-of", help="ISO-8601 'now', which names the file; default: the last run's --as-of.")] = None,
+        single_window: Annotated[Path | None, typer.Option(
+            "--single-window", help="Write the Mainland answers as China Single Window receipts into this client "
+                                    "root's InBox folders; default: single_window_dir when cn_delivery is "
+                                    "single_window.")] = None,
     ) -> None:
-        """Write simulated customs responses for every current filing (a demo and test stub)."""
+        """Write simulated customs responses for every current filing (a demo and test stub).
+
+        When the workspace delivers to the China Single Window client (or with --single-window), the
+        Mainland filing answers are written as the client's receipts in their real shapes (technical and
+        business receipts, DecImportResponse) into <root>/<form>/InBox; the rest stays in the response CSV."""
         from transforms.ledger import Ledger
         from transforms.settings import load_settings
         from transforms.simulator import ResponsesTargetError, responses_folder, simulate, write_responses
@@ -139,6 +147,20 @@ def register(app: typer.Typer) -> None:
             if filed.empty:
                 console.print("no current filings in the ledger: nothing to simulate.")
                 return
-            paths = write_responses(simulate(filed), target, now)
+            events = simulate(filed)
+            sw_root = single_window or (settings.single_window_dir if settings.cn_delivery == "single_window"
+                                        else None)
+            receipts: list[Path] = []
+            if sw_root is not None:
+                from transforms.simulator_receipts import write_single_window_receipts
+
+                with Ledger(settings.ledger_location) as ledger:
+                    outputs = {(sid, v): out for sid, v, out, _ in ledger.delivered_outputs()}
+                events, receipts = write_single_window_receipts(
+                    events, filed, outputs, settings.workspace, sw_root, dec_form=settings.single_window_dec_form,
+                    manifest_form=settings.single_window_manifest_form)
+            paths = write_responses(events, target, now)
         for p in paths:
             console.print(f"responses:  {p} ({len(filed)} filings)", highlight=False, soft_wrap=True)
+        if receipts:
+            console.print(f"receipts:   {len(receipts)} files in {sw_root}/*/InBox", highlight=False, soft_wrap=True)

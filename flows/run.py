@@ -37,6 +37,7 @@ from transforms.assembly import Assembly, assemble
 from transforms.batches import plan_batches, trader_load
 from transforms.bundle import OnRecord, content_hashes, split_bundles
 from transforms.crashpoints import kill_point
+from transforms.delivery import deliver_versions
 from transforms.faults import InternalError
 from transforms.filing import FilingResult, WriterOptions, file_submissions
 from transforms.inbox import trader_folders
@@ -175,25 +176,8 @@ def file_task(frames_in: Handoff[dict[str, pd.DataFrame]], checked_in: Handoff[C
     results = file_submissions(split_bundles(frames), held=checked.held, ledger=ledger, workspace=settings.workspace,
                                run_id=run_id, as_of=as_of, options=options, workers=settings.workers,
                                traders=traders, message_seqs=seqs_in.value)
-    if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
-        deliver_to_single_window(settings, [r for r in results if r.status in ("filed", "amended")])
+    deliver_versions(settings, [r.outputs for r in results if r.status in ("filed", "amended")])
     return Handoff(results)
-
-
-def deliver_to_single_window(settings: Settings, results: list[FilingResult]) -> None:
-    """Copy each filed Mainland message into the client's OutBox of the form its writer declares."""
-    from transforms.delivery import deliver
-    from transforms.writers.registry import single_window_form
-
-    assert settings.single_window_dir is not None
-    forms = {"dec": settings.single_window_dec_form, "manifest": settings.single_window_manifest_form}
-    files: list[tuple[str, str, bytes]] = []
-    for r in results:
-        for key, relative in sorted(r.outputs.items()):
-            form = single_window_form(key)
-            if form is not None:
-                files.append((forms[form], Path(relative).name, (settings.workspace / relative).read_bytes()))
-    deliver(settings.single_window_dir, files)
 
 
 def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm: Assembly) -> pd.DataFrame:
@@ -310,14 +294,16 @@ def analytics_task(frames_in: Handoff[dict[str, pd.DataFrame]], results_in: Hand
 def responses_task(settings: Settings, as_of: datetime, run_id: str) -> dict[str, Any]:
     """Customs responses in <inbox>/_responses/ -> ledger events and statuses -> analytics/events."""
     events, rejects = read_responses(settings.inbox, received_at=as_of)
-    if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
-        from transforms.delivery import read_receipts
-
-        receipts, bad = read_receipts(settings.single_window_dir, received_at=as_of)
-        events = pd.concat([f for f in (events, receipts) if not f.empty], ignore_index=True) \
-            if not receipts.empty else events
-        rejects = [*rejects, *bad]
     with Ledger(settings.ledger_location) as ledger:
+        if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
+            from transforms.receipts import read_receipts, receipt_index
+
+            receipts, bad = read_receipts(
+                settings.single_window_dir, (settings.single_window_dec_form, settings.single_window_manifest_form),
+                receipt_index(ledger.delivered_outputs()), received_at=as_of)
+            events = pd.concat([f for f in (events, receipts) if not f.empty], ignore_index=True) \
+                if not receipts.empty else events
+            rejects = [*rejects, *bad]
         outcome = ledger.apply_events(events)
     appended = append_events(settings.workspace / "analytics", outcome.events, run_id)
     return responses_summary(settings.inbox, outcome, rejects, appended)

@@ -1,41 +1,57 @@
-"""China Single Window folder contract: filings land in <form>/OutBox, receipts come back from InBox
-and FailBox as customs events."""
+"""China Single Window folder contract: each Mainland message lands in its form's OutBox, atomically;
+the form folders are settings."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Any
 
-from transforms.delivery import BOXES, read_receipts
-from transforms.ledger import Ledger
-from transforms.timeutil import parse_as_of
+import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from transforms.delivery import BOXES, deliver, single_window_files
+from transforms.settings import Settings
+
+SID = "8e830b29-5802-596c-97dd-da7c3b642cec"
+ROAD = "CN_MT2401_1p0_5301123456789_2026112516000012309.xml"
+CONVEYANCE = "CN_MT4402_1p0_5301123456789_2026112516000012402.xml"
+CONVEYANCE_DELETE = "CN_MT4402_1p0_5301123456789_2026112516000012303.xml"
 
 
-def test_filings_go_to_outbox_and_receipts_update_the_ledger(tmp_path: Path, run_flow: Any) -> None:
-    inbox, ws, sw = tmp_path / "inbox", tmp_path / "ws", tmp_path / "swclient"
-    shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", inbox / "acme")
-    summary = run_flow(inbox, ws, "2026-11-25T20:00:00+08:00", cn_delivery="single_window", single_window_dir=sw)
-    [sub] = summary.submissions
-    name = f"{sub.submission_id}_v1.xml"
-    form = sw / "MT2401"                            # goods leaving the Mainland: export pre-loading manifest
-    assert sorted(p.name for p in form.iterdir()) == sorted(BOXES)
-    assert (form / "OutBox" / name).read_bytes() == (ws / "outbox" / "cn" / name).read_bytes()
-    assert not [p for p in (form / "OutBox").iterdir() if p.name.startswith(".")]
+def test_each_message_goes_to_its_forms_outbox_and_nothing_half_written_stays(tmp_path: Path) -> None:
+    root = tmp_path / "ImpPath"
+    paths = deliver(root, [("Deccus001", f"{SID}_v1_dec1.xml", b"<DecMessage/>"),
+                           ("Rmft", ROAD, b"<Manifest/>")])
+    assert paths == [root / "Deccus001" / "OutBox" / f"{SID}_v1_dec1.xml", root / "Rmft" / "OutBox" / ROAD]
+    assert [p.read_bytes() for p in paths] == [b"<DecMessage/>", b"<Manifest/>"]
+    for form in ("Deccus001", "Rmft"):
+        assert sorted(p.name for p in (root / form).iterdir()) == sorted(BOXES)
+        assert [p.name for p in (root / form / "OutBox").iterdir() if p.name.startswith(".")] == []
 
-    message_id = f"CN_MT2401_1p0_{sub.submission_id.replace('-', '')}_v1"
-    (form / "InBox" / "receipt_1.xml").write_text(
-        f"<CommonResponeMessage><MessageID>{message_id}</MessageID><ResponseCode>01</ResponseCode>"
-        "<ResponseTime>20261125201500</ResponseTime><ResponseInfo>海关接受申报</ResponseInfo>"
-        "</CommonResponeMessage>", encoding="utf-8")
-    (form / "FailBox" / "bad.xml").write_text("<Receipt><MessageID>nothing we sent</MessageID></Receipt>")
-    events, rejects = read_receipts(sw, received_at=parse_as_of("2026-11-25T20:30:00+08:00"))
-    assert events["event_type"].tolist() == ["CN_MANIFEST_ACCEPTED"]
-    assert events["occurred_at"].iloc[0].isoformat() == "2026-11-25T12:15:00+00:00"
-    assert [r.reason for r in rejects] == ["MT2401/FailBox/bad.xml names no message ssdd sent (expected "
-                                           "CN_MT…_1p0_<id>_v<n>)."]
 
-    run_flow(inbox, ws, "2026-11-25T20:30:00+08:00", cn_delivery="single_window", single_window_dir=sw)
-    assert Ledger(ws / "ledger.sqlite").status(sub.submission_id) == "accepted"
+@pytest.mark.parametrize(("form", "name"), [("../Rmft", ROAD), ("Rmft", "../x.xml"), ("Rmft", ".hidden.xml")])
+def test_a_form_or_file_name_that_leaves_its_folder_is_refused(tmp_path: Path, form: str, name: str) -> None:
+    with pytest.raises(ValueError, match="is not a"):
+        deliver(tmp_path, [(form, name, b"<x/>")])
+    assert list(tmp_path.rglob("*.xml")) == []
+
+
+def test_outputs_route_declarations_to_the_dec_form_and_road_messages_to_the_manifest_form(tmp_path: Path) -> None:
+    outputs = {"single": f"outbox/single/{SID}_v2.xml", "hk": f"outbox/hk/{SID}_v2.xml",
+               "cn_dec_10": f"outbox/cn/dec/{SID}_v2_dec10.xml", "cn_dec_2": f"outbox/cn/dec/{SID}_v2_dec2.xml",
+               "cn_conveyance": f"outbox/cn/rmft/{CONVEYANCE}", "cn_manifest": f"outbox/cn/rmft/{ROAD}",
+               "cn_conveyance_delete": f"outbox/cn/rmft/{CONVEYANCE_DELETE}"}
+    for rel in outputs.values():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(Path(rel).name.encode())
+    triples = single_window_files(outputs, tmp_path, dec_form="Deccus001", manifest_form="Rmft")
+    assert [(form, name) for form, name, _ in triples] == [
+        ("Deccus001", f"{SID}_v2_dec2.xml"), ("Deccus001", f"{SID}_v2_dec10.xml"),
+        ("Rmft", ROAD), ("Rmft", CONVEYANCE_DELETE), ("Rmft", CONVEYANCE)]   # deletion before the new application
+    assert all(data == name.encode() for _, name, data in triples)
+
+
+def test_form_folders_are_settings_with_the_observed_defaults() -> None:
+    s = Settings()
+    assert (s.single_window_dec_form, s.single_window_manifest_form) == ("Deccus001", "Rmft")
+    assert Settings(single_window_dec_form="DecCus002").single_window_dec_form == "DecCus002"
+    with pytest.raises(ValueError, match="single_window_manifest_form"):
+        Settings(single_window_manifest_form="../Rmft")

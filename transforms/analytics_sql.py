@@ -15,7 +15,7 @@ Metric definitions (minutes; every timestamp is UTC in the data, Hong Kong time 
   ``RELEASED`` (HK) at or after it, **only when Hong Kong sends a release**. Hong Kong often sends
   none; then the HK clearance time is unknown (null, counted in ``hk_release_missing``), never
   replaced by the CCRN or the acceptance, which come before the truck reaches the border.
-- **rejections** per side = rejection events (HK ``REJECTED``, CN ``03``) over all versions;
+- **rejections** per side = rejection events (HK ``REJECTED``; CN ``03`` and ``CN_DEC_REJECTED``) over all versions;
   **re-filings** = versions after the first filed as an original again (function code 9, after a
   rejection or cancellation); **amendments** = versions with function code 5.
 - **quarantine rate** per trader and rule = trips with at least one blocking (error) finding of the

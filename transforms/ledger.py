@@ -532,6 +532,18 @@ class Ledger:
         frame["version"] = frame["version"].astype("Int64")
         return frame
 
+    def delivered_outputs(self) -> list[tuple[str, int, dict[str, str], str | None]]:
+        """``(submission_id, version, outputs, batch number)`` of every version that wrote files (filed,
+        amended or cancelled; not held), for matching China Single Window receipts to what they answer
+        (:func:`transforms.receipts.receipt_index`). One SELECT; older versions are kept because a
+        receipt may answer one after the next is filed."""
+        rows = self._rows(
+            "SELECT v.submission_id, v.version, v.outputs, "
+            "(SELECT value FROM submission_refs r WHERE r.submission_id = v.submission_id "
+            " AND scheme = 'CN_TRIP_BATCH' ORDER BY recorded_at DESC, value DESC LIMIT 1) AS batch "
+            "FROM versions v WHERE v.status <> 'held' AND v.outputs <> '{}' ORDER BY v.submission_id, v.seq")
+        return [(str(r["submission_id"]), int(r["version"]), json.loads(r["outputs"]), r["batch"]) for r in rows]
+
     def events(self, submission_id: str | None = None, *, unmatched: bool = False) -> pd.DataFrame:
         """Stored events (EVENTS columns), by occurrence; ``unmatched=True`` reads events_unmatched."""
         table = "events_unmatched" if unmatched else "events"

@@ -58,7 +58,14 @@ CN_RESPONSE_CODES: Final[Mapping[str, str]] = {
 #: Event types a response may carry, per side (names as written, after upper-casing).
 HK_EVENT_TYPES: Final = frozenset({"ACI_ACCEPTED", "CCRN_ISSUED", "BUNDLED", "ARRIVED", "RELEASED",
                                    "REJECTED"})
-CN_EVENT_TYPES: Final = frozenset({*CN_RESPONSE_CODES.values(), "ARRIVED"})
+#: Mainland events only the China Single Window receipts give (transforms.receipts, docs/responses.md).
+CN_RECEIPT_EVENTS: Final[Mapping[str, str]] = {
+    "CN_CHANNEL_RECEIVED": "technical receipt 调用成功: the channel took the file",
+    "CN_SENT_TO_CUSTOMS": "business receipt E3 发往海关成功: the channel sent it on to customs",
+    "CN_DEC_STORED": "DecImportResponse ResponseCode 0: the client stored the declaration",
+    "CN_DEC_REJECTED": "DecImportResponse refusal: the client did not take the declaration",
+}
+CN_EVENT_TYPES: Final = frozenset({*CN_RESPONSE_CODES.values(), "ARRIVED", *CN_RECEIPT_EVENTS})
 # Plain names a Mainland row may use instead of a code.
 _CN_ALIASES: Final[Mapping[str, str]] = {
     "ACCEPTED": "CN_MANIFEST_ACCEPTED", "REJECTED": "CN_MANIFEST_REJECTED", "RELEASED": "CN_RELEASED",
@@ -67,7 +74,7 @@ _CN_ALIASES: Final[Mapping[str, str]] = {
 #: What an event means for the filing's status in the ledger (events not listed change nothing).
 EVENT_STATUS: Final[Mapping[str, str]] = {
     "ACI_ACCEPTED": "accepted", "CCRN_ISSUED": "accepted", "CN_MANIFEST_ACCEPTED": "accepted",
-    "REJECTED": "rejected", "CN_MANIFEST_REJECTED": "rejected",
+    "REJECTED": "rejected", "CN_MANIFEST_REJECTED": "rejected", "CN_DEC_REJECTED": "rejected",
     "ARRIVED": "arrived",
     "RELEASED": "released", "CN_RELEASED": "released",
 }

@@ -50,11 +50,13 @@ class Settings(BaseSettings):
     single_window_dir: Path | None = Field(
         None, description="The client's exchange root (<dir>/<form>/OutBox|SentBox|InBox|FailBox).")
     single_window_dec_form: str = Field(
-        "Deccus001", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$",
-        description="The client's declaration (报关单) form folder under single_window_dir.")
+        "Deccus001", pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$", max_length=64,
+        description="The client's declaration (报关单) form folder under single_window_dir: declarations go to "
+                    "its OutBox, their DecImportResponse receipts come back in its InBox.")
     single_window_manifest_form: str = Field(
-        "Rmft", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$",
-        description="The client's road manifest (公路舱单) form folder under single_window_dir.")
+        "Rmft", pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$", max_length=64,
+        description="The client's road manifest form folder under single_window_dir: manifests and conveyance "
+                    "confirmations go to its OutBox, their technical and business receipts come back in its InBox.")
     cn_manifest_lead_minutes: int = Field(60, ge=0,
                                           description="Minimum minutes between filing and crossing (Mainland).")
     pending_max_age_hours: int = Field(
