@@ -30,7 +30,10 @@ venv: $(STAMP)
 lock: $(BIN)/uv
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements.in -o requirements.lock
 
+# The demo workspace gets the sample settings (the Mainland sender id) unless it has its own ssdd.toml.
 run: $(STAMP)
+	mkdir -p data/workspace
+	[ -e data/workspace/ssdd.toml ] || cp data/samples/ssdd.toml data/workspace/ssdd.toml
 	$(BIN)/ssdd run --inbox data/samples/inbox --workspace data/workspace --as-of "$(AS_OF)"
 
 lint: $(STAMP)

@@ -44,6 +44,7 @@ ACI_MAX_MINUTES: Final = 14 * 24 * 60
 TDEC_DAYS: Final = 14
 HS_HK_SHAPE: Final = r"^[0-9]{8}$"
 HS_CN_SHAPE: Final = r"^[0-9]{10}$"
+CIQ_SHAPE: Final = r"^[0-9]{3}$"
 NO_UNIT: Final = frozenset({"", "000"})  # China tariff: 000 = no second legal unit
 
 # Who the HK declaration (TDEC) is lodged for, by direction (C&SD major data items).

@@ -29,7 +29,7 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from expectations import checks
-from expectations.context import ACI_MAX_MINUTES, HS_CN_SHAPE, HS_HK_SHAPE
+from expectations.context import ACI_MAX_MINUTES, CIQ_SHAPE, HS_CN_SHAPE, HS_HK_SHAPE
 from expectations.custom import (
     ExpectColumnPairValuesAToBePresentWhenBIsSet,
     ExpectColumnPairValuesToBeWithinRelativeTolerance,
@@ -78,7 +78,8 @@ SOURCES: Final[dict[str, str]] = {
     "V04": "ACI 30 min to 14 days before crossing; bundling >= 30 min [S1][S3]; Mainland manifest lead "
            "is a run parameter",
     "V05": "HKHS is 8 digits, first 6 = HS [S26]; annual editions [S24]",
-    "V06": "China 商品编号 is 10 digits [S38]",
+    "V06": "China 商品编号 is 10 digits [S38]; 检验检疫编码 (CiqCode) is 3 digits (official DecMessage schema: "
+           "'检验检疫编码，填写3位编码')",
     "V07": "HKHS and China codes extend the same HS subheading [S26][S38]",
     "V08": "WCO DM / China manifest code lists: ISO 3166-1 alpha-2, ISO 4217 [S33][S45]",
     "V09": "UN/ECE Rec 20/21 and China legal units [S33][S54][S36]",
@@ -309,6 +310,9 @@ _GOODS: Final = [
     Rule("V06", "hs_cn_format", ERROR, "goods_items", ("hs_cn",),
          ExpectColumnValuesToMatchRegex(column="hs_cn", regex=HS_CN_SHAPE),
          "hs_cn '{value}' must be 10 digits (China 商品编号).", "商品编码「{value}」应为10位数字。"),
+    Rule("V06", "ciq_code_format", ERROR, "goods_items", ("cn_ciq_code",),
+         ExpectColumnValuesToMatchRegex(column="cn_ciq_code", regex=CIQ_SHAPE),
+         "cn_ciq_code '{value}' must be 3 digits (检验检疫编码).", "检验检疫编码「{value}」应为3位数字。"),
     Rule("V07", "hs_shared_subheading", WARNING, "goods_items", ("hs_hk", "hs_cn"),
          ExpectColumnPairValuesToBeEqual(column_A="_hs_hk_6", column_B="_hs_cn_6",
                                          ignore_row_if="either_value_is_missing"),

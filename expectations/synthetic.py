@@ -355,6 +355,7 @@ DEFECTS: Final[dict[str, Defect]] = {
     "V05.hs_hk_format": _set("hs_hk", "8517.13"),
     "V05.hs_hk_subheading": _set("hs_hk", "99999900"),
     "V06.hs_cn_format": _set("hs_cn", "85171300"),
+    "V06.ciq_code_format": _set("cn_ciq_code", "99"),
     "V07.hs_shared_subheading": _set("hs_hk", "01012100"),
     "V08.country_of_origin_known": _set("country_of_origin", "ZZ"),
     "V08.line_amount_currency_known": _set("line_amount_currency", "XYZ"),

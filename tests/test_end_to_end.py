@@ -36,6 +36,8 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     inbox = root / "inbox"
     shutil.copytree(SAMPLES / "inbox", inbox)
     ws = root / "ws"
+    ws.mkdir()
+    shutil.copy(SAMPLES / "ssdd.toml", ws / "ssdd.toml")   # as `make run` does: the Mainland sender id
     proc = _run(inbox, ws)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     summaries = list((ws / "runs").glob("*/summary.json"))
@@ -170,6 +172,36 @@ def test_rerun_files_nothing_new(sample_run: dict[str, Any]) -> None:
     assert {s["trip_ref"]: s["status"] for s in again["submissions"]} == {
         "MF-T001": "unchanged", "AC-T101": "unchanged", "MF-T002": "held"}
     assert sorted(p.name for p in (ws / "outbox").rglob("*.xml")) == before
+
+
+def test_every_filed_sample_trip_passes_the_mainland_writers_preflights(sample_run: dict[str, Any]) -> None:
+    """The sample record carries every value the real Mainland messages need: with the sample settings,
+    the 报关单, road manifest and conveyance confirmation of each filed trip have nothing to hold."""
+    import tomllib
+    from datetime import datetime
+
+    from transforms.bundle import load_bundle
+    from transforms.reference import Reference
+    from transforms.writers import cn_conveyance, cn_dec, cn_manifest
+    from transforms.writers.context import WriterContext
+
+    settings = tomllib.loads((SAMPLES / "ssdd.toml").read_text(encoding="utf-8"))
+    ctx = WriterContext(reference=Reference.load(), as_of=datetime.fromisoformat(AS_OF),
+                        sender_id=settings["cn_sender_id"], transmitter_name=settings["cn_transmitter_name"])
+    assert settings["cn_sender_id"] == "5345766374655_DXPESW0000001256"
+    filed = sorted((sample_run["ws"] / "store" / "filed").glob("*.json.gz"))
+    bundles = {b.submission["trip_ref"]: b for b in (load_bundle(p.read_bytes()) for p in filed)}
+    assert sorted(bundles) == ["AC-T101", "MF-T001"]
+    problems = {trip: [p.message_en for w in (cn_dec, cn_manifest, cn_conveyance) for p in w.preflight(b, ctx)]
+                for trip, b in bundles.items()}
+    assert problems == {"AC-T101": [], "MF-T001": []}
+    # the values that used to hold them, as the messages carry them
+    seal = [f"{s['seal_type']}/{s['seal_id']}@{s['sealing_party']}" for s in bundles["MF-T001"].seals]
+    assert seal == ["M/SL778899@CA"]
+    assert [(e["size_type"], e["tare_kg"]) for e in bundles["MF-T001"].equipment] == [("22G1", 2200)]
+    assert [c["cn_bill_no"] for c in bundles["MF-T001"].consignments] == ["EXL26112501", "EXL26112502"]
+    assert {g["cn_ciq_code"] for g in bundles["AC-T101"].goods_items} == {"999"}
+    assert [t["tare_kg"] for t in bundles["AC-T101"].trailers] == [4600]
 
 
 GOLDEN = REPO / "tests" / "golden" / "sample"

@@ -119,3 +119,42 @@ def test_the_invoices_own_contract_number_wins_over_trader_yaml(inbox: Path) -> 
     wb.save(path)
     asm = _assemble(inbox)
     assert asm.frames["consignments"].iloc[0]["contract_no"] == "CT-7001"
+
+
+def test_the_item_masters_ciq_code_reaches_every_goods_line(inbox: Path) -> None:
+    master = inbox / "acme" / "item_master.csv"
+    text = master.read_text(encoding="utf-8-sig").replace("6404110000,999,", "6404110000,101,")
+    master.write_text(text.replace(",ciq_code,", ",检验检疫编码,"), encoding="utf-8-sig")   # the Chinese header
+    goods = _assemble(inbox).frames["goods_items"].set_index("sku")["cn_ciq_code"].to_dict()
+    assert goods == {"AC-TS-COT": "999", "AC-SHOE-RN": "101", "AC-CHAIR-O": "999"}
+
+
+def test_a_ciq_code_that_is_not_three_digits_is_a_finding_on_the_item_masters_cell(inbox: Path) -> None:
+    import os
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    from expectations import validate
+    from expectations.rules import RULES
+    from transforms.provenance import master_origins, point_to_origin
+
+    master = inbox / "acme" / "item_master.csv"
+    master.write_text(master.read_text(encoding="utf-8-sig").replace("6404110000,999,", "6404110000,99,"),
+                      encoding="utf-8-sig")
+    ref = Reference.load()
+    ingested = ingest_trader(inbox / "acme", inbox, load_profiles(), ref)
+    assert ingested.input is not None
+    asm = assemble([ingested.input], ref, as_of=parse_as_of(AS_OF), pending_max_age=timedelta(hours=48))
+    out = validate(asm.frames, reference=ref, as_of=parse_as_of(AS_OF), source_headers=ingested.source_headers,
+                   rules=tuple(r for r in RULES if r.key == "V06.ciq_code_format"))
+    assert out.held == set(asm.frames["submissions"]["submission_id"])
+    found = point_to_origin(out.findings, master_origins([ingested.input]), ingested.source_headers)
+    assert found[["src_file", "src_row", "src_column", "value"]].values.tolist() == [
+        ["acme/item_master.csv", 3, "ciq_code", "99"]]
+    assert found["message_en"].tolist() == [
+        "acme/item_master.csv row 3, column ciq_code: cn_ciq_code '99' must be 3 digits (检验检疫编码)."]
+    assert found["message_zh"].tolist() == ["acme/item_master.csv 第3行「ciq_code」列：检验检疫编码「99」应为3位数字。"]
+
+
+def test_the_invoices_own_bill_number_reaches_the_consignment(inbox: Path) -> None:
+    # acme's goods lines carry 提运单号 (cn_bill_no); its trip plan lists none
+    assert _assemble(inbox).frames["consignments"].iloc[0]["cn_bill_no"] == "HT2611250701"

@@ -27,7 +27,7 @@ from transforms.text import shown
 from transforms.trader import TraderSettings
 
 _MASTER_FILLS = ("description_en", "description_zh", "hs_hk", "hs_cn", "brand", "cn_unit_legal_1",
-                 "cn_unit_legal_2", "cn_declaration_elements")
+                 "cn_unit_legal_2", "cn_declaration_elements", "cn_ciq_code")
 
 
 @dataclass

@@ -134,6 +134,8 @@ def write_bench_inbox(root: Path, lines: int, seed: int = 7, bad_share: float = 
                           f"HK{trip_no % 9999:04d}", f"粤Z·{trip_no % 99999:05d}港", "陳大文", f"D{trip_no:09d}",
                           f"CAR{t:03d}", f"V{trip_no:07d}", "", "", f"SL{trip_no:08d}", ";".join(invs),
                           f"4403{t:04d}0{trip_no % 10000:04d}",  # 货物运输批次号: 13 characters, 0 = export
+                          ";".join(f"WB{trip_no:07d}{k:02d}" for k in range(len(invs))),   # 提运单号 per invoice
+                          "", "", "", "", "M", "CA",          # no trailer or container; a mechanical carrier seal
                           packages if per_trip == 1 else ""])
         if rows:
             manifest["files"].append(_flush(folder, family, rows, file_no))

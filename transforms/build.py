@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from transforms.conveyance_record import bill_numbers, equipment_rows
 from transforms.mapping import CellProblem
 from transforms.model import GOODS_ITEMS, empty_frame
 from transforms.parsing import HK_TZ
@@ -129,9 +130,10 @@ def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, Tr
     goods = lines[[c for c in GOODS_ITEMS.names if c in lines.columns]].copy()
 
     trip_rows = {str(r["submission_id"]): {str(k): _clean(v) for k, v in r.items()} for r in trips.to_dict("records")}
-    consignments, parties = _consignments(lines, trip_rows, traders, reference, sub_problems)
+    bills = _bills(trip_rows, sub_problems)
+    consignments, parties = _consignments(lines, trip_rows, bills, traders, reference, sub_problems)
     sources = _sources(lines, trip_rows, traders)
-    subs, transport, trailers, equipment, seals = _conveyance(trip_rows, traders, parties)
+    subs, transport, trailers, equipment, seals = _conveyance(trip_rows, traders, parties, sub_problems)
 
     def frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
         return pd.DataFrame(rows) if rows else empty_frame(name)
@@ -158,8 +160,19 @@ def _sources(lines: pd.DataFrame, trips: dict[str, dict[str, Any]],
     return sources
 
 
-def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput],
-                  reference: Reference, sub_problems: list[tuple[str, CellProblem]],
+def _bills(trips: dict[str, dict[str, Any]], sub_problems: list[tuple[str, CellProblem]],
+           ) -> dict[tuple[str, str], str]:
+    """(submission_id, invoice_no) -> 提（运）单号 from the trip plan's bill_nos."""
+    out: dict[tuple[str, str], str] = {}
+    for sid, trip in trips.items():
+        problems: list[CellProblem] = []
+        out.update({(sid, inv): bill for inv, bill in bill_numbers(trip, problems).items()})
+        sub_problems.extend((sid, p) for p in problems)
+    return out
+
+
+def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], bills: dict[tuple[str, str], str],
+                  traders: dict[str, TraderInput], reference: Reference, sub_problems: list[tuple[str, CellProblem]],
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     for c in ("packages_type", "customer", "incoterm", "gross_mass_kg", "net_mass_kg", "packages_qty"):
         if c not in lines:
@@ -208,7 +221,7 @@ def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], traders
         trader = str(row["trader"])
         consignments.append({
             "submission_id": sid, "version": 0, "consignment_seq": seq, "trader": trader, "invoice_no": str(inv),
-            "ucr": f"{trader}-{inv}"[:35],
+            "ucr": f"{trader}-{inv}"[:35], "cn_bill_no": bills.get((sid, str(inv))),
             "total_packages_qty": int(total_pkgs) if total_pkgs is not None else None,
             "total_packages_type": pkg_type, "total_packages_derived": stated_pkgs is None,
             "package_description": words.get(pkg_type, pkg_type) if pkg_type else None,
@@ -240,8 +253,12 @@ def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], traders
 
 
 def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput], parties: list[dict[str, Any]],
-                ) -> tuple[list[dict[str, Any]], ...]:
-    subs, transport, trailers, equipment, seals = [], [], [], [], []
+                sub_problems: list[tuple[str, CellProblem]]) -> tuple[list[dict[str, Any]], ...]:
+    subs: list[dict[str, Any]] = []
+    transport: list[dict[str, Any]] = []
+    trailers: list[dict[str, Any]] = []
+    equipment: list[dict[str, Any]] = []
+    seals: list[dict[str, Any]] = []
     for sid, trip in sorted(trips.items()):
         carrier = traders[str(trip["trader"])].settings.carrier
         crossing = pd.Timestamp(trip["expected_crossing_at"]) if trip["expected_crossing_at"] is not None else None
@@ -262,12 +279,9 @@ def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput
         parties.append({"submission_id": sid, "version": 0, "consignment_seq": 0, "role": "CARRIER",
                         "name": carrier.name_en if carrier else trip["carrier_code"],
                         "ids_cn_customs_code": carrier.cn_customs_code if carrier else None, **where})
-        if trip.get("trailer_id"):
-            trailers.append({"submission_id": sid, "version": 0, "trailer_seq": 1, "trailer_id": trip["trailer_id"]})
-        if trip.get("container_no"):
-            equipment.append({"submission_id": sid, "version": 0, "equipment_seq": 1,
-                              "container_no": trip["container_no"], "full_empty": "5"})
-        if trip.get("seal_id"):
-            seals.append({"submission_id": sid, "version": 0, "equipment_seq": 1 if trip.get("container_no") else 0,
-                          "seal_seq": 1, "seal_id": trip["seal_id"], "issuer": "CARRIER"})
+        problems: list[CellProblem] = []
+        more = equipment_rows(sid, trip, carrier, problems)
+        sub_problems.extend((sid, p) for p in problems)
+        for rows, new in zip((trailers, equipment, seals), more, strict=True):
+            rows.extend(new)
     return subs, transport, trailers, equipment, seals

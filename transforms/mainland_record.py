@@ -28,7 +28,7 @@ RULE = "A06"
 
 #: Columns an invoice may carry itself (optional profile targets); the first non-empty value of the
 #: invoice's lines is the consignment's.
-LINE_COLUMNS = ("contract_no", "marks_and_numbers", "trading_country", "cn_foreign_port", "goods_place",
+LINE_COLUMNS = ("contract_no", "cn_bill_no", "marks_and_numbers", "trading_country", "cn_foreign_port", "goods_place",
                 "place_of_loading", "freight_amount_value", "freight_amount_currency", "freight_mark",
                 "insurance_amount_value", "insurance_amount_currency", "insurance_mark")
 
@@ -107,6 +107,8 @@ def _consignment(con: dict[str, Any], own: dict[str, Any], mr: MainlandRecord, f
     """The Mainland columns of one consignment and what is missing for them."""
     vals: dict[str, Any] = {
         "contract_no": own.get("contract_no", mr.contract_no),
+        # 提（运）单号: the invoice's own column, else the trip plan's bill_nos (already on the consignment)
+        "cn_bill_no": own.get("cn_bill_no", con.get("cn_bill_no")),
         "trading_country": own.get("trading_country", mr.trading_country),
         "cn_foreign_port": own.get("cn_foreign_port", mr.foreign_port),
         "marks_and_numbers": own.get("marks_and_numbers", mr.marks_and_numbers),

@@ -208,7 +208,7 @@ GOODS_ITEMS = Table(
         _c("description_zh", TEXT, "goods description, Chinese (报关单 GName)", False, "中文品名"),
         _c("hs_hk", TEXT, "HKHS 8 digits", False, "香港商品编号"),
         _c("hs_cn", TEXT, "China 商品编号 10 digits", False, "商品编码"),
-        _c("cn_ciq_code", TEXT, "CIQ code, 3 digits"),
+        _c("cn_ciq_code", TEXT, "检验检疫编码 (CiqCode), 3 digits", False, "检验检疫编码"),
         _c("cn_declaration_elements", TEXT_LIST,
            "申报要素: [品牌类型 code 0-4, 出口享惠情况 code 0-3, element values in tariff order without 品名]",
            False, "申报要素"),
@@ -270,8 +270,8 @@ TRAILERS = Table(
         *_SUB_KEY,
         _c("trailer_seq", INT, "1..n", True),
         _c("trailer_id", TEXT, "trailer number", True, "拖架号"),
-        _c("type_code", TEXT, "trailer type"),
-        _c("tare_kg", MASS, "tare, kg"),
+        _c("type_code", TEXT, "trailer type, CC019 (01-04: one to four or more axles)", False, "拖挂车类型"),
+        _c("tare_kg", MASS, "tare, kg", False, "拖挂车自重"),
     ),
 )
 
@@ -283,9 +283,9 @@ EQUIPMENT = Table(
         *_SUB_KEY,
         _c("equipment_seq", INT, "1..n", True),
         _c("container_no", TEXT, "ISO 6346 container number", True, "货柜号码"),
-        _c("size_type", TEXT, "ISO 6346 size-type, e.g. 22G1"),
+        _c("size_type", TEXT, "ISO 6346 size-type, e.g. 22G1", False, "集装箱尺寸和类型"),
         _c("full_empty", TEXT, "full/empty indicator"),
-        _c("tare_kg", MASS, "tare, kg"),
+        _c("tare_kg", MASS, "tare, kg", False, "集装箱自重"),
     ),
 )
 
@@ -297,8 +297,11 @@ SEALS = Table(
         *_SUB_KEY,
         _c("equipment_seq", INT, "container the seal is on; 0 for the truck", True),
         _c("seal_seq", INT, "1..n", True),
-        _c("seal_id", TEXT, "seal number", True, "封条号码"),
+        _c("seal_id", TEXT, "seal number as the trip plan gives it, or the channel form M/123456@CA", True,
+           "封条号码"),
         _c("issuer", TEXT, "who affixed the seal"),
+        _c("seal_type", TEXT, "封志类型: M mechanical, E electronic", False, "封志类型"),
+        _c("sealing_party", TEXT, "施加封志人类型, CN017 (CA carrier, CU customs, SH shipper…)", False, "施封人"),
     ),
 )
 

@@ -43,6 +43,10 @@ class Item:
     net_kg: float       # net kg per unit
     gross_kg: float     # gross kg per unit
     price: float        # unit price
+    # 检验检疫编码: 999, the value of the official sample (reference/cn-customs/declaration/official-sample-3.1.xml).
+    # Assumption for these fictional items: a tariff line with a single CIQ subdivision takes 999 (practice
+    # the official pack does not state); a real trader copies the code beside the 10-digit 商品编号.
+    ciq: str = "999"
 
 
 CATALOG: tuple[Item, ...] = (
@@ -118,17 +122,19 @@ def _touch(path: Path, n: int) -> None:
 
 
 def _master_rows(items: Sequence[Item]) -> list[list[Any]]:
-    rows: list[list[Any]] = [["sku", "description_en", "description_zh", "hs_hk", "hs_cn", "cn_legal_unit_1",
-                              "cn_legal_unit_2", "declaration_elements", "brand", "net_weight_kg_per_unit"]]
+    rows: list[list[Any]] = [["sku", "description_en", "description_zh", "hs_hk", "hs_cn", "ciq_code",
+                              "cn_legal_unit_1", "cn_legal_unit_2", "declaration_elements", "brand",
+                              "net_weight_kg_per_unit"]]
     for it in items:
-        rows.append([it.sku, it.description_en, it.description_zh, it.hs_hk, it.hs_cn, it.legal_1, it.legal_2,
-                     it.elements, it.brand, it.net_kg])
+        rows.append([it.sku, it.description_en, it.description_zh, it.hs_hk, it.hs_cn, it.ciq, it.legal_1,
+                     it.legal_2, it.elements, it.brand, it.net_kg])
     return rows
 
 
 TRIP_HEADER = ["trip_ref", "control_point", "expected_crossing", "direction", "hk_plate", "cn_plate",
                "driver_name", "driver_cn_code", "carrier_code", "vehicle_customs_code", "trailer_no",
-               "container_no", "seal_no", "invoice_nos", "cn_batch_no"]
+               "container_no", "seal_no", "invoice_nos", "cn_batch_no", "bill_nos", "trailer_tare_kg",
+               "trailer_type", "container_size_type", "container_tare_kg", "seal_type", "sealing_party"]
 
 
 def _trader_yaml(trader: str, **extra: Any) -> str:
@@ -147,7 +153,8 @@ MINGFAI = {
                    "name_en": "Ming Fai Trading Co. Ltd.", "name_zh": "香港明輝貿易有限公司",
                    "address": "Unit 5, 9/F, Example Centre, 50 Example Road, Kwai Chung, N.T.", "city": "Hong Kong",
                    "country": "HK", "ids": {"hk_brn": "87654321"}}],
-    "carrier": {"name_en": "Example Logistics Ltd.", "cn_customs_code": "4403960000"},
+    "carrier": {"name_en": "Example Logistics Ltd.", "cn_customs_code": "4403960000", "seal_type": "M",
+                "sealing_party": "CA"},
     "declaration": {"cn_trade_mode": "0110", "cn_transaction_method": "3", "cn_levy_nature": "101",
                     "cn_origin_district": "44031"},
     "language": "zh-Hans",
@@ -190,6 +197,23 @@ ACME = {
 }
 
 
+#: data/samples/ssdd.toml: the demo workspace's settings (``make run`` copies it into data/workspace).
+SETTINGS_TOML = """# Settings of the demo workspace: `make run` copies this file to data/workspace/ssdd.toml when that
+# workspace has none (an ssdd.toml you edited there is never overwritten). Every key is a setting of
+# transforms/settings.py; `ssdd config show --workspace data/workspace` prints where each value came from.
+
+# The Mainland single-window sender id (Head/SenderID of the road manifests and conveyance
+# confirmations): <13-character customs registration code>_DXPESW<client number>. This is the sender
+# id of the official road manifest samples (../shared/reference/cn-manifest/samples/), used here so the
+# demo writes real messages; a filing agent sets its own registered id.
+cn_sender_id = "5345766374655_DXPESW0000001256"
+
+# 舱单传输人 (RepresentativePerson/Name of the road messages): the demo's fictional customs broker, the
+# 申报单位 of the sample trader mingfai.
+cn_transmitter_name = "深圳市示例报关有限公司"
+"""
+
+
 def _kingdee_line(inv: str, day: str, customer: str, it: Item, qty: int, pkgs: int) -> list[Any]:
     amount = round(qty * it.price, 2)
     return [inv, day, customer, it.sku, it.description_zh, it.model, it.unit_zh, f"{qty:,}", f"{it.price:.2f}",
@@ -208,12 +232,13 @@ def write_sample_inbox(root: Path) -> Path:
     mf = inbox / "mingfai"
     (mf / "trader.yaml").write_text(_trader_yaml("mingfai", **MINGFAI), encoding="utf-8")
     _write_xlsx(mf / "item_master.xlsx", [("物料", _master_rows([lap, phone, adp]), False)])
-    trips = [TRIP_HEADER,
+    trips: list[list[Any]] = [TRIP_HEADER,
              ["MF-T001", "落馬洲", "2026-11-26 09:30", "南下", "AB1234", "粤Z·A123港", "陳大文", "D440300123",
               "EXLOG", "V4403001", "TR-5521", "MSKU1234565", "SL778899", "XS-2611-001; XS-2611-002",
-              "4403960000001"],
+              "4403960000001", "EXL26112501; EXL26112502", 5800, "03", "22G1", 2200, "", ""],
              ["MF-T002", "HZM", "2026-11-26 14:00", "HK_IMPORT", "CD5678", "粤Z·B456港", "李小明", "D440300456",
-              "EXLOG", "V4403002", "", "", "SL778900", "XS-2611-003", "4403960000002"]]
+              "EXLOG", "V4403002", "", "", "SL778900", "XS-2611-003", "4403960000002", "EXL26112503", "", "", "",
+              "", "", ""]]
     _write_xlsx(mf / "trip_plan.xlsx", [("車次", trips, False)])
     cust = "香港明辉贸易有限公司"
     header = ["单据编号", "日期", "客户", "物料编码", "物料名称", "规格型号", "库存单位", "实发数量", "含税单价",
@@ -236,18 +261,21 @@ def write_sample_inbox(root: Path) -> Path:
     _write_csv(ac / "item_master.csv", _master_rows([tee, shoe, chair]), "utf-8-sig", newline="\n")
     _write_csv(ac / "trip_plan.csv", [TRIP_HEADER, [
         "AC-T101", "MKT", "2026-11-26 07:45", "HK_IMPORT", "EF9012", "粤Z·C789港", "黃志強", "D440300789", "HKTRUCK",
-        "V4403009", "TR-7788", "", "SL120034", "ACME-INV-7001", "4403961230001"]], "utf-8-sig", newline="\n")
-    template_rows: list[list[Any]] = [canonical_template_header()]
+        "V4403009", "TR-7788", "", "SL120034", "ACME-INV-7001", "4403961230001", "", 4600, "02", "", "", "M", "CA"]],
+        "utf-8-sig", newline="\n")
+    # acme's goods lines carry the waybill number (提运单号) themselves; mingfai's trip plan lists them
+    template_rows: list[list[Any]] = [[*canonical_template_header(), "cn_bill_no"]]
     for it, qty, pkgs in ((tee, 2400, 40), (shoe, 600, 30), (chair, 50, 50)):
         template_rows.append(["ACME-INV-7001", "2026-11-25", "Acme HK Distribution", it.sku, it.description_en,
                               it.description_zh, it.model, it.brand, it.hs_hk, it.hs_cn, qty, it.unit_code,
                               it.price, round(qty * it.price, 2), "USD", "CN", round(qty * it.gross_kg, 3),
-                              round(qty * it.net_kg, 3), pkgs, "CT"])
+                              round(qty * it.net_kg, 3), pkgs, "CT", "HT2611250701"])
     _write_xlsx(ac / "goods_lines_20261125.xlsx", [("goods_items", template_rows, False)])
     for n, p in enumerate(sorted(inbox.rglob("*"))):
         if p.is_file():
             _touch(p, n)
     (root / "AS_OF").write_text(AS_OF + "\n", encoding="utf-8")
+    (root / "ssdd.toml").write_text(SETTINGS_TOML, encoding="utf-8")
     return inbox
 
 

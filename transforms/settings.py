@@ -44,7 +44,8 @@ class Settings(BaseSettings):
         description="Mainland manifest Head/SenderID: the filing agent's registered single-window sender id.")
     cn_transmitter_name: str | None = Field(
         None, min_length=1, max_length=70,
-        description="Mainland road manifests' transmitter (舱单传输人名称) when a trip names no filer.")
+        description="Mainland road manifests' 舱单传输人 (RepresentativePerson/Name): the filing agent's name, "
+                    "when the trip has no FILER party.")
     cn_delivery: Literal["outbox", "single_window"] = Field(
         "outbox", description="Also place Mainland filings in the China Single Window client's exchange folders.")
     single_window_dir: Path | None = Field(

@@ -47,6 +47,15 @@ class Carrier(_Strict):
     code: str | None = Field(None, description="The carrier code trip plans use (carrier_code); the carrier of "
                                                "plan rows without one (else cn_customs_code).")
     cn_customs_code: str | None = None
+    # The conveyance confirmation writes a seal as M|E/<number>@<sealing party> (MT4401/MT4402
+    # TransportEquipmentSealIDType; CN017 施加封志人类型). A trip plan without seal_type / sealing_party
+    # takes these.
+    seal_type: Literal["M", "E"] | None = Field(
+        None, description="封志类型 of this carrier's seals when the trip plan has no seal_type: M mechanical, "
+                          "E electronic.")
+    sealing_party: Literal["AA", "AB", "AC", "CA", "CU", "SH", "TO"] | None = Field(
+        None, description="Who seals (CN017) when the trip plan has no sealing_party: CA carrier, CU customs, "
+                          "SH shipper, AA consolidator, AB unknown, AC quarantine agency, TO terminal operator.")
 
 
 class Declaration(_Strict):

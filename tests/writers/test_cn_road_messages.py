@@ -143,7 +143,7 @@ def test_values_outside_the_schema_hold_the_trip(reference: Reference) -> None:
     bundle.consignments[1]["freight_payment_method"] = None
     bundle.consignments[1]["cn_procedure_code"] = "RD17"
     bundle.parties[-1]["name_zh"] = "海" * 71
-    bundle.seals[0]["seal_id"] = "SL0098812"
+    bundle.seals[0].update(seal_id="SL-0098812", seal_type="M", sealing_party="CA")
     reasons = _reasons(bundle, reference)
     assert ("The waybill number (提（运）单号, from cn_bill_no or the invoice number) of consignment 1 "
             "'HKTRUCK-B0001' does not have the form the channel requires (capital letters and digits only); the "
@@ -154,9 +154,42 @@ def test_values_outside_the_schema_hold_the_trip(reference: Reference) -> None:
                             "the code list") for r in reasons)
     assert any(r.startswith("The consignee name (收货人名称) of consignment 2 '" + "海" * 40 + "…' is longer than 70")
                for r in reasons)
-    assert ("Seal (封志) 'SL0098812' does not have the form the channel requires (M or E, a slash, the seal number, "
-            "@ and the sealing party AA, AB, AC, CA, CU, SH or TO, e.g. M/123456@CU); the Mainland conveyance "
+    assert ("Seal (封志) 'M/SL-0098812@CA' does not have the form the channel requires (M or E, a slash, the seal "
+            "number, @ and the sealing party AA, AB, AC, CA, CU, SH or TO, e.g. M/123456@CU); the Mainland conveyance "
             "confirmation cannot carry it, so the trip is held until it is corrected.") in reasons
+
+
+def _seal_texts(bundle: object, reference: Reference) -> list[str]:
+    docs = cn_conveyance.documents(bundle, mainland_ctx(reference))  # type: ignore[arg-type]
+    root = docs[-1][1]
+    return [e.text or "" for e in root.iter("{*}CarSealID", "{*}SealID")]
+
+
+def test_a_bare_seal_number_is_written_with_its_type_and_sealing_party(reference: Reference) -> None:
+    bundle = mainland_bundle()
+    bundle.seals[0].update(seal_id="SL778899", seal_type="M", sealing_party="CA")
+    bundle.seals[1].update(seal_id="0000")   # a full special container that cannot be sealed: sent as it is
+    assert cn_conveyance.preflight(bundle, mainland_ctx(reference)) == []
+    assert sorted(_seal_texts(bundle, reference)) == ["0000", "M/SL778899@CA"]
+
+
+def test_a_seal_already_in_channel_form_is_sent_as_it_is(reference: Reference) -> None:
+    bundle = mainland_bundle()
+    bundle.seals[0].update(seal_type="E", sealing_party="CU")   # the written form wins over the columns
+    assert sorted(_seal_texts(bundle, reference)) == ["E/4403000123@CU", "M/SL0098812@CA"]
+
+
+def test_a_bare_seal_without_type_or_sealing_party_holds_the_trip(reference: Reference) -> None:
+    bundle = mainland_bundle()
+    bundle.seals[0].update(seal_id="SL778899", seal_type=None, sealing_party=None)
+    reasons = [p.message_en for p in cn_conveyance.preflight(bundle, mainland_ctx(reference))]
+    assert reasons == [
+        "The type of seal SL778899 (封志类型, M mechanical or E electronic) is missing; the Mainland conveyance "
+        "confirmation needs it, so the trip is held until the trip plan's seal_type or trader.yaml's "
+        "carrier.seal_type gives it.",
+        "The sealing party of seal SL778899 (施加封志人类型, CN017) is missing; the Mainland conveyance "
+        "confirmation needs it, so the trip is held until the trip plan's sealing_party or trader.yaml's "
+        "carrier.sealing_party gives it."]
 
 
 def test_line_without_gross_mass_takes_the_total_only_when_alone(reference: Reference) -> None:

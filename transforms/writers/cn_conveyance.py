@@ -31,6 +31,7 @@ from transforms.writers.cn_road import (
     CONVEYANCE_TYPE,
     builder,
     codes,
+    facets,
     file_name,
     head,
     message_id,
@@ -161,13 +162,37 @@ def _trailer(b: Builder, btm: etree._Element, trailer: Row, pr: Problems) -> Non
                                   required=False))
 
 
+_SEAL_TYPE: Final = "Declaration.TransportEquipmentSealIDType"
+
+
+def _seal_text(s: Row, pr: Problems) -> str | None:
+    """The seal as the channel writes it: M|E / number @ sealing party (CN017), e.g. M/SL120034@CA.
+    A seal number already in that form (or 0000) is sent as it is; otherwise it is composed from the
+    record's seal type and sealing party, never guessed when one is missing."""
+    number = text(s["seal_id"], "seals.seal_id")
+    if facets(_SEAL_TYPE, pr.file).problem(number) is None:
+        return number
+    kind = opt_text(s.get("seal_type"), "seals.seal_type")
+    party = opt_text(s.get("sealing_party"), "seals.sealing_party")
+    if kind is None:
+        pr.missing("seal_type", f"The type of seal {number} (封志类型, M mechanical or E electronic)",
+                   f"封志 {number} 的封志类型（M 机械封志或 E 电子封志）",
+                   fix_en="the trip plan's seal_type or trader.yaml's carrier.seal_type gives it",
+                   fix_zh="在车次计划的 seal_type 列或 trader.yaml 的 carrier.seal_type 中填写")
+    if party is None:
+        pr.missing("sealing_party", f"The sealing party of seal {number} (施加封志人类型, CN017)",
+                   f"封志 {number} 的施加封志人类型（CN017）",
+                   fix_en="the trip plan's sealing_party or trader.yaml's carrier.sealing_party gives it",
+                   fix_zh="在车次计划的 sealing_party 列或 trader.yaml 的 carrier.sealing_party 中填写")
+    if kind is None or party is None:
+        return None
+    return pr.check(f"{kind}/{number}@{party}", _SEAL_TYPE, "seal_id", "Seal (封志)", "封志号码")
+
+
 def _seals(b: Builder, parent: etree._Element, tag: str, seals: list[Row], pr: Problems) -> None:
-    """Seals as the channel writes them: M|E / number @ sealing party (CN017), e.g. E/0000@CU."""
     _at_most(len(seals), "seals", "Seals (封志)", "封志", pr)
     for s in sorted(seals, key=lambda r: int(r["seal_seq"])):
-        seal = pr.check(text(s["seal_id"], "seals.seal_id"), "Declaration.TransportEquipmentSealIDType", "seal_id",
-                        "Seal (封志)", "封志号码")
-        b.el(parent, tag, seal or "")
+        b.el(parent, tag, _seal_text(s, pr) or "")
 
 
 def _container(b: Builder, consignment: etree._Element, bundle: FilingBundle, eq: Row, pr: Problems) -> None:

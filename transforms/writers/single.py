@@ -110,7 +110,8 @@ _TRAILER = _fields(TRAILERS, (("TrailerID", "trailer_id"), ("TypeCode", "type_co
 _EQUIPMENT = _fields(EQUIPMENT, (
     ("ContainerNo", "container_no"), ("SizeType", "size_type"), ("FullEmpty", "full_empty"), ("TareKg", "tare_kg"),
 ))
-_SEAL = _fields(SEALS, (("SealID", "seal_id"), ("Issuer", "issuer")))
+_SEAL = _fields(SEALS, (("SealID", "seal_id"), ("Issuer", "issuer"), ("SealTypeCode", "seal_type"),
+                        ("SealingPartyCode", "sealing_party")))
 _CONSIGNMENT = _fields(CONSIGNMENTS, (
     ("Trader", "trader"), ("InvoiceNo", "invoice_no"), ("UCR", "ucr"), ("CCRN", "ccrn"), ("CnBillNo", "cn_bill_no"),
     ("TotalPackagesQty", "total_packages_qty"), ("TotalPackagesType", "total_packages_type"),
