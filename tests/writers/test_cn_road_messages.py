@@ -214,3 +214,27 @@ def test_preflight_then_documents_build_once_and_never_serve_another_bundle(refe
     assert cn_manifest.preflight(first, ctx) == []
     [(name, _)] = cn_manifest.documents(second, ctx)               # another bundle is never the kept one
     assert name.startswith("CN_MT1401_")
+
+
+def test_a_line_with_a_package_count_but_no_type_takes_the_consignments_one_type(reference: Reference) -> None:
+    """Yonyou exports count packages per line but name their type only per invoice (trader default)."""
+    bundle = mainland_bundle()
+    for g in bundle.goods_items:
+        g["packages_type"] = None
+    ctx = mainland_ctx(reference)
+    assert cn_manifest.preflight(bundle, ctx) == []
+    [(_, tree)] = cn_manifest.documents(bundle, ctx)
+    ns = {"m": namespace("MT2401")}
+    packaging = [(q.text, q.get("unitCode")) for q in tree.iterfind(".//m:ConsignmentItem/m:Packaging/m:QuantityQuantity",
+                                                                      ns)]
+    assert packaging == [("10", "CT"), ("5", "CT"), ("8", "CT")]
+
+
+def test_a_line_without_its_package_count_holds_a_trip_of_several_lines(reference: Reference) -> None:
+    """An export without per-line package counts (SAP billing) cannot be apportioned: held, saying so."""
+    bundle = mainland_bundle()
+    bundle.goods_items[1]["packages_qty"] = None
+    [problem] = cn_manifest.preflight(bundle, mainland_ctx(reference))
+    assert problem.message_en == ("The line's number and type of packages (商品项件数) of consignment 1, line 2 is "
+                                  "missing; the Mainland road manifest needs it, so the trip is held until it is "
+                                  "supplied.")

@@ -29,7 +29,7 @@ from transforms.writers.base import (
     text,
     to_decimal,
 )
-from transforms.writers.context import XW_CONTROL_POINT, XW_COUNTRY, XW_UNIT, CodeMaps
+from transforms.writers.context import XW_COUNTRY, XW_UNIT, CodeMaps, control_point_problem
 
 _PRICE_Q: Final = Decimal(1).scaleb(-PRICE_SCALE)
 _CODE_TS: Final = re.compile(r"[0-9]{10}")
@@ -90,19 +90,7 @@ class Problems:
             f"{w_zh}{zh}；该车次暂缓申报，待更正后处理。", consignment_seq=seq, line_no=line))
 
     def control_point(self, cp: str, maps: CodeMaps, what_en: str, what_zh: str) -> None:
-        status = maps.control_point_status.get(cp)
-        name = maps.mainland_port_name.get(cp, cp)
-        if status == "not_found":
-            why_en, why_zh = f" ({name} code not published)", f"（{name}代码未公布）"
-        elif status is None:
-            why_en, why_zh = " (no row for this control point)", "（该管制站无对应行）"
-        else:
-            why_en, why_zh = "", ""
-        self.items.append(problem(
-            "cn", "control_point", cp, XW_CONTROL_POINT,
-            f"Control point {cp} has no Mainland {what_en} in reference table {XW_CONTROL_POINT}{why_en}; "
-            "the trip is held until the code is added.",
-            f"管制站 {cp} 在参考表 {XW_CONTROL_POINT} 中没有内地{what_zh}{why_zh}；该车次暂缓申报，待补充代码后处理。"))
+        self.items.append(control_point_problem(cp, maps, what_en, what_zh))
 
     def country(self, alpha2: str | None, maps: CodeMaps, field_: str, what_en: str, what_zh: str,
                 seq: int, line: int | None = None) -> str | None:

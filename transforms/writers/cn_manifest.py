@@ -227,7 +227,8 @@ def _party(b: Builder, parent: etree._Element, tag: str, p: Row | None, where: W
 def _item(b: Builder, parent: etree._Element, g: Row, c: Row, only_line: bool, pr: Problems) -> None:
     """One ConsignmentItem. A line without its own gross mass or packages takes the consignment's
     totals only when it is the consignment's single line (then they are the same goods); otherwise
-    the trip is held rather than apportioned."""
+    the trip is held rather than apportioned. A line with a package count but no type takes the
+    consignment's one package type."""
     el, opt = b.el, b.opt
     line = int(g["line_no"])
     where = Where(int(c["consignment_seq"]), line)
@@ -256,6 +257,10 @@ def _item(b: Builder, parent: etree._Element, g: Row, c: Row, only_line: bool, p
     qty, kind = g.get("packages_qty"), opt_text(g.get("packages_type"), "goods_items.packages_type")
     if (is_missing(qty) or kind is None) and only_line:
         qty, kind = c.get("total_packages_qty"), text(c["total_packages_type"], "consignments.total_packages_type")
+    elif kind is None and not is_missing(qty):
+        # the consignment states one package type for all its packages (its lines agree on it, or the
+        # trader's default said so with warning A05W): a line's packages are of that type too
+        kind = opt_text(c.get("total_packages_type"), "consignments.total_packages_type")
     if is_missing(qty) or kind is None:
         pr.missing("packages_qty", "The line's number and type of packages (商品项件数)", "商品项件数", where)
         return

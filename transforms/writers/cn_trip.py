@@ -18,7 +18,7 @@ from lxml import etree
 from transforms.bundle import FilingBundle, Row
 from transforms.writers.base import MappingProblem, hk_time, opt_text, problem, text
 from transforms.writers.cn_road import MANIFEST_TYPE, SCHEMAS, codes, facets
-from transforms.writers.context import XW_CHANGE_REASON, XW_CONTROL_POINT, XW_FUNCTION_CODE, WriterContext
+from transforms.writers.context import XW_CHANGE_REASON, XW_FUNCTION_CODE, WriterContext, control_point_problem
 
 _SHOWN: Final = 40   # characters of a value quoted in a sentence
 
@@ -136,10 +136,8 @@ def _resolve(bundle: FilingBundle, ctx: WriterContext, pr: Problems) -> Trip | N
     reason = _change_reason(fc, cn_fc, ctx, bundle, pr)
     cp = text(sub["control_point"], "submissions.control_point")
     office = maps.customs_office.get(cp)
-    if office is None:
-        pr.bad("control_point", cp, "Control point", "管制站",
-               (f"has no Mainland customs office code in reference table {XW_CONTROL_POINT}",
-                f"在参考表 {XW_CONTROL_POINT} 中没有内地海关关区代码"), table=XW_CONTROL_POINT)
+    if office is None:   # worded as the declaration words it, so the trader reads it once
+        pr.items.append(control_point_problem(cp, maps, "customs office code", "海关关区代码"))
     else:
         pr.check(office, "Declaration.DeclarationDeclarationOfficeIDType", "control_point",
                  f"Customs office code for control point {cp}", "进出境口岸海关代码")

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from transforms.bundle import FilingBundle
 from transforms.reference import Reference
-from transforms.writers.base import HK, fmt_date, hk_time, is_missing
+from transforms.writers.base import HK, MappingProblem, fmt_date, hk_time, is_missing, problem
 
 #: The setting's default, which is no single-window sender id: the road message writers hold every
 #: trip (one sentence) until ``cn_sender_id`` is set to ``<customs code 13>_DXPESW<client no>``.
@@ -118,3 +118,21 @@ class WriterContext:
     @property
     def as_of_hk(self) -> datetime:
         return self.as_of.astimezone(HK)
+
+
+def control_point_problem(cp: str, maps: CodeMaps, what_en: str, what_zh: str) -> MappingProblem:
+    """The one sentence for a control point without a Mainland code (the declaration and the road
+    messages both need the customs office: a trader reads it once, worded the same)."""
+    status = maps.control_point_status.get(cp)
+    name = maps.mainland_port_name.get(cp, cp)
+    if status == "not_found":
+        why_en, why_zh = f" ({name} code not published)", f"（{name}代码未公布）"
+    elif status is None:
+        why_en, why_zh = " (no row for this control point)", "（该管制站无对应行）"
+    else:
+        why_en, why_zh = "", ""
+    return problem(
+        "cn", "control_point", cp, XW_CONTROL_POINT,
+        f"Control point {cp} has no Mainland {what_en} in reference table {XW_CONTROL_POINT}{why_en}; "
+        "the trip is held until the code is added.",
+        f"管制站 {cp} 在参考表 {XW_CONTROL_POINT} 中没有内地{what_zh}{why_zh}；该车次暂缓申报，待补充代码后处理。")
