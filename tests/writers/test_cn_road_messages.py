@@ -225,8 +225,8 @@ def test_a_line_with_a_package_count_but_no_type_takes_the_consignments_one_type
     assert cn_manifest.preflight(bundle, ctx) == []
     [(_, tree)] = cn_manifest.documents(bundle, ctx)
     ns = {"m": namespace("MT2401")}
-    packaging = [(q.text, q.get("unitCode")) for q in tree.iterfind(".//m:ConsignmentItem/m:Packaging/m:QuantityQuantity",
-                                                                      ns)]
+    path = ".//m:ConsignmentItem/m:Packaging/m:QuantityQuantity"
+    packaging = [(q.text, q.get("unitCode")) for q in tree.iterfind(path, ns)]
     assert packaging == [("10", "CT"), ("5", "CT"), ("8", "CT")]
 
 
