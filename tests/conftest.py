@@ -16,9 +16,12 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
-
 DEMO_SENDER_ID = "5345766374655_DXPESW0000001256"
 DEMO_TRANSMITTER = "深圳市示例报关有限公司"
+# every run the tests start (in process or as `ssdd run`) files as the demo broker of
+# data/samples/ssdd.toml, as `make run` does; a test of the settings' own defaults clears these
+os.environ.setdefault("SSDD_CN_SENDER_ID", DEMO_SENDER_ID)
+os.environ.setdefault("SSDD_CN_TRANSMITTER_NAME", DEMO_TRANSMITTER)
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +39,6 @@ def run_flow(prefect_harness: None) -> Any:
     from transforms.settings import Settings
 
     def _run(inbox: Path, workspace: Path, as_of: str, **extra: Any) -> Any:
-        # the demo broker of data/samples/ssdd.toml (the official road manifest samples' sender id)
-        extra.setdefault("cn_sender_id", DEMO_SENDER_ID)
-        extra.setdefault("cn_transmitter_name", DEMO_TRANSMITTER)
         for sub in ("outbox/single", "outbox/hk", "outbox/cn", "quarantine", "analytics", "reports", "runs"):
             (workspace / sub).mkdir(parents=True, exist_ok=True)
         return nightly_filing(Settings(inbox=inbox, workspace=workspace, as_of=as_of, workers=1, **extra))

@@ -25,7 +25,10 @@ MF_T002 = "2332f2cf-43f2-5d45-b0a7-c83d4139a851"
 
 
 def _run(inbox: Path, ws: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    # the broker's identity comes from the workspace's ssdd.toml here, as with `make run`, not from the
+    # environment tests/conftest.py sets for the in-process runs
+    env = {k: v for k, v in os.environ.items() if k not in ("SSDD_CN_SENDER_ID", "SSDD_CN_TRANSMITTER_NAME")}
+    env["PYTHONIOENCODING"] = "utf-8"
     return subprocess.run([*SSDD, "run", "--inbox", str(inbox), "--workspace", str(ws), "--as-of", AS_OF, *extra],
                           capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
 
@@ -83,8 +86,13 @@ def test_submission_statuses_and_reasons(sample_run: dict[str, Any]) -> None:
     assert subs["MF-T001"]["status"] == "filed" and subs["MF-T001"]["version"] == 1
     assert subs["MF-T001"]["invoices"] == ["XS-2611-001", "XS-2611-002"]
     assert subs["MF-T001"]["submission_id"] == MF_T001
-    assert subs["MF-T001"]["outputs"] == {"single": f"outbox/single/{MF_T001}_v1.xml",
-                                          "hk": f"outbox/hk/{MF_T001}_v1.xml", "cn": f"outbox/cn/{MF_T001}_v1.xml"}
+    # one file per message, the road messages named as the channel names them (SendTime = as-of 20:00 HK
+    # plus the trip's slot: MF-T002 0, AC-T101 1, MF-T001 2, at 2 ms each)
+    assert subs["MF-T001"]["outputs"] == {
+        "single": f"outbox/single/{MF_T001}_v1.xml", "hk": f"outbox/hk/{MF_T001}_v1.xml",
+        "cn_dec_1": f"outbox/cn/dec/{MF_T001}_v1_dec1.xml", "cn_dec_2": f"outbox/cn/dec/{MF_T001}_v1_dec2.xml",
+        "cn_manifest": "outbox/cn/rmft/CN_MT2401_1p0_5345766374655_2026112520000000409.xml",
+        "cn_conveyance": "outbox/cn/rmft/CN_MT4402_1p0_5345766374655_2026112520000000402.xml"}
     assert subs["AC-T101"]["status"] == "filed" and subs["AC-T101"]["submission_id"] == AC_T101
     held = subs["MF-T002"]
     assert held["status"] == "held" and held["outputs"] == {} and held["submission_id"] == MF_T002
@@ -105,16 +113,28 @@ def test_hk_filing_values(sample_run: dict[str, Any]) -> None:
     assert "636.000" in _x(hk, "GrossMassMeasure")
 
 
-def test_cn_filing_values(sample_run: dict[str, Any]) -> None:
-    cn = _xml(sample_run["ws"], "cn", MF_T001)
-    assert _x(cn, "Manifest/Head/MessageType") == ["MT2401"]
-    assert _x(cn, "Manifest/Declaration/DeclarationOfficeID") == ["5301"]
-    assert "470201" in _x(cn, "Manifest/Declaration/LoadingLocation/ID")
-    assert _x(cn, "Manifest/Declaration/BorderTransportMeans/TypeCode") == ["3"]
-    assert set(_x(cn, "DecHead/TrafMode")) == {"4"}
-    assert "8471300000" in _x(cn, "ConsignmentItem/Commodity/Classification/ID")
-    assert "8471300000" in _x(cn, "DecList/CodeTS")
-    assert set(_x(cn, "DecHead/WrapType")) == {"22"}
+def test_mainland_messages_values(sample_run: dict[str, Any]) -> None:
+    ws = sample_run["ws"]
+    out = {s["trip_ref"]: s["outputs"] for s in sample_run["summary"]["submissions"]}["MF-T001"]
+    dec1, dec2 = (etree.parse(str(ws / out[k])).getroot() for k in ("cn_dec_1", "cn_dec_2"))
+    assert dec1.tag == "{http://www.chinaport.gov.cn/dec}DecMessage"
+    # one declaration per consignment (invoice): its own bill number, the LMC office and port
+    assert [_x(d, "DecHead/BillNo") for d in (dec1, dec2)] == [["EXL26112501"], ["EXL26112502"]]
+    for d in (dec1, dec2):
+        assert _x(d, "DecHead/IEFlag") == ["E"] and _x(d, "DecHead/TrafMode") == ["4"]
+        assert _x(d, "DecHead/CustomMaster") == ["5301"] and _x(d, "DecHead/EntyPortCode") == ["470201"]
+        assert _x(d, "DecHead/WrapType") == ["22"]
+    assert _x(dec1, "DecList/CodeTS") == ["8471300000", "8504401400"]
+    assert _x(dec2, "DecList/CodeTS") == ["8517130000"]
+    manifest = etree.parse(str(ws / out["cn_manifest"])).getroot()
+    assert manifest.tag == "{urn:Declaration:datamodel:standard:CN:MT2401:1}Manifest"
+    assert _x(manifest, "Head/FunctionCode") == ["9"] and _x(manifest, "Head/SendTime") == ["20261125200000004"]
+    assert _x(manifest, "Declaration/DeclarationOfficeID") == ["5301"]
+    assert _x(manifest, "Consignment/TransportContractDocument/ID") == ["EXL26112501", "EXL26112502"]
+    assert _x(manifest, "Declaration/BorderTransportMeans/TypeCode") == ["3"]
+    conveyance = etree.parse(str(ws / out["cn_conveyance"])).getroot()
+    assert _x(conveyance, "Head/MessageType") == ["MT4402"] and _x(conveyance, "Head/FunctionCode") == ["2"]
+    assert _x(conveyance, "Declaration/ID") == _x(manifest, "Declaration/ID")   # the same batch number
 
 
 def test_single_submission_records_provenance(sample_run: dict[str, Any]) -> None:
@@ -125,16 +145,28 @@ def test_single_submission_records_provenance(sample_run: dict[str, Any]) -> Non
 
 
 def test_every_xml_validates_with_xmlschema(sample_run: dict[str, Any]) -> None:
+    """An independent validator (Python xmlschema) agrees with the filing's lxml validation."""
     import xmlschema
 
-    schemas = {side: xmlschema.XMLSchema(str(REPO / "data" / "schemas" / name)) for side, name in
-               (("single", "single-submission.xsd"), ("hk", "hk-filing.xsd"), ("cn", "cn-filing.xsd"))}
-    files = 0
-    for side, schema in schemas.items():
-        for path in (sample_run["ws"] / "outbox" / side).glob("*.xml"):
-            schema.validate(str(path))
-            files += 1
-    assert files == 6
+    from transforms.writers.cn_road import SCHEMA_DIR as ROAD_SCHEMAS
+    from transforms.writers.cn_road import schema_file
+
+    def schema(path: Path) -> xmlschema.XMLSchema:
+        root = etree.parse(str(path)).getroot()
+        if root.tag.endswith("}DecMessage"):
+            name = REPO / "data" / "schemas" / "dec-message.xsd"
+        elif root.tag.endswith("}Manifest"):
+            name = ROAD_SCHEMAS / schema_file(_x(root, "Head/MessageType")[0], _x(root, "Head/FunctionCode")[0])
+        else:
+            name = REPO / "data" / "schemas" / ("single-submission.xsd" if path.parent.name == "single"
+                                                else "hk-filing.xsd")
+        return xmlschema.XMLSchema(str(name))
+
+    files = sorted((sample_run["ws"] / "outbox").rglob("*.xml"))
+    for path in files:
+        schema(path).validate(str(path))
+    # 2 filed trips: 2 single submissions, 2 HK filings, 3 declarations, 2 manifests, 2 confirmations
+    assert len(files) == 11
 
 
 def test_every_parquet_table_opens_in_duckdb(sample_run: dict[str, Any]) -> None:
@@ -208,13 +240,16 @@ GOLDEN = REPO / "tests" / "golden" / "sample"
 
 
 def test_outputs_match_the_reviewed_golden_files(sample_run: dict[str, Any]) -> None:
-    """Byte for byte: the sample inbox and its --as-of always produce these six files. Regenerate
+    """Byte for byte: the sample inbox and its --as-of always produce these eleven files. Regenerate
     only after reviewing the difference: SSDD_UPDATE_GOLDEN=1 pytest tests/test_end_to_end.py."""
-    written = sorted((sample_run["ws"] / "outbox").rglob("*_v1.xml"))
-    assert len(written) == 6
+    outbox = sample_run["ws"] / "outbox"
+    written = sorted(outbox.rglob("*.xml"))
+    assert len(written) == 11
     for path in written:
-        golden = GOLDEN / path.parent.name / path.name
+        relative = path.relative_to(outbox)
+        golden = GOLDEN / relative
         if os.environ.get("SSDD_UPDATE_GOLDEN") == "1":
             golden.parent.mkdir(parents=True, exist_ok=True)
             golden.write_bytes(path.read_bytes())
-        assert path.read_bytes() == golden.read_bytes(), f"{path.parent.name}/{path.name} differs from its golden file"
+        assert path.read_bytes() == golden.read_bytes(), f"{relative} differs from its golden file"
+    assert sorted(p.relative_to(GOLDEN) for p in GOLDEN.rglob("*.xml")) == [p.relative_to(outbox) for p in written]
