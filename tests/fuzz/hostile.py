@@ -201,6 +201,12 @@ def _mutate_xlsx(path: Path, row: int, col: int, value: Any) -> None:
 # ---------------------------------------------------------------- what a night must look like after
 
 
+#: A road message's SendTime (and so its file name) is the run's as-of plus the trip's slot among the
+#: night's trips (transforms.filing), so mutant traders' trips shift the controls' slots; every other
+#: byte of the controls' files must be what a clean night writes.
+_SEND_TIME = re.compile(rb"<SendTime>\d{17}</SendTime>")
+
+
 def outputs_by_trader(workspace: Path, summary: dict[str, Any]) -> dict[str, dict[str, str]]:
     """sha256 of every output file of every trip, per trader (a trip's outputs by their key)."""
     out: dict[str, dict[str, str]] = {}
@@ -208,7 +214,8 @@ def outputs_by_trader(workspace: Path, summary: dict[str, Any]) -> dict[str, dic
         files = out.setdefault(s["trader"], {})
         for key, rel in sorted(s.get("outputs", {}).items()):
             for i, one in enumerate(rel if isinstance(rel, list) else [rel]):
-                files[f"{s['trip_ref']}/{key}/{i}"] = hashlib.sha256((workspace / one).read_bytes()).hexdigest()
+                data = _SEND_TIME.sub(b"<SendTime/>", (workspace / one).read_bytes())
+                files[f"{s['trip_ref']}/{key}/{i}"] = hashlib.sha256(data).hexdigest()
         files[f"{s['trip_ref']}/status"] = s["status"]
     return out
 
