@@ -57,6 +57,7 @@ def _shared_truck_inbox(tmp_path: Path) -> Path:
     for row in wb.active.iter_rows(min_row=2):
         if row[0].value == "ACME-INV-7001":
             row[0].value = "ACME-B-9001"
+            row[-1].value = "HT2611259001"   # its own waybill number (提运单号: unique on the truck)
     wb.save(b / "goods_lines_20261125.xlsx")
     rows = list(csv.reader((b / "trip_plan.csv").read_text(encoding="utf-8-sig").splitlines()))
     rows[1][rows[0].index("invoice_nos")] = "ACME-B-9001"
@@ -89,7 +90,8 @@ def test_a_night_in_batches_files_exactly_what_one_batch_files(tmp_path: Path, r
     assert "ACME-B-9001" in hk and "ACME-INV-7001" in hk
 
     assert _outbox(tmp_path / "split") == _outbox(tmp_path / "whole")
-    assert len(_outbox(tmp_path / "whole")) == 6                     # two trips filed, three files each
+    # two trips filed: single, HK, a declaration per invoice (3), two road messages each
+    assert len(_outbox(tmp_path / "whole")) == 11
 
     def counts(summary: Any) -> list[tuple[Any, ...]]:
         return sorted((f.path, f.status, f.rows_in, f.rows_filed, f.rows_quarantined, f.rows_ignored,

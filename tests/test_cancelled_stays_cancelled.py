@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from transforms.filing import cancel_submission
+from tests.conftest import DEMO_SENDER_ID, DEMO_TRANSMITTER
+from transforms.filing import WriterOptions, cancel_submission
 from transforms.ledger import Ledger
 from transforms.timeutil import parse_as_of
 
@@ -23,7 +24,8 @@ def test_cancelled_trip_is_not_refiled_by_the_next_run(tmp_path: Path, run_flow:
     sid = sub.submission_id
     ledger = Ledger(ws / "ledger.sqlite")
     cancelled = cancel_submission(sid, ledger=ledger, workspace=ws, run_id="cancel-1",
-                                  as_of=parse_as_of("2026-11-25T21:00:00+08:00"), sender_id="SSDD", max_items=50)
+                                  as_of=parse_as_of("2026-11-25T21:00:00+08:00"),
+                                  options=WriterOptions(sender_id=DEMO_SENDER_ID, transmitter_name=DEMO_TRANSMITTER))
     assert (cancelled.status, cancelled.version) == ("cancelled", 2)
     responses = inbox / "_responses"
     responses.mkdir()

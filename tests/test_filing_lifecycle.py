@@ -10,7 +10,8 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
-from transforms.filing import cancel_submission
+from tests.conftest import DEMO_SENDER_ID, DEMO_TRANSMITTER
+from transforms.filing import WriterOptions, cancel_submission
 from transforms.ledger import Ledger, LedgerError
 from transforms.timeutil import parse_as_of
 
@@ -42,17 +43,28 @@ def test_amend_then_cancel_then_refuse_after_arrival(tmp_path: Path, run_flow: A
     wb.save(book)
     amended = run_flow(inbox, ws, "2026-11-25T21:00:00+08:00")
     assert [(s.status, s.version) for s in amended.submissions] == [("amended", 2)]
-    cn_v2 = ws / "outbox" / "cn" / f"{sid}_v2.xml"
-    assert _texts(cn_v2, "FunctionCode")[0] == "5"
-    assert _texts(cn_v2, "ChangeReasonCode") == ["004"]
-    assert (ws / "outbox" / "cn" / f"{sid}_v1.xml").is_file()      # history is kept, never overwritten
+    out = amended.submissions[0].outputs
+    # the amendment: a change (5) of the road manifest with a reason on every waybill, the conveyance
+    # confirmation deleted (3) and applied for again (2), a new declaration version
+    assert sorted(out) == ["cn_conveyance", "cn_conveyance_delete", "cn_dec_1", "cn_manifest", "hk", "single"]
+    manifest = ws / out["cn_manifest"]
+    assert _texts(manifest, "FunctionCode") == ["5"] and _texts(manifest, "ChangeReasonCode") == ["004"]
+    assert _texts(ws / out["cn_conveyance_delete"], "FunctionCode") == ["3"]
+    assert _texts(ws / out["cn_conveyance"], "FunctionCode") == ["2"]
+    assert out["cn_dec_1"] == f"outbox/cn/dec/{sid}_v2_dec1.xml"
+    for rel in sub.outputs.values():   # history is kept, never overwritten
+        assert (ws / rel).is_file()
 
     ledger = Ledger(ws / "ledger.sqlite")
     result = cancel_submission(sid, ledger=ledger, workspace=ws, run_id="cancel-1",
-                               as_of=parse_as_of("2026-11-25T22:00:00+08:00"), sender_id="SSDD", max_items=50)
+                               as_of=parse_as_of("2026-11-25T22:00:00+08:00"),
+                               options=WriterOptions(sender_id=DEMO_SENDER_ID, transmitter_name=DEMO_TRANSMITTER))
     assert (result.status, result.version) == ("cancelled", 3)
-    cn_v3 = ws / "outbox" / "cn" / f"{sid}_v3.xml"
-    assert _texts(cn_v3, "FunctionCode")[0] == "3"                 # Mainland CN010 3 = 删除申请
+    # a cancellation deletes the road manifest and the confirmation; the declaration (暂存 in the
+    # broker's client) is deleted there, so no DecMessage is sent
+    assert sorted(result.outputs) == ["cn_conveyance_delete", "cn_manifest", "hk", "single"]
+    assert _texts(ws / result.outputs["cn_manifest"], "FunctionCode") == ["3"]   # Mainland CN010 3 = 删除申请
+    assert _texts(ws / result.outputs["cn_conveyance_delete"], "FunctionCode") == ["3"]
     assert [h["version"] for h in ledger.history(sid)] == [1, 2, 3]
     with pytest.raises(LedgerError, match="already cancelled"):
         ledger.check_cancel(sid)

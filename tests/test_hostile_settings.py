@@ -187,5 +187,5 @@ def test_copy_of_another_traders_trip_plan_does_not_block_its_trucks(tmp_path: P
         "MF-T001": "filed", "AC-T101": "filed", "MF-T002": "held"}
     [ac] = [s for s in summary.submissions if s.trip_ref == "AC-T101"]
     assert ac.trader == "acme"
-    assert (ws / "outbox" / "cn" / f"{ac.submission_id}_v1.xml").is_file()
+    assert (ws / "outbox" / "cn" / "dec" / f"{ac.submission_id}_v1_dec1.xml").is_file()
     assert all(f.reconciles() for f in summary.files)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEMO_SENDER_ID, DEMO_TRANSMITTER
 from transforms.paths import DATA_DIR
 
 SSDD = str(Path(sys.executable).with_name("ssdd"))
@@ -56,10 +57,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 
 
 def ssdd_env(server: Server | None, **extra: str) -> dict[str, str]:
-    """A clean environment for an `ssdd` child: no SSDD_* from the caller, the test server, a PII key."""
+    """A clean environment for an `ssdd` child: no SSDD_* from the caller, the test server, a PII key,
+    and the demo broker `make run` files as (data/samples/ssdd.toml)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SSDD_", "PREFECT_"))}
     env.update({"SSDD_PII_KEY": PII_KEY, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200",
-                "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+                "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "SSDD_CN_SENDER_ID": DEMO_SENDER_ID, "SSDD_CN_TRANSMITTER_NAME": DEMO_TRANSMITTER})
     if server is not None:
         env["PREFECT_API_URL"] = server.url
     env.update(extra)
