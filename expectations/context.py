@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.model import TABLES, empty_frame
-from transforms.parsing import HK_TZ
+from transforms.timeutil import HK_TZ
 
 __all__ = [
     "CODE_LISTS", "SUITE_TABLES", "CodeLists", "RunContext", "ValidationFrames", "build_frames",

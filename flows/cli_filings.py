@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from transforms.ledger import Ledger
-from transforms.parsing import HK_TZ
-from transforms.settings import Settings, load_settings
+from flows.cli_common import AsOfOption, WorkspaceOption, console, fail
 
-quarantine_app = typer.Typer(no_args_is_help=True, help="What is held in quarantine, oldest first.")
+if TYPE_CHECKING:
+    from transforms.ledger import Ledger
+    from transforms.settings import Settings
 
 
 def _ledger(workspace: Path | None) -> tuple[Settings, Ledger]:
+    from transforms.ledger import Ledger
+    from transforms.settings import load_settings
+
     settings = load_settings(workspace=workspace)
     return settings, Ledger(settings.ledger_location)
 
 
 def hk_time(value: Any) -> str:
     """A ledger time (UTC) as Hong Kong local time, labelled: traders and customs think in HKT."""
+    import pandas as pd
+
+    from transforms.timeutil import HK_TZ
+
     if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
         return "-"
     moment = pd.Timestamp(value)
@@ -32,83 +38,83 @@ def hk_time(value: Any) -> str:
     return f"{moment.tz_convert(HK_TZ):%Y-%m-%d %H:%M} HKT"
 
 
+def cancel(
+    submission_id: Annotated[str, typer.Argument(help="The submission id (see runs/<id>/summary.json).")],
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """Cancel a filed trip: writes the three cancellation files (function code 1) and records them.
+
+    Refused for a trip that was never filed, is already cancelled, or whose truck has arrived or been
+    released."""
+    from transforms.delivery import deliver_versions
+    from transforms.filing import WriterOptions, cancel_submission
+    from transforms.ledger import LedgerError
+    from transforms.locks import LockTimeout, trader_locks
+    from transforms.timeutil import AsOfError, parse_as_of
+
+    settings, ledger = _ledger(workspace)
+    try:
+        moment = parse_as_of(as_of)
+        current = ledger.current(submission_id) or {}
+        traders = sorted(current.get("traders") or [])
+        with trader_locks(settings.workspace, traders, settings.lock_timeout_seconds):
+            result = cancel_submission(
+                submission_id, ledger=ledger, workspace=settings.workspace,
+                run_id=f"cancel-{moment.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}", as_of=moment,
+                options=WriterOptions(max_items=settings.max_items_per_declaration,
+                                      sender_id=settings.cn_sender_id,
+                                      transmitter_name=settings.cn_transmitter_name))
+        deliver_versions(settings, [result.outputs])   # the deletions go to the client too
+    except (LedgerError, AsOfError, LockTimeout, FileNotFoundError, ValueError) as exc:
+        fail(str(exc).splitlines()[0])
+    console.print(f"cancelled {submission_id} as version {result.version}: "
+                  + ", ".join(result.outputs.values()), highlight=False)
+
+
+def quarantine_list(
+    workspace: WorkspaceOption = None,
+    status: Annotated[Literal["open", "resolved", "dismissed", "all"],
+                      typer.Option(help="open, resolved, dismissed or all.")] = "open",
+) -> None:
+    """Held items, oldest first, with the crossing time each one is blocking."""
+    _, ledger = _ledger(workspace)
+    items = ledger.quarantine_list(status)
+    table = Table("item", "first seen (HKT)", "crossing (HKT)", "trader", "file", "row", "rule", "reason",
+                  "status")
+    for rec in items.to_dict("records"):
+        table.add_row(str(rec["item_id"])[:12], hk_time(rec.get("first_seen_at")),
+                      hk_time(rec.get("crossing_at")), str(rec["trader"]), str(rec["src_file"]),
+                      str(rec.get("row_key") or ""), str(rec["rule_id"]), str(rec["reason"]), str(rec["status"]))
+    console.print(table)
+    console.print(f"{len(items)} item(s) {status}.")
+
+
+def quarantine_dismiss(
+    item_id: Annotated[str, typer.Argument(help="Item id (or its first 12 characters) from `quarantine list`.")],
+    by: Annotated[str, typer.Option(help="Who decided the item needs no fix.")],
+    reason: Annotated[str, typer.Option(help="Why.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Close an item a person decided needs no fix; it stays closed if the row fails again."""
+    from transforms.ledger import LedgerError
+
+    _, ledger = _ledger(workspace)
+    items = ledger.quarantine_list("all")
+    hits = [i for i in items["item_id"] if str(i).startswith(item_id)] if not items.empty else []
+    if len(hits) != 1:
+        fail(f"{'no' if not hits else 'more than one'} quarantine item starts with {item_id!r}; "
+             "copy the id from `ssdd quarantine list --status all`.")
+    try:
+        ledger.quarantine_dismiss(hits[0], by, reason)
+    except LedgerError as exc:
+        fail(str(exc))
+    console.print(f"dismissed {hits[0]}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
-    from flows.cli import _fail, console
-
-    @app.command()
-    def cancel(
-        submission_id: Annotated[str, typer.Argument(help="The submission id (see runs/<id>/summary.json).")],
-        workspace: Annotated[Path | None, typer.Option(help="Workspace folder.")] = None,
-        as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 'now'; no offset = Hong Kong.")] = None,
-    ) -> None:
-        """Cancel a filed trip: writes the three cancellation files (function code 1) and records them.
-
-        Refused for a trip that was never filed, is already cancelled, or whose truck has arrived or been
-        released."""
-        from transforms.delivery import deliver_versions
-        from transforms.filing import WriterOptions, cancel_submission
-        from transforms.ledger import LedgerError
-        from transforms.locks import LockTimeout, trader_locks
-        from transforms.timeutil import AsOfError, parse_as_of
-
-        settings, ledger = _ledger(workspace)
-        try:
-            moment = parse_as_of(as_of)
-            current = ledger.current(submission_id) or {}
-            traders = sorted(current.get("traders") or [])
-            with trader_locks(settings.workspace, traders, settings.lock_timeout_seconds):
-                result = cancel_submission(
-                    submission_id, ledger=ledger, workspace=settings.workspace,
-                    run_id=f"cancel-{moment.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}", as_of=moment,
-                    options=WriterOptions(max_items=settings.max_items_per_declaration,
-                                          sender_id=settings.cn_sender_id,
-                                          transmitter_name=settings.cn_transmitter_name))
-            deliver_versions(settings, [result.outputs])   # the deletions go to the client too
-        except (LedgerError, AsOfError, LockTimeout, FileNotFoundError, ValueError) as exc:
-            _fail(str(exc).splitlines()[0])
-            return
-        console.print(f"cancelled {submission_id} as version {result.version}: "
-                      + ", ".join(result.outputs.values()), highlight=False)
-
-    @quarantine_app.command("list")
-    def quarantine_list(
-        workspace: Annotated[Path | None, typer.Option(help="Workspace folder.")] = None,
-        status: Annotated[Literal["open", "resolved", "dismissed", "all"],
-                          typer.Option(help="open, resolved, dismissed or all.")] = "open",
-    ) -> None:
-        """Held items, oldest first, with the crossing time each one is blocking."""
-        _, ledger = _ledger(workspace)
-        items = ledger.quarantine_list(status)
-        table = Table("item", "first seen (HKT)", "crossing (HKT)", "trader", "file", "row", "rule", "reason",
-                      "status")
-        for rec in items.to_dict("records"):
-            table.add_row(str(rec["item_id"])[:12], hk_time(rec.get("first_seen_at")),
-                          hk_time(rec.get("crossing_at")), str(rec["trader"]), str(rec["src_file"]),
-                          str(rec.get("row_key") or ""), str(rec["rule_id"]), str(rec["reason"]), str(rec["status"]))
-        console.print(table)
-        console.print(f"{len(items)} item(s) {status}.")
-
-    @quarantine_app.command("dismiss")
-    def quarantine_dismiss(
-        item_id: Annotated[str, typer.Argument(help="Item id (or its first 12 characters) from `quarantine list`.")],
-        by: Annotated[str, typer.Option(help="Who decided the item needs no fix.")],
-        reason: Annotated[str, typer.Option(help="Why.")],
-        workspace: Annotated[Path | None, typer.Option(help="Workspace folder.")] = None,
-    ) -> None:
-        """Close an item a person decided needs no fix; it stays closed if the row fails again."""
-        from transforms.ledger import LedgerError
-
-        _, ledger = _ledger(workspace)
-        items = ledger.quarantine_list("all")
-        hits = [i for i in items["item_id"] if str(i).startswith(item_id)] if not items.empty else []
-        if len(hits) != 1:
-            _fail(f"{'no' if not hits else 'more than one'} quarantine item starts with {item_id!r}; "
-                  "copy the id from `ssdd quarantine list --status all`.")
-            return
-        try:
-            ledger.quarantine_dismiss(hits[0], by, reason)
-        except LedgerError as exc:
-            _fail(str(exc))
-        console.print(f"dismissed {hits[0]}", highlight=False)
-
+    app.command()(cancel)
+    quarantine_app = typer.Typer(no_args_is_help=True, help="What is held in quarantine, oldest first.")
+    quarantine_app.command("list")(quarantine_list)
+    quarantine_app.command("dismiss")(quarantine_dismiss)
     app.add_typer(quarantine_app, name="quarantine")

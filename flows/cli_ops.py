@@ -1,8 +1,8 @@
 """Operations commands: ``serve``, ``watch``, ``deployments render``, ``prune``, ``check-nightly``.
 
-Registered on the main app by :func:`register`. Like the rest of the CLI, errors are one sentence.
-Nothing here imports Prefect at module level: Prefect reads its settings once, at import, so each
-command sets the environment (:func:`flows.env.configure`, a server's URL) first.
+Like the rest of the CLI, errors are one sentence. Nothing here imports Prefect at module level: Prefect
+reads its settings once, at import, so each command sets the environment (:func:`flows.env.configure`,
+a server's URL) first.
 """
 
 from __future__ import annotations
@@ -13,28 +13,21 @@ import threading
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from transforms.settings import Settings
+from flows.cli_common import InboxOption, OutputsWorkspaceOption, console, err, fail
 
-console = Console()
-err = Console(stderr=True)
-deployments_app = typer.Typer(no_args_is_help=True, help="The scheduled deployments (nightly filing, analytics).")
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]ssdd:[/] {message}", highlight=False)
-    raise typer.Exit(code)
+if TYPE_CHECKING:
+    from transforms.settings import Settings
 
 
 def _require_pii_key(command: str) -> None:
     if not os.environ.get("SSDD_PII_KEY"):
-        _fail(f"{command} runs unattended on real drivers' data, so it needs SSDD_PII_KEY in the environment "
-              "(a long random secret for hashing personal data); set it and start again.")
+        fail(f"{command} runs unattended on real drivers' data, so it needs SSDD_PII_KEY in the environment "
+             "(a long random secret for hashing personal data); set it and start again.")
 
 
 def _settings(**flags: object) -> Settings:
@@ -43,13 +36,12 @@ def _settings(**flags: object) -> Settings:
     try:
         return load_settings(**flags)
     except ValueError as exc:
-        _fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
-        raise  # unreachable: _fail exits
+        fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 
 def _need_inbox(settings: Settings) -> None:
     if not settings.inbox.is_dir():
-        _fail(f"Inbox folder {settings.inbox} does not exist; pass --inbox DIR.")
+        fail(f"Inbox folder {settings.inbox} does not exist; pass --inbox DIR.")
 
 
 def is_sample_inbox(inbox: Path) -> bool:
@@ -59,8 +51,8 @@ def is_sample_inbox(inbox: Path) -> bool:
 
 
 def serve(
-    inbox: Annotated[Path | None, typer.Option(help="Inbox folder (one sub-folder per trader).")] = None,
-    workspace: Annotated[Path | None, typer.Option(help="Workspace folder for outputs.")] = None,
+    inbox: InboxOption = None,
+    workspace: OutputsWorkspaceOption = None,
     every: Annotated[float | None, typer.Option(
         help="Run each deployment every N seconds instead of its cron (to try the schedule out).")] = None,
 ) -> None:
@@ -94,7 +86,7 @@ def serve(
             signal.signal(signal.SIGTERM, _interrupt)
             prefect_serve(*deployments, print_starting_message=False)
     except ServerError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     console.print("ssdd serve stopped.")
 
 
@@ -104,7 +96,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def watch(
     inbox: Annotated[Path | None, typer.Option(help="Inbox folder to watch (one sub-folder per trader).")] = None,
-    workspace: Annotated[Path | None, typer.Option(help="Workspace folder for outputs.")] = None,
+    workspace: OutputsWorkspaceOption = None,
     archive: Annotated[bool | None, typer.Option(
         "--archive/--no-archive", help="Move finished files to the workspace archive (default: on).")] = None,
     settle: Annotated[float | None, typer.Option(
@@ -129,8 +121,7 @@ def watch(
     try:
         boot(settings.workspace, settings.prefect_startup_timeout)
     except ServerError as exc:
-        _fail(f"the local Prefect API could not start: {exc}")
-        return
+        fail(f"the local Prefect API could not start: {exc}")
     stop, wake = threading.Event(), threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -159,12 +150,11 @@ def watch(
         watch_inbox(settings.inbox, settings.workspace, settle_seconds=settings.watch_settle_seconds,
                     poll_seconds=settings.watch_poll_seconds, run=run_snapshot, stop=stop, wake=wake)
     except (TerminationSignal, KeyboardInterrupt):   # stopped during a run (the flow took SIGTERM)
-        _fail("ssdd watch stopped during a run; nothing is half-written and the next run files what it missed.",
-              143)
+        fail("ssdd watch stopped during a run; nothing is half-written and the next run files what it missed.",
+             143)
     console.print("ssdd watch stopped.")
 
 
-@deployments_app.command("render")
 def deployments_render(
     out: Annotated[Path | None, typer.Option(help="Where to write (default: prefect.yaml at the repo root).")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file differs; write nothing.")] = False,
@@ -181,7 +171,7 @@ def deployments_render(
     text = render_prefect_yaml(settings)
     if check:
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            _fail(f"{target} is not what flows/deployments.py renders; run `ssdd deployments render`.", 1)
+            fail(f"{target} is not what flows/deployments.py renders; run `ssdd deployments render`.", 1)
         console.print(f"{target} is up to date.")
         return
     target.write_text(text, encoding="utf-8")
@@ -198,7 +188,7 @@ def prune(
 
     settings = _settings(workspace=workspace)
     if not settings.workspace.is_dir():
-        _fail(f"Workspace folder {settings.workspace} does not exist; pass --workspace DIR.")
+        fail(f"Workspace folder {settings.workspace} does not exist; pass --workspace DIR.")
     items = plan(settings.workspace, settings.retention_days, filings_retention_years=settings.filings_retention_years,
                  now=datetime.now().astimezone(), ledger_url=settings.ledger_location)
     t = Table("folder", "keep", "items", "MB")
@@ -241,7 +231,7 @@ def check_nightly(
     for problem in alert(settings, "nightly_missed", message, max_age_hours=max_age_hours,
                          newest_run=found[1].get("run_id") if found else None):
         err.print(f"ssdd: alert not delivered: {problem}", highlight=False)
-    _fail(message, 1)
+    fail(message, 1)
 
 
 def register(app: typer.Typer) -> None:
@@ -250,4 +240,6 @@ def register(app: typer.Typer) -> None:
     app.command(short_help="File each trader folder once its files have settled.")(watch)
     app.command(short_help="Delete workspace files past their keep-period.")(prune)
     app.command("check-nightly", short_help="Exit 1 (and alert) when the nightly run is overdue.")(check_nightly)
+    deployments_app = typer.Typer(no_args_is_help=True, help="The scheduled deployments (nightly filing, analytics).")
+    deployments_app.command("render")(deployments_render)
     app.add_typer(deployments_app, name="deployments")

@@ -19,8 +19,9 @@ import yaml
 from prefect import flow, get_run_logger
 
 from transforms.settings import Settings, load_settings
+from transforms.timeutil import HK_TZ
 
-TIMEZONE: Final = "Asia/Hong_Kong"
+TIMEZONE: Final = HK_TZ.key  # the IANA name Prefect's cron schedules take
 PREFECT_YAML: Final = "prefect.yaml"
 WORK_POOL: Final = "ssdd"
 

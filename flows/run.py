@@ -342,7 +342,7 @@ def _trip_plan_scope(ingests: list[TraderIngest]) -> dict[str, tuple[set[str], s
     last crossing date (Hong Kong) -- the scope within which a filed trip that is no longer listed
     gets flagged."""
     from transforms.ledger import TRIP_KEY, trip_ids
-    from transforms.parsing import HK_TZ
+    from transforms.timeutil import HK_TZ
 
     scope: dict[str, tuple[set[str], set[str], tuple[Any, Any]]] = {}
     for i in ingests:

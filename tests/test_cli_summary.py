@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-import flows.cli as cli
+import flows.cli_run as cli
 from transforms.summary import RunSummary, SubmissionEntry
 
 
@@ -23,7 +23,7 @@ def _summary(filed: int, held: int) -> RunSummary:
 def _printed(monkeypatch: pytest.MonkeyPatch, summary: RunSummary, limit: int) -> str:
     console = Console(width=300, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
     monkeypatch.setattr(cli, "console", console)
-    cli._print_summary(summary, Path("/ws"), limit=limit)
+    cli.print_summary(summary, Path("/ws"), limit=limit)
     return console.export_text()
 
 

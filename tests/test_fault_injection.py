@@ -114,7 +114,7 @@ def _sha(ws: Path, summary: Any, trader: str) -> dict[str, str]:
 
 
 def _assert_completed_around(summary: Any, ws: Path, clean: tuple[Any, Path], other: str) -> None:
-    from flows.cli import exit_code
+    from flows.cli_run import exit_code
     from transforms.summary import check_reconciled
 
     assert summary.status == "completed_with_errors"

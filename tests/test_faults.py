@@ -115,7 +115,7 @@ def test_run_status_and_the_attention_a_night_needs() -> None:
 
 
 def test_exit_codes_completed_internal_errors_and_fail_on_quarantine() -> None:
-    from flows.cli import exit_code
+    from flows.cli_run import exit_code
 
     error = faults.fault("analytics", OSError("disk"), trader="acme")
     refused = FileReport("acme/trip_plan.csv", "acme", status="refused", reason="no trip_ref column")

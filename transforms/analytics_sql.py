@@ -34,8 +34,9 @@ import pyarrow as pa
 
 from transforms.model import FILING_TABLES, TABLES
 from transforms.responses import CN_EVENT_TYPES, EVENT_STATUS, HK_EVENT_TYPES
+from transforms.timeutil import HK_TZ
 
-HK_TIME_ZONE: Final = "Asia/Hong_Kong"
+HK_TIME_ZONE: Final = HK_TZ.key  # the IANA name DuckDB's timezone() takes
 
 
 def _types(side_types: frozenset[str], status: str) -> str:

@@ -15,9 +15,9 @@ import pandas as pd
 from transforms.conveyance_record import bill_numbers, equipment_rows
 from transforms.mapping import CellProblem
 from transforms.model import GOODS_ITEMS, empty_frame
-from transforms.parsing import HK_TZ
 from transforms.reference import Reference, normalise_key
 from transforms.text import shown
+from transforms.timeutil import HK_TZ
 
 if TYPE_CHECKING:
     from transforms.assembly import TraderInput

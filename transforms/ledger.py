@@ -38,13 +38,13 @@ from transforms.ledger_migrations import MIGRATIONS
 from transforms.model import EVENTS
 from transforms.responses import (
     EVENT_STATUS,
-    HK_TZ,
     ROW_COLUMN,
     STATUS_PRECEDENCE,
     RowReject,
     events_frame,
     hk_date,
 )
+from transforms.timeutil import HK_TZ
 
 #: Fixed namespace of submission ids; changing it would change every id and file name. (The same value
 #: as ``transforms.assembly``; that module should import this one.)

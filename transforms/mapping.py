@@ -18,6 +18,7 @@ from transforms import parsing
 from transforms.profiles.match import HeaderMatch, norm_header
 from transforms.profiles.schema import ColumnSpec
 from transforms.reference import Reference
+from transforms.timeutil import HK_TZ
 
 # What each parser expects, for the trader-facing sentence (English, Chinese).
 _EXPECTED: dict[str, tuple[str, str]] = {
@@ -109,7 +110,7 @@ def _not_goods(row: list[str | None], match: HeaderMatch, *, after_totals: bool)
 
 
 def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
-              local_tz: ZoneInfo = parsing.HK_TZ, direction_view: str | None = None) -> MappedTable:
+              local_tz: ZoneInfo = HK_TZ, direction_view: str | None = None) -> MappedTable:
     profile = match.profile
     sheet = match.sheet
     body = sheet.rows[match.header_index + 1:]

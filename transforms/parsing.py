@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-HK_TZ: Final = ZoneInfo("Asia/Hong_Kong")
+from transforms.timeutil import HK_TZ
+
 _EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
 _SERIAL = re.compile(r"^\d{4,6}(\.\d+)?$")
 #: Named date formats a profile may list beside strptime patterns (profile ``date_formats``).

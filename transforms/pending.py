@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from transforms.mapping import CellProblem
-from transforms.parsing import HK_TZ
+from transforms.timeutil import HK_TZ
 
 _LOOK_ALIKE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-_./]+")

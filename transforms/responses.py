@@ -21,15 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from lxml import etree
 
 from transforms.model import EVENTS
+from transforms.timeutil import HK_TZ
 
 RESPONSES_DIR: Final = "_responses"
-HK_TZ: Final = ZoneInfo("Asia/Hong_Kong")
 
 #: A response may be stamped up to this long after the run's as-of time (clocks and time zones
 #: disagree a little); later ones, and any before EARLIEST, are refused as implausible.

@@ -39,7 +39,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from transforms.paths import DATA_DIR
 from transforms.responses import (
     CN_RESPONSE_CODES,
-    HK_TZ,
     OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
     RESPONSES_DIR,
@@ -47,6 +46,7 @@ from transforms.responses import (
     events_frame,
     hk_date,
 )
+from transforms.timeutil import HK_TZ
 from transforms.writers.output import write_atomic
 
 PARAMS_PATH: Final = Path(__file__).resolve().parents[1] / "data" / "simulator" / "params.yaml"

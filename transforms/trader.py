@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from transforms.paths import relative_folder
 from transforms.profiles.match import norm_header
+from transforms.timeutil import HK_TZ
 from transforms.trader_mainland import HkRecord, MainlandRecord
 from transforms.yamldata import iana_time_zone, load_yaml_model, text_encodings
 
@@ -81,7 +82,7 @@ class TraderSettings(_Strict):
     defaults: Defaults = Defaults()
     mainland: MainlandRecord = Field(default_factory=lambda: MainlandRecord.model_validate({}))
     hk: HkRecord = Field(default_factory=lambda: HkRecord.model_validate({}))
-    timezone: Annotated[str, AfterValidator(iana_time_zone)] = "Asia/Hong_Kong"
+    timezone: Annotated[str, AfterValidator(iana_time_zone)] = HK_TZ.key
     direction_view: Literal["HK", "CN"] | None = Field(
         None, description="Whose view a bare 进口/出口 in the trip plan takes.")
     invoice_no_column: str | None = Field(

@@ -16,21 +16,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from transforms.bundle import FilingBundle
 from transforms.model import MASS, MONEY, QTY
+from transforms.timeutil import HK_TZ
 from transforms.writers.schemas import validate_with
 
 if TYPE_CHECKING:
     from transforms.writers.context import WriterContext
 
 WriterId = Literal["single", "hk", "cn"]
-
-#: Every timestamp in every output is Hong Kong time, converted explicitly (never the process TZ).
-HK: Final = ZoneInfo("Asia/Hong_Kong")
 
 #: Decimal scales of the canonical model (mass 14,3; money 18,2; quantity 18,5).
 MASS_SCALE: Final[int] = MASS.scale
@@ -290,7 +287,7 @@ def hk_time(value: Any, what: str) -> datetime:
         raise ValueError(f"{what}: {value!r} is not a timestamp")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what}: {value!r} has no time zone; canonical timestamps are stored UTC")
-    return value.astimezone(HK)
+    return value.astimezone(HK_TZ)
 
 
 def fmt_iso_hk(value: Any, what: str) -> str:

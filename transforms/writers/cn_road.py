@@ -20,7 +20,8 @@ from typing import Any, Final
 
 from lxml import etree
 
-from transforms.writers.base import HK, Builder
+from transforms.timeutil import HK_TZ
+from transforms.writers.base import Builder
 
 SCHEMA_DIR: Final = Path(__file__).resolve().parents[2] / "data" / "schemas" / "cn-manifest"
 RECEIPT_SCHEMA: Final = "Manifest_Response_Road.xsd"
@@ -216,7 +217,7 @@ def send_time(as_of: datetime, message_seq: int, offset_ms: int = 0) -> datetime
     that every message a run writes has its own time and file name, the same on every replay."""
     if not 0 <= offset_ms < MESSAGE_SLOT_MS:
         raise ValueError(f"offset_ms must be in 0..{MESSAGE_SLOT_MS - 1}, got {offset_ms}")
-    return as_of.astimezone(HK) + timedelta(milliseconds=message_seq * MESSAGE_SLOT_MS + offset_ms)
+    return as_of.astimezone(HK_TZ) + timedelta(milliseconds=message_seq * MESSAGE_SLOT_MS + offset_ms)
 
 
 def stamp17(t: datetime) -> str:

@@ -14,7 +14,8 @@ from typing import Any, Final
 
 from transforms.bundle import FilingBundle
 from transforms.reference import Reference
-from transforms.writers.base import HK, MappingProblem, fmt_date, hk_time, is_missing, problem
+from transforms.timeutil import HK_TZ
+from transforms.writers.base import MappingProblem, fmt_date, hk_time, is_missing, problem
 
 #: The setting's default, which is no single-window sender id: the road message writers hold every
 #: trip (one sentence) until ``cn_sender_id`` is set to ``<customs code 13>_DXPESW<client no>``.
@@ -117,7 +118,7 @@ class WriterContext:
 
     @property
     def as_of_hk(self) -> datetime:
-        return self.as_of.astimezone(HK)
+        return self.as_of.astimezone(HK_TZ)
 
 
 def control_point_problem(cp: str, maps: CodeMaps, what_en: str, what_zh: str) -> MappingProblem:
