@@ -76,6 +76,9 @@ def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSu
     from flows.run import nightly_filing
     from transforms.inbox import trader_folders
 
+    # One "now" per run: without --as-of the moment is taken here, once, and every stage and the
+    # after-run alerts see the same one (not a second, later clock read after the flow).
+    settings = settings.model_copy(update={"as_of": parse_as_of(settings.as_of).isoformat()})
     workspace = settings.workspace
     previous = newest_summary(workspace)
     flow = nightly_filing.with_options(task_runner=task_runner(settings))
@@ -122,7 +125,7 @@ def _after_run(settings: Settings, summary: RunSummary, previous: dict[str, Any]
         return
     with Ledger(settings.ledger_location) as ledger:
         crossings = [(asdict(s), (ledger.current(s.submission_id) or {}).get("expected_crossing_at")) for s in held]
-    near = near_crossings(crossings, parse_as_of(settings.as_of), settings.notify_held_within_hours)
+    near = near_crossings(crossings, parse_as_of(summary.as_of), settings.notify_held_within_hours)
     if near:
         alert(settings, "held_near_crossing", f"{len(near)} held trip(s) cross within "
               f"{settings.notify_held_within_hours:g} h and are not filed.", run_id=summary.run_id, trips=near)
