@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -116,14 +117,17 @@ def main() -> None:
     lines = int(s["goods_lines"])
     stages = {k: {"seconds": v, "lines_per_s": round(lines / v) if v else None} for k, v in s["timings_s"].items()}
     totals = s["totals"]
-    xml_files = sum(len(list((work / "ws" / "outbox" / d).glob("*.xml"))) for d in ("single", "hk", "cn"))
+    outbox = work / "ws" / "outbox"   # per message folder: single, hk, cn/dec, cn/rmft
+    xml_by_folder = Counter(p.parent.relative_to(outbox).as_posix() for p in outbox.rglob("*.xml"))
     out = {"lines": args.lines, "runner": args.runner, "goods_lines_seen": lines, "files": len(manifest["files"]),
            "wall_s": res["wall_s"],
            "lines_per_s": round(lines / res["wall_s"]), "peak_rss_sum_mb": res["peak_rss_sum_mb"],
            "peak_rss_main_mb": res["peak_rss_main_mb"], "fixed_cost_s": fixed["wall_s"], "stages": stages,
            "peak_rss_main_mb_per_stage": s.get("peak_rss_mb_per_stage", {}),
            "floor_read_s": round(floor, 2), "ratio_to_floor": round(res["wall_s"] / floor, 1) if floor else None,
-           "xml_files": xml_files, "totals": totals, "machine": {"cpus": psutil.cpu_count()}}
+           "xml_files": sum(xml_by_folder.values()),
+           "xml_files_by_folder": dict(sorted(xml_by_folder.items())), "totals": totals,
+           "machine": {"cpus": psutil.cpu_count()}}
     print(json.dumps(out, indent=2))
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
