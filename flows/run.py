@@ -46,7 +46,7 @@ from transforms.ledger import Ledger
 from transforms.paths import feedback_folder
 from transforms.pool import process_pool, worth_workers
 from transforms.provenance import master_origins, stamp_provenance
-from transforms.quarantine import ReportJob, publish_reports, report_jobs, reported_findings, with_writer_holds
+from transforms.quarantine import ReportSettings, publish_reports, report_jobs, reported_findings, with_writer_holds
 from transforms.reference import Reference
 from transforms.resend import TripPlanScope, flag_missing_trips, trip_plan_scope
 from transforms.responses import read_responses
@@ -140,29 +140,20 @@ def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list
     reported, ingests = reported_in.value, ingests_in.value
     if reported.empty:
         return [], []
-    lang = {i.trader: i.input.settings.language for i in ingests if i.input is not None}
-    feedback = {i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None}
-    trader_of_file = {f.path: f.trader for i in ingests for f in i.files}
-    encodings = {path: enc for i in ingests for path, enc in i.source_encodings.items()}
-    reported = reported.assign(trader=reported["src_file"].map(trader_of_file))
+    how, warn = ReportSettings.of(ingests), get_run_logger().warning   # the task's logger
+    reported = reported.assign(trader=reported["src_file"].map(how.trader_of_file))
     rows_of = {str(t): rows for t, rows in reported.groupby("trader", sort=True)}
 
     def publish(traders: Sequence[str]) -> list[Path]:
-        jobs: list[ReportJob] = []
-        for trader in traders:
-            fb = feedback_folder(settings.workspace, trader, feedback.get(trader), _warn)
-            jobs += report_jobs(rows_of[trader], inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
-                                trader=trader, language=lang.get(trader, "zh-Hans"), feedback_dir=fb,
-                                encodings=encodings)
+        jobs = [job for t in traders for job in report_jobs(
+            rows_of[t], inbox=settings.inbox, out_dir=settings.workspace / "quarantine", trader=t,
+            language=how.language.get(t, "zh-Hans"), encodings=how.encodings,
+            feedback_dir=feedback_folder(settings.workspace, t, how.feedback_dir.get(t), warn))]
         return publish_reports(jobs, settings.workers)
 
     outs, failed = faults.each(list(rows_of), publish, lambda t: publish([t]))
     errors = [faults.fault("quarantine", exc, trader=t) for t, exc in failed.items()]
     return [p.relative_to(settings.workspace).as_posix() for out in outs for p in out], errors
-
-
-def _warn(message: str) -> None:
-    get_run_logger().warning("%s", message)
 
 
 @task(name="quarantine-lifecycle", cache_policy=NO_CACHE, timeout_seconds=600, **IO_RETRY)
@@ -172,7 +163,6 @@ def quarantine_lifecycle_task(findings_in: Handoff[pd.DataFrame], results_in: Ha
     from transforms.quarantine import record_lifecycle
 
     findings, results, files, frames = findings_in.value, results_in.value, files_in.value, frames_in.value
-
     record_lifecycle(
         Ledger(settings.ledger_location), findings,
         filed={r.submission_id for r in results if r.status in ("filed", "amended", "unchanged")},
@@ -305,26 +295,11 @@ def nightly_filing(settings: Settings) -> RunSummary:
     logger.info("ssdd run %s as of %s", run_id, as_of.isoformat())
     for leftover in sweep_orphan_temps(settings.workspace / d for d in WORKSPACE_WRITTEN):
         logger.info("removed %s, the unfinished file of a run that crashed", leftover.relative_to(settings.workspace))
-    inbox = settings.inbox
-    store_root = settings.workspace / "store"
-    folders = trader_folders(inbox)
-    pool = process_pool(settings.workers) if worth_workers(folders, settings.workers, settings.runner) else None
-    ingests: list[TraderIngest] = []
     night = Night()
-    try:
-        box = Handoff(pool) if pool is not None else None
-        futures = [ingest_task.submit(folder, inbox, settings.profiles_dir, store_root, box) for folder in folders]
-        for folder, fut in zip(folders, futures, strict=True):
-            ingests.append(guarded.ingested(fut, folder, inbox, night.fail))
-            for f in ingests[-1].files:
-                progress("file", path=f.path, status=f.status, total=None)
-    finally:
-        if pool is not None:
-            pool.shutdown()   # its workers held the raw cells while reading; give the memory back
-    files: list[FileReport] = [f for i in ingests for f in i.files] + link_refusals(inbox)
-    resent: dict[str, TripPlanScope] = guarded.run_wide(
-        "flag", lambda: trip_plan_scope({i.trader: i.input.trips for i in ingests if i.input is not None}), {},
-        night.fail)
+    ingests = _ingest_inbox(settings, night)
+    files: list[FileReport] = [f for i in ingests for f in i.files] + link_refusals(settings.inbox)
+    plans = {i.trader: i.input.trips for i in ingests if i.input is not None}
+    resent: dict[str, TripPlanScope] = guarded.run_wide("flag", lambda: trip_plan_scope(plans), {}, night.fail)
     # the night in batches of traders (whole shared trucks), each assembled, checked, filed and
     # appended before the next: memory follows settings.batch_lines, not the night's volume
     by_trader = {i.trader: i for i in ingests}
@@ -349,23 +324,48 @@ def nightly_filing(settings: Settings) -> RunSummary:
     clock.lap("data_docs")
     bad = check_reconciled(files)
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status=run_status(bad, night.errors),
-                         internal_errors=night.errors,
-                         files=files, submissions=night.submissions, pending=night.pending,
+                         internal_errors=night.errors, files=files, submissions=night.submissions,
+                         pending=night.pending,
                          quarantine_reports=night.reports, timings=clock.laps, peak_rss_mb=clock.peak_rss_mb,
                          goods_lines=night.goods_lines, responses=responses, flagged=flagged, batches=len(batches),
                          data_docs=docs.relative_to(settings.workspace.resolve()).as_posix() if docs else None)
     for line in bad:
         logger.error("counts do not reconcile: %s", line)
     write_json_atomic(settings.workspace / "runs" / run_id / "summary.json", summary.to_json())
-    create_table_artifact(key="run-summary", table=summary.file_table(), description=f"ssdd run {run_id}")
+    _artifacts(summary, settings.workspace, docs)
+    return summary
+
+
+def _ingest_inbox(settings: Settings, night: Night) -> list[TraderIngest]:
+    """Every trader folder read and mapped, on the night's process pool when it is worth one."""
+    inbox = settings.inbox
+    store_root = settings.workspace / "store"
+    folders = trader_folders(inbox)
+    pool = process_pool(settings.workers) if worth_workers(folders, settings.workers, settings.runner) else None
+    ingests: list[TraderIngest] = []
+    try:
+        box = Handoff(pool) if pool is not None else None
+        futures = [ingest_task.submit(folder, inbox, settings.profiles_dir, store_root, box) for folder in folders]
+        for folder, fut in zip(folders, futures, strict=True):
+            ingests.append(guarded.ingested(fut, folder, inbox, night.fail))
+            for f in ingests[-1].files:
+                progress("file", path=f.path, status=f.status, total=None)
+    finally:
+        if pool is not None:
+            pool.shutdown()   # its workers held the raw cells while reading; give the memory back
+    return ingests
+
+
+def _artifacts(summary: RunSummary, workspace: Path, docs: Path | None) -> None:
+    """The run's tables and links in the Prefect UI."""
+    create_table_artifact(key="run-summary", table=summary.file_table(), description=f"ssdd run {summary.run_id}")
     create_link_artifact(key="run-summary-json",
-                         link=(settings.workspace / "runs" / run_id / "summary.json").resolve().as_uri(),
+                         link=(workspace / "runs" / summary.run_id / "summary.json").resolve().as_uri(),
                          description="summary.json of this run")
     create_table_artifact(key="quarantine-counts", table=summary.trader_table(),
                           description="rows quarantined and trips held, per trader")
     if docs is not None:
         create_link_artifact(key="data-docs", link=docs.resolve().as_uri(), description="GX Data Docs of this run")
-    return summary
 
 
 @task(name="data-docs", cache_policy=NO_CACHE, timeout_seconds=600)

@@ -31,6 +31,7 @@ from transforms.writers.output import write_atomic
 
 if TYPE_CHECKING:
     from transforms.filing import FilingResult
+    from transforms.ingest import TraderIngest
 
 # OWASP CSV injection: = + - @ start a formula, and so do their full-width forms in East Asian
 # spreadsheet programs; a leading TAB or line break is one too (some programs strip it first).
@@ -143,6 +144,24 @@ class ReportJob:
     #: the encoding ingest decoded a delimited file with: Big5-HKSCS bytes also decode as GB18030
     #: nonsense, so a re-read without it showed the Hong Kong trader 祇布絪腹 for 發票編號
     encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """How each trader hears about its findings: the trader who sent each file, its language and
+    feedback folder (trader.yaml), and the encoding each delimited file was read with."""
+
+    trader_of_file: dict[str, str]
+    language: dict[str, str]
+    feedback_dir: dict[str, str | None]
+    encodings: dict[str, str]
+
+    @classmethod
+    def of(cls, ingests: Sequence[TraderIngest]) -> ReportSettings:
+        return cls(trader_of_file={f.path: f.trader for i in ingests for f in i.files},
+                   language={i.trader: i.input.settings.language for i in ingests if i.input is not None},
+                   feedback_dir={i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None},
+                   encodings={path: enc for i in ingests for path, enc in i.source_encodings.items()})
 
 
 def report_jobs(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
