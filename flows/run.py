@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,20 +21,21 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
 
 from flows import guarded
 from flows.clock import Clock
 from flows.handoff import Handoff
 from flows.logs import bind_run_id
+from flows.night import Night
 from flows.policy import IO_RETRY
 from transforms import faults, store
 from transforms.analytics import append_events, append_tables
-from transforms.analytics_pii import forget_personal, mask_personal, personal_values, remember_personal
+from transforms.analytics_pii import forget_personal, personal_values, remember_personal
 from transforms.analytics_responses import responses_summary
 from transforms.assembly import Assembly, assemble
 from transforms.batches import plan_batches, trader_load
 from transforms.bundle import OnRecord, content_hashes, split_bundles
+from transforms.checking import Checked, gather_findings, new_or_changed, no_findings, trips_to_hold, with_finding_ids
 from transforms.crashpoints import kill_point
 from transforms.delivery import deliver_versions
 from transforms.faults import InternalError
@@ -43,34 +43,28 @@ from transforms.filing import FilingResult, WriterOptions, file_submissions
 from transforms.inbox import trader_folders
 from transforms.ingest import FileReport, TraderIngest, ingest_folder, link_refusals
 from transforms.ledger import Ledger
-from transforms.model import FINDINGS
-from transforms.paths import OutsideWorkspace, inside_workspace
+from transforms.paths import feedback_folder
 from transforms.pool import process_pool, worth_workers
-from transforms.provenance import master_origins, point_to_origin
-from transforms.quarantine import WRITER_HOLD_RULE, ReportJob, publish_reports, report_jobs, with_writer_holds
+from transforms.provenance import master_origins, stamp_provenance
+from transforms.quarantine import ReportSettings, publish_reports, report_jobs, reported_findings, with_writer_holds
 from transforms.reference import Reference
+from transforms.resend import TripPlanScope, flag_missing_trips, trip_plan_scope
 from transforms.responses import read_responses
 from transforms.settings import Settings
 from transforms.summary import (
     RunSummary,
-    SubmissionEntry,
     check_reconciled,
     count_lines,
+    pending_invoices,
     run_status,
+    submission_entries,
+    traders_of_trips,
     write_json_atomic,
 )
 from transforms.timeutil import parse_as_of
 from transforms.writers.output import sweep_orphan_temps
 
 T = TypeVar("T")
-
-
-@dataclass
-class Checked:
-    findings: pd.DataFrame
-    held: dict[str, tuple[list[str], list[str]]]
-    results: dict[str, Any]
-    hashes: dict[str, str]
 
 
 @task(name="ingest-trader", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
@@ -99,70 +93,28 @@ def assemble_task(ingests: Handoff[list[TraderIngest]], as_of: datetime, pending
     return Handoff(asm)
 
 
-def _problem_rows(problems: list[Any], severity_of: Any) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "rule_id": p.rule_id, "severity": severity_of(p.rule_id), "src_file": p.src_file, "src_sheet": p.src_sheet,
-        "src_row": p.src_row, "src_column": p.header, "value": p.value, "message_en": p.message_en,
-        "message_zh": p.message_zh} for p in problems])
-
-
 @task(name="check", cache_policy=NO_CACHE, timeout_seconds=1800)
 def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]], as_of: datetime, ledger_url: str,
                lead_minutes: int) -> Handoff[Checked]:
     """GX suites over the assembled frames, plus ingest and assembly problems, into one findings table."""
     asm, ingests = asm_in.value, ingests_in.value
-    ledger = Ledger(ledger_url)
-    frames = asm.frames
-    headers: dict[str, dict[str, str]] = {}
-    for i in ingests:
-        headers.update(i.source_headers)
+    headers = {path: cols for i in ingests for path, cols in i.source_headers.items()}
     # time rules only on new or changed trips, so a nightly re-run never holds what is already filed
-    hashes = content_hashes(frames)
-    new_or_changed = set()
-    for sid, chash in hashes.items():
-        cur = ledger.current(sid)
-        if cur is None or cur.get("current_hash") != chash:
-            new_or_changed.add(sid)
-    if all(f.empty for f in frames.values()):
-        # nothing was assembled (a quiet night): no suite to run, and no need to load GX, which
-        # takes seconds to import — the fixed cost of every run against a running server
-        findings, gx_results = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDINGS.names if c != "run_id"}), {}
-    else:
+    hashes = content_hashes(asm.frames)
+    fresh = new_or_changed(hashes, Ledger(ledger_url).current)
+    # nothing assembled (a quiet night): no suite to run, and no need to load GX, which takes
+    # seconds to import — the fixed cost of every run against a running server
+    findings, gx_results, tidy = no_findings(), {}, None
+    if not all(f.empty for f in asm.frames.values()):
         # GX takes seconds to import: only where the checks run, not in every Dask worker that ingests
         from expectations import one_per_cell, validate
 
-        outcome = validate(frames, reference=Reference.load(), as_of=as_of, new_or_changed=new_or_changed,
+        outcome = validate(asm.frames, reference=Reference.load(), as_of=as_of, new_or_changed=fresh,
                            cn_manifest_lead_minutes=lead_minutes, source_headers=headers)
         findings, gx_results = outcome.findings.copy(), outcome.results
-    # cell problems from ingest (unparseable values) and assembly (unknown SKU, customer…)
-    extra = _problem_rows([p for i in ingests for p in i.problems] + asm.problems,
-                          lambda r: "warning" if str(r).endswith("W") else "error")
-    if not extra.empty:
-        # plain lists, not a (file, row) MultiIndex: its tuples took 1.3 s per 300k lines
-        states = asm.line_states
-        line_sub = dict(zip(zip(states["src_file"].tolist(), states["src_row"].tolist(), strict=True),
-                            states["submission_id"].tolist(), strict=True))
-        extra["submission_id"] = [line_sub.get((f, r)) for f, r in zip(extra["src_file"], extra["src_row"],
-                                                                      strict=True)]
-    sub_extra = _problem_rows([p for _, p in asm.submission_problems],
-                              lambda r: "warning" if str(r).endswith("W") else "error")
-    if not sub_extra.empty:
-        sub_extra["submission_id"] = [sid for sid, _ in asm.submission_problems]
-    findings = pd.concat([f for f in (findings, extra, sub_extra) if not f.empty], ignore_index=True) \
-        if any(not f.empty for f in (findings, extra, sub_extra)) else findings
-    # a value the item master or the trip plan supplied: the finding points at that file's cell
-    findings = point_to_origin(findings, asm.value_origins if asm.value_origins is not None else pd.DataFrame(),
-                               headers, frames["submissions"])
-    findings = one_per_cell(findings) if gx_results else findings   # an unreadable value wins over "is empty"
-    held: dict[str, tuple[list[str], list[str]]] = {}
-    if not findings.empty:
-        errors = findings[(findings["severity"] == "error") & findings["submission_id"].notna()]
-        # held reasons reach summary.json, the ledger, the terminal and alerts: no driver's name in them
-        errors = mask_personal(errors)
-        for key, grp in errors.groupby("submission_id", sort=True):
-            uniq = grp.drop_duplicates("message_en")
-            held[str(key)] = (uniq["message_en"].tolist(), uniq["message_zh"].fillna("").tolist())
-    return Handoff(Checked(findings, held, gx_results, hashes))
+        tidy = one_per_cell if gx_results else None   # an unreadable value wins over "is empty"
+    findings = gather_findings(findings, [p for i in ingests for p in i.problems], asm, headers, tidy)
+    return Handoff(Checked(findings, trips_to_hold(findings), gx_results, hashes))
 
 
 @task(name="file", cache_policy=NO_CACHE, timeout_seconds=3600, **IO_RETRY)
@@ -180,35 +132,6 @@ def file_task(frames_in: Handoff[dict[str, pd.DataFrame]], checked_in: Handoff[C
     return Handoff(results)
 
 
-def _reported_findings(findings: pd.DataFrame, results: list[FilingResult], asm: Assembly) -> pd.DataFrame:
-    """What the trader hears about: errors on held trips or unassembled lines, every warning, and the
-    writers' preflight reasons (unmapped national codes), pointed at the trip plan row."""
-    from transforms.quarantine import FINDING_COLUMNS
-
-    if findings.empty:
-        findings = pd.DataFrame(columns=list(FINDING_COLUMNS))
-    held = {r.submission_id for r in results if r.status == "held"}
-    relevant = findings[findings["submission_id"].isin(held) | findings["submission_id"].isna()
-                        | (findings["severity"] == "warning")]
-    with_findings = set(findings["submission_id"].dropna())
-    subs = asm.frames["submissions"].set_index("submission_id") if not asm.frames["submissions"].empty else None
-    pre = []
-    for r in results:
-        if r.status != "held" or subs is None or r.submission_id not in subs.index or r.submission_id in with_findings:
-            continue
-        s = subs.loc[r.submission_id]
-        for en, zh in zip(r.reasons, r.reasons_zh, strict=False):
-            pre.append({"rule_id": WRITER_HOLD_RULE, "severity": "error", "src_file": s["src_file"],
-                        "src_sheet": s["src_sheet"],
-                        "src_row": s["src_row"], "src_column": "control_point", "value": s["control_point"],
-                        "message_en": en, "message_zh": zh, "submission_id": r.submission_id,
-                        # its trip's partition in analytics/findings, like the checks' findings
-                        "control_point": s["control_point"], "crossing_date": s.get("crossing_date")})
-    if not pre:
-        return relevant
-    return pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True) if not relevant.empty else pd.DataFrame(pre)
-
-
 @task(name="quarantine", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
 def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list[TraderIngest]],
                     settings: Settings) -> tuple[list[str], list[InternalError]]:
@@ -217,36 +140,20 @@ def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list
     reported, ingests = reported_in.value, ingests_in.value
     if reported.empty:
         return [], []
-    lang = {i.trader: i.input.settings.language for i in ingests if i.input is not None}
-    feedback = {i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None}
-    trader_of_file = {f.path: f.trader for i in ingests for f in i.files}
-    encodings = {path: enc for i in ingests for path, enc in i.source_encodings.items()}
-    reported = reported.assign(trader=reported["src_file"].map(trader_of_file))
+    how, warn = ReportSettings.of(ingests), get_run_logger().warning   # the task's logger
+    reported = reported.assign(trader=reported["src_file"].map(how.trader_of_file))
     rows_of = {str(t): rows for t, rows in reported.groupby("trader", sort=True)}
 
     def publish(traders: Sequence[str]) -> list[Path]:
-        jobs: list[ReportJob] = []
-        for trader in traders:
-            fb = feedback.get(trader)
-            jobs += report_jobs(rows_of[trader], inbox=settings.inbox, out_dir=settings.workspace / "quarantine",
-                                trader=trader, language=lang.get(trader, "zh-Hans"),
-                                feedback_dir=_feedback_dir(settings.workspace, trader, fb), encodings=encodings)
+        jobs = [job for t in traders for job in report_jobs(
+            rows_of[t], inbox=settings.inbox, out_dir=settings.workspace / "quarantine", trader=t,
+            language=how.language.get(t, "zh-Hans"), encodings=how.encodings,
+            feedback_dir=feedback_folder(settings.workspace, t, how.feedback_dir.get(t), warn))]
         return publish_reports(jobs, settings.workers)
 
     outs, failed = faults.each(list(rows_of), publish, lambda t: publish([t]))
     errors = [faults.fault("quarantine", exc, trader=t) for t, exc in failed.items()]
     return [p.relative_to(settings.workspace).as_posix() for out in outs for p in out], errors
-
-
-def _feedback_dir(workspace: Path, trader: str, value: str | None) -> Path | None:
-    """The trader's feedback folder, only when it stays inside the workspace (links resolved)."""
-    if not value:
-        return None
-    try:
-        return inside_workspace(workspace, value, f"{trader}/trader.yaml feedback_dir")
-    except OutsideWorkspace as exc:
-        get_run_logger().warning("%s; the error workbooks stay in quarantine/ only.", exc)
-        return None
 
 
 @task(name="quarantine-lifecycle", cache_policy=NO_CACHE, timeout_seconds=600, **IO_RETRY)
@@ -256,7 +163,6 @@ def quarantine_lifecycle_task(findings_in: Handoff[pd.DataFrame], results_in: Ha
     from transforms.quarantine import record_lifecycle
 
     findings, results, files, frames = findings_in.value, results_in.value, files_in.value, frames_in.value
-
     record_lifecycle(
         Ledger(settings.ledger_location), findings,
         filed={r.submission_id for r in results if r.status in ("filed", "amended", "unchanged")},
@@ -277,14 +183,7 @@ def analytics_task(frames_in: Handoff[dict[str, pd.DataFrame]], results_in: Hand
     kill_point("analytics")
     extra: dict[str, pd.DataFrame] = {}
     if not findings.empty:
-        f = findings.copy()
-        f["run_id"] = run_id
-        if "finding_id" not in f:
-            f["finding_id"] = None
-        f["finding_id"] = f["finding_id"].where(f["finding_id"].notna(),
-                                                [uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/{i}").hex
-                                                 for i in range(len(f))])
-        extra["findings"] = f[[c for c in FINDINGS.names if c in f.columns]]
+        extra["findings"] = with_finding_ids(findings, run_id)
     # stamped one table at a time as the append reads it (OnRecord), not a second copy of the night
     tables = OnRecord(frames, {sid: (r.version, r.function_code or "9") for sid, r in done.items()}, extra)
     return append_tables(settings.workspace / "analytics", tables, run_id, pii_key=settings.pii_key)
@@ -309,149 +208,8 @@ def responses_task(settings: Settings, as_of: datetime, run_id: str) -> dict[str
     return responses_summary(settings.inbox, outcome, rejects, appended)
 
 
-def _submission_entries(frames: dict[str, pd.DataFrame], results: list[FilingResult],
-                        traders: dict[str, str]) -> list[SubmissionEntry]:
-    subs = frames["submissions"]
-    # plain dicts: one .loc per trip costs seconds on a 40,000-trip night
-    trip = dict(zip(subs["submission_id"].astype(str), zip(subs["trip_ref"].astype(str), subs["direction"].astype(str),
-                                                            subs["control_point"], strict=True), strict=True))
-    cons = frames["consignments"]
-    invoices = cons.groupby("submission_id")["invoice_no"].agg(lambda v: sorted({str(x) for x in v})).to_dict() \
-        if not cons.empty else {}
-    out = []
-    for r in results:
-        trip_ref, direction, cp = trip[r.submission_id]
-        out.append(SubmissionEntry(
-            submission_id=r.submission_id, trader=traders[r.submission_id], trip_ref=trip_ref, direction=direction,
-            control_point=None if pd.isna(cp) else str(cp),
-            status=r.status, version=r.version, invoices=invoices.get(r.submission_id, []),
-            reasons=r.reasons, outputs=r.outputs))
-    return out
-
-
-def _traders(consignments: pd.DataFrame) -> dict[str, str]:
-    """Trader ids per submission, joined with ',' (a shared truck carries several)."""
-    if consignments.empty:
-        return {}
-    return {str(k): ",".join(sorted({str(t) for t in v}))
-            for k, v in consignments.groupby("submission_id")["trader"]}
-
-
-def _trip_plan_scope(ingests: list[TraderIngest]) -> dict[str, tuple[set[str], set[str], tuple[Any, Any]]]:
-    """Per trader whose trip plan came in tonight: the trips it lists, its carriers and its first and
-    last crossing date (Hong Kong) -- the scope within which a filed trip that is no longer listed
-    gets flagged."""
-    from transforms.ledger import TRIP_KEY, trip_ids
-    from transforms.timeutil import HK_TZ
-
-    scope: dict[str, tuple[set[str], set[str], tuple[Any, Any]]] = {}
-    for i in ingests:
-        if i.input is None:
-            continue
-        tonight = [t.table.frame for t in i.input.trips if t.order >= 0 and not t.table.frame.empty]
-        if not tonight:
-            continue
-        plan = pd.concat(tonight, ignore_index=True).dropna(subset=list(TRIP_KEY))
-        if plan.empty:
-            continue
-        ids = set(trip_ids(plan))
-        days = pd.to_datetime(plan["expected_crossing_at"], utc=True).dt.tz_convert(HK_TZ).dt.date.dropna()
-        span = (days.min(), days.max()) if len(days) else (None, None)
-        scope[i.trader] = (ids, {str(c) for c in plan["carrier_code"]}, span)
-    return scope
-
-
-def _flag_missing_trips(scope: dict[str, Any], ledger_url: str,
-                        run_id: str, as_of: datetime) -> list[dict[str, str]]:
-    """Filed trips a re-sent trip plan no longer lists: flagged for a person, never cancelled."""
-    if not scope:
-        return []
-    ledger = Ledger(ledger_url)
-    flagged = []
-    for trader, (ids, carriers, span) in sorted(scope.items()):
-        dates = span if span[0] is not None else None
-        for sid in ledger.missing_from_resend(trader, ids, run_id=run_id, as_of=as_of, carrier_codes=carriers,
-                                              crossing_dates=dates):
-            flagged.append({"trader": trader, "submission_id": sid,
-                            "reason": "filed, but the re-sent trip plan no longer lists it; cancel it with "
-                                      "`ssdd cancel` if the trip is off"})
-    return flagged
-
-
-def _stamp_provenance(asm: Assembly, files: list[FileReport], carried: dict[str, str], as_of: datetime,
-                      hashes: dict[str, str]) -> None:
-    """What every filing records about its making: source files with sha256, profile and
-    reference-table versions, the run's as-of, and its content hash."""
-    subs = asm.frames["submissions"]
-    if subs.empty:
-        return
-    sids = subs["submission_id"].astype(str)
-    profiles = {f.path: f.profile for f in files if f.profile}
-    refs = sorted(f"{k}@{v}" for k, v in Reference.load().versions.items())
-    subs["source_files"] = [sorted(_source_entries(asm.sources.get(s, set()), files, carried)) for s in sids]
-    subs["profile_versions"] = [sorted({profiles[p] for p in asm.sources.get(s, set()) if p in profiles})
-                                for s in sids]
-    subs["reference_versions"] = [refs] * len(subs)
-    subs["created_at"] = as_of
-    subs["content_hash"] = sids.map(hashes)
-
-
-@dataclass
-class _Night:
-    """What the summary keeps of each batch once its frames are gone."""
-
-    submissions: list[SubmissionEntry] = field(default_factory=list)
-    pending: list[dict[str, Any]] = field(default_factory=list)
-    reports: list[str] = field(default_factory=list)
-    goods_lines: int = 0
-    #: GX suite results per batch, merged into one per suite for Data Docs
-    gx_batches: list[dict[str, Any]] = field(default_factory=list)
-    #: the error workbooks of the batch before, still rendering, and the boxes they read
-    workbooks: tuple[PrefectFuture[tuple[list[str], list[InternalError]]], list[Handoff[Any]]] | None = None
-    #: unexpected exceptions the night went on past (transforms.faults)
-    errors: list[InternalError] = field(default_factory=list)
-
-    #: message slots handed out so far (transforms.filing: each trip's Mainland SendTime and file names)
-    message_seq: int = 0
-
-    def number(self, asm: Assembly) -> dict[str, int]:
-        """The next message slot for each trip of the batch, in the batch's (deterministic) order."""
-        sids = asm.frames["submissions"]["submission_id"].astype(str).tolist()
-        seqs = {sid: self.message_seq + i for i, sid in enumerate(sids)}
-        self.message_seq += len(sids)
-        return seqs
-
-    def fail(self, *errors: InternalError) -> None:
-        """Keep each error for the summary and log its sentence with the traceback (and the run id)."""
-        for error in errors:
-            self.errors.append(error)
-            faults.report(error)
-
-    def collect_workbooks(self) -> bool:
-        """Wait for the batch before's error workbooks, then release what they read; False when
-        there were none to wait for."""
-        if self.workbooks is None:
-            return False
-        future, boxes = self.workbooks
-        self.workbooks = None
-        try:
-            self.reports += guarded.workbooks(future, self.fail)
-        finally:
-            for box in boxes:
-                box.release()
-        return True
-
-    @property
-    def gx_results(self) -> dict[str, Any]:
-        if not any(self.gx_batches):
-            return {}
-        from expectations.results import merge_batches
-
-        return merge_batches([b for b in self.gx_batches if b])
-
-
 def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Settings, run_id: str, as_of: datetime,
-                clock: Clock, night: _Night) -> None:
+                clock: Clock, night: Night) -> None:
     """Assemble, check, file, append and report one batch of traders; only what the summary needs
     outlives it (in ``night``; the file counts in ``files``)."""
     store_root = settings.workspace / "store"
@@ -479,15 +237,15 @@ def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Set
         mine = {i.trader for i in part}
         batch_files = [f for f in files if f.trader in mine]
         carried_sha = {p: h for i in part for p, h in i.carried_sha256.items()}
-        _stamp_provenance(asm, batch_files, carried_sha, as_of, checked.hashes)
-        traders = _traders(asm.frames["consignments"])
+        stamp_provenance(asm, batch_files, carried_sha, as_of, checked.hashes, Reference.load().versions)
+        traders = traders_of_trips(asm.frames["consignments"])
         frames = hand(asm.frames)
         results = guarded.filed(file_task, frames, checked_box, hand(traders), hand(night.number(asm)), asm, part,
                                 settings, run_id, as_of, night.fail)
         results_box = hand(results)
         clock.lap("file")
         count_lines(files, asm.line_states, results)
-        reported = hand(_reported_findings(checked.findings, results, asm))
+        reported = hand(reported_findings(checked.findings, results, asm.frames["submissions"]))
         guarded.per_trader("lifecycle", lambda: quarantine_lifecycle_task(
             reported, results_box, hand(batch_files), frames, settings, run_id, as_of),
             lambda sub, sids, paths: quarantine_lifecycle_task.fn(
@@ -513,8 +271,8 @@ def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Set
                                Handoff(sub.frames), results_box, Handoff(faults.rows_of(findings.value, sids, paths)),
                                settings, run_id), part, asm, night.fail)
         clock.lap("analytics")
-        night.submissions += _submission_entries(asm.frames, results, traders)
-        night.pending += _pending(asm)
+        night.submissions += submission_entries(asm.frames, results, traders)
+        night.pending += pending_invoices(asm.line_states)
         night.goods_lines += len(asm.line_states)
         night.gx_batches.append(checked.results)
     finally:
@@ -537,24 +295,11 @@ def nightly_filing(settings: Settings) -> RunSummary:
     logger.info("ssdd run %s as of %s", run_id, as_of.isoformat())
     for leftover in sweep_orphan_temps(settings.workspace / d for d in WORKSPACE_WRITTEN):
         logger.info("removed %s, the unfinished file of a run that crashed", leftover.relative_to(settings.workspace))
-    inbox = settings.inbox
-    store_root = settings.workspace / "store"
-    folders = trader_folders(inbox)
-    pool = process_pool(settings.workers) if worth_workers(folders, settings.workers, settings.runner) else None
-    ingests: list[TraderIngest] = []
-    night = _Night()
-    try:
-        box = Handoff(pool) if pool is not None else None
-        futures = [ingest_task.submit(folder, inbox, settings.profiles_dir, store_root, box) for folder in folders]
-        for folder, fut in zip(folders, futures, strict=True):
-            ingests.append(guarded.ingested(fut, folder, inbox, night.fail))
-            for f in ingests[-1].files:
-                progress("file", path=f.path, status=f.status, total=None)
-    finally:
-        if pool is not None:
-            pool.shutdown()   # its workers held the raw cells while reading; give the memory back
-    files: list[FileReport] = [f for i in ingests for f in i.files] + link_refusals(inbox)
-    resent: dict[str, Any] = guarded.run_wide("flag", lambda: _trip_plan_scope(ingests), {}, night.fail)
+    night = Night()
+    ingests = _ingest_inbox(settings, night)
+    files: list[FileReport] = [f for i in ingests for f in i.files] + link_refusals(settings.inbox)
+    plans = {i.trader: i.input.trips for i in ingests if i.input is not None}
+    resent: dict[str, TripPlanScope] = guarded.run_wide("flag", lambda: trip_plan_scope(plans), {}, night.fail)
     # the night in batches of traders (whole shared trucks), each assembled, checked, filed and
     # appended before the next: memory follows settings.batch_lines, not the night's volume
     by_trader = {i.trader: i for i in ingests}
@@ -569,7 +314,8 @@ def nightly_filing(settings: Settings) -> RunSummary:
         clock.lap("quarantine")
     clock.batch = 0
     flagged: list[dict[str, str]] = guarded.run_wide(
-        "flag", lambda: _flag_missing_trips(resent, settings.ledger_location, run_id, as_of), [], night.fail)
+        "flag", lambda: flag_missing_trips(resent, Ledger(settings.ledger_location), run_id, as_of) if resent else [],
+        [], night.fail)
     responses: dict[str, Any] = guarded.run_wide(
         "responses", lambda: responses_task(settings, as_of, run_id), {}, night.fail)
     clock.lap("responses")
@@ -578,30 +324,48 @@ def nightly_filing(settings: Settings) -> RunSummary:
     clock.lap("data_docs")
     bad = check_reconciled(files)
     summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status=run_status(bad, night.errors),
-                         internal_errors=night.errors,
-                         files=files, submissions=night.submissions, pending=night.pending,
+                         internal_errors=night.errors, files=files, submissions=night.submissions,
+                         pending=night.pending,
                          quarantine_reports=night.reports, timings=clock.laps, peak_rss_mb=clock.peak_rss_mb,
                          goods_lines=night.goods_lines, responses=responses, flagged=flagged, batches=len(batches),
                          data_docs=docs.relative_to(settings.workspace.resolve()).as_posix() if docs else None)
     for line in bad:
         logger.error("counts do not reconcile: %s", line)
     write_json_atomic(settings.workspace / "runs" / run_id / "summary.json", summary.to_json())
-    create_table_artifact(key="run-summary", table=[
-        {"file": f.path, "status": f.status, "in": f.rows_in, "filed": f.rows_filed,
-         "quarantined": f.rows_quarantined, "ignored": f.rows_ignored, "pending": f.rows_pending,
-         "superseded": f.rows_superseded, "reference": f.rows_reference} for f in files],
-        description=f"ssdd run {run_id}")
+    _artifacts(summary, settings.workspace, docs)
+    return summary
+
+
+def _ingest_inbox(settings: Settings, night: Night) -> list[TraderIngest]:
+    """Every trader folder read and mapped, on the night's process pool when it is worth one."""
+    inbox = settings.inbox
+    store_root = settings.workspace / "store"
+    folders = trader_folders(inbox)
+    pool = process_pool(settings.workers) if worth_workers(folders, settings.workers, settings.runner) else None
+    ingests: list[TraderIngest] = []
+    try:
+        box = Handoff(pool) if pool is not None else None
+        futures = [ingest_task.submit(folder, inbox, settings.profiles_dir, store_root, box) for folder in folders]
+        for folder, fut in zip(folders, futures, strict=True):
+            ingests.append(guarded.ingested(fut, folder, inbox, night.fail))
+            for f in ingests[-1].files:
+                progress("file", path=f.path, status=f.status, total=None)
+    finally:
+        if pool is not None:
+            pool.shutdown()   # its workers held the raw cells while reading; give the memory back
+    return ingests
+
+
+def _artifacts(summary: RunSummary, workspace: Path, docs: Path | None) -> None:
+    """The run's tables and links in the Prefect UI."""
+    create_table_artifact(key="run-summary", table=summary.file_table(), description=f"ssdd run {summary.run_id}")
     create_link_artifact(key="run-summary-json",
-                         link=(settings.workspace / "runs" / run_id / "summary.json").resolve().as_uri(),
+                         link=(workspace / "runs" / summary.run_id / "summary.json").resolve().as_uri(),
                          description="summary.json of this run")
-    quarantined = {r: sum(f.rows_quarantined for f in files if f.trader == r) for r in {f.trader for f in files}}
-    create_table_artifact(key="quarantine-counts", table=[
-        {"trader": t, "rows_quarantined": n, "held_trips": sum(1 for s in summary.submissions
-                                                               if s.status == "held" and t in s.trader.split(","))}
-        for t, n in sorted(quarantined.items())], description="rows quarantined and trips held, per trader")
+    create_table_artifact(key="quarantine-counts", table=summary.trader_table(),
+                          description="rows quarantined and trips held, per trader")
     if docs is not None:
         create_link_artifact(key="data-docs", link=docs.resolve().as_uri(), description="GX Data Docs of this run")
-    return summary
 
 
 @task(name="data-docs", cache_policy=NO_CACHE, timeout_seconds=600)
@@ -630,17 +394,3 @@ PROGRESS: Callable[..., None] | None = None
 def progress(event: str, **details: Any) -> None:
     if PROGRESS is not None:
         PROGRESS(event, **details)
-
-
-def _source_entries(paths: set[str], files: list[FileReport], carried: dict[str, str]) -> list[str]:
-    sha = {**carried, **{f.path: f.sha256 for f in files if f.sha256}}
-    return [f"{p} {sha.get(p) or 'unknown'}" for p in paths]
-
-
-def _pending(asm: Assembly) -> list[dict[str, Any]]:
-    st = asm.line_states
-    if st.empty:
-        return []
-    p = st[st["state"] == "pending"]
-    return [{"trader": str(t), "invoice_no": str(i), "lines": len(g), "reason": str(g["reason"].iloc[0])}
-            for (t, i), g in p.groupby(["trader", "invoice_no"], sort=True)]

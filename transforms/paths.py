@@ -3,6 +3,7 @@ that names a folder may point."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Final
 
@@ -36,3 +37,15 @@ def inside_workspace(workspace: Path, value: str, setting: str) -> Path:
         raise OutsideWorkspace(f"{setting} '{value}' leads outside the workspace ({target}) through a link; "
                                "expected a folder inside the workspace")
     return target
+
+
+def feedback_folder(workspace: Path, trader: str, value: str | None, warn: Callable[[str], None]) -> Path | None:
+    """The trader's feedback folder (``feedback_dir`` of its trader.yaml), only when it stays inside the
+    workspace (links resolved); else ``warn`` hears why and the error workbooks stay in quarantine/."""
+    if not value:
+        return None
+    try:
+        return inside_workspace(workspace, value, f"{trader}/trader.yaml feedback_dir")
+    except OutsideWorkspace as exc:
+        warn(f"{exc}; the error workbooks stay in quarantine/ only.")
+        return None

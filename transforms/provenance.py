@@ -6,16 +6,21 @@ plan. The checks see the assembled line, so a finding on such a value named the 
 column the invoice does not have: nothing was highlighted. :func:`master_origins` records which
 item-master row filled which line's column; :func:`point_to_origin` moves each finding to that
 file, sheet, row and header (and its sentence with it), so the item master gets the workbook.
+
+And what every filing records about its making (:func:`stamp_provenance`): its source files with
+their sha256, profile and reference-table versions, the run's as-of and its content hash.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 import pandas as pd
 
-from transforms.assembly import _MASTER_FILLS, SourceTable, TraderInput
+from transforms.assembly import _MASTER_FILLS, Assembly, SourceTable, TraderInput
+from transforms.ingest import FileReport
 
 #: ``filled``: bit i set when the item master supplied ``_MASTER_FILLS[i]`` (one row per line, not
 #: per line and column: a batch of 100,000 lines would otherwise carry 800,000 rows).
@@ -113,3 +118,29 @@ def point_to_origin(findings: pd.DataFrame, origins: pd.DataFrame, headers: Mapp
         out.at[idx, "src_file"], out.at[idx, "src_sheet"] = new_file, new_sheet
         out.at[idx, "src_row"], out.at[idx, "src_column"] = new_row, header
     return out
+
+
+def source_entries(paths: Iterable[str], files: Sequence[FileReport], carried: Mapping[str, str]) -> list[str]:
+    """``<path> <sha256>`` per source file (``unknown`` when neither tonight's read nor the store has
+    its hash); ``carried``: the hashes of earlier nights' files whose rows come from the store."""
+    sha = {**carried, **{f.path: f.sha256 for f in files if f.sha256}}
+    return [f"{p} {sha.get(p) or 'unknown'}" for p in paths]
+
+
+def stamp_provenance(asm: Assembly, files: Sequence[FileReport], carried: Mapping[str, str], as_of: datetime,
+                     hashes: dict[str, str], reference_versions: Mapping[str, str]) -> None:
+    """Stamp on each assembled trip (``asm.frames["submissions"]``, in place) what its filing records
+    about its making: source files with sha256, profile and reference-table versions, the run's
+    as-of, and its content hash."""
+    subs = asm.frames["submissions"]
+    if subs.empty:
+        return
+    sids = subs["submission_id"].astype(str)
+    profiles = {f.path: f.profile for f in files if f.profile}
+    refs = sorted(f"{k}@{v}" for k, v in reference_versions.items())
+    subs["source_files"] = [sorted(source_entries(asm.sources.get(s, set()), files, carried)) for s in sids]
+    subs["profile_versions"] = [sorted({profiles[p] for p in asm.sources.get(s, set()) if p in profiles})
+                                for s in sids]
+    subs["reference_versions"] = [refs] * len(subs)
+    subs["created_at"] = as_of
+    subs["content_hash"] = sids.map(hashes)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -28,6 +28,10 @@ from transforms.ledger import Ledger, quarantine_item_id
 from transforms.pool import process_pool
 from transforms.readers import ReadRefused, read_file
 from transforms.writers.output import write_atomic
+
+if TYPE_CHECKING:
+    from transforms.filing import FilingResult
+    from transforms.ingest import TraderIngest
 
 # OWASP CSV injection: = + - @ start a formula, and so do their full-width forms in East Asian
 # spreadsheet programs; a leading TAB or line break is one too (some programs strip it first).
@@ -90,6 +94,35 @@ def with_writer_holds(findings: pd.DataFrame, reported: pd.DataFrame) -> pd.Data
     return holds.reset_index(drop=True) if findings.empty else pd.concat([findings, holds], ignore_index=True)
 
 
+def reported_findings(findings: pd.DataFrame, results: Sequence[FilingResult],
+                      submissions: pd.DataFrame) -> pd.DataFrame:
+    """What the trader hears about: errors on held trips or unassembled lines, every warning, and the
+    writers' preflight reasons (unmapped national codes) of a trip held with no finding of its own,
+    pointed at the trip plan row (``submissions``: the batch's assembled trips)."""
+    if findings.empty:
+        findings = pd.DataFrame(columns=list(FINDING_COLUMNS))
+    held = {r.submission_id for r in results if r.status == "held"}
+    relevant = findings[findings["submission_id"].isin(held) | findings["submission_id"].isna()
+                        | (findings["severity"] == "warning")]
+    with_findings = set(findings["submission_id"].dropna())
+    subs = submissions.set_index("submission_id") if not submissions.empty else None
+    pre = []
+    for r in results:
+        if r.status != "held" or subs is None or r.submission_id not in subs.index or r.submission_id in with_findings:
+            continue
+        s = subs.loc[r.submission_id]
+        for en, zh in zip(r.reasons, r.reasons_zh, strict=False):
+            pre.append({"rule_id": WRITER_HOLD_RULE, "severity": "error", "src_file": s["src_file"],
+                        "src_sheet": s["src_sheet"],
+                        "src_row": s["src_row"], "src_column": "control_point", "value": s["control_point"],
+                        "message_en": en, "message_zh": zh, "submission_id": r.submission_id,
+                        # its trip's partition in analytics/findings, like the checks' findings
+                        "control_point": s["control_point"], "crossing_date": s.get("crossing_date")})
+    if not pre:
+        return relevant
+    return pd.concat([relevant, pd.DataFrame(pre)], ignore_index=True) if not relevant.empty else pd.DataFrame(pre)
+
+
 def _to_hant(text: str) -> str:
     # Reports for zh-Hant traders: a small table of the characters our messages use.
     table = str.maketrans("应为数字发票号码国家币制单位规格类型须请补充该编码与无个条错误"
@@ -111,6 +144,24 @@ class ReportJob:
     #: the encoding ingest decoded a delimited file with: Big5-HKSCS bytes also decode as GB18030
     #: nonsense, so a re-read without it showed the Hong Kong trader 祇布絪腹 for 發票編號
     encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """How each trader hears about its findings: the trader who sent each file, its language and
+    feedback folder (trader.yaml), and the encoding each delimited file was read with."""
+
+    trader_of_file: dict[str, str]
+    language: dict[str, str]
+    feedback_dir: dict[str, str | None]
+    encodings: dict[str, str]
+
+    @classmethod
+    def of(cls, ingests: Sequence[TraderIngest]) -> ReportSettings:
+        return cls(trader_of_file={f.path: f.trader for i in ingests for f in i.files},
+                   language={i.trader: i.input.settings.language for i in ingests if i.input is not None},
+                   feedback_dir={i.trader: i.input.settings.feedback_dir for i in ingests if i.input is not None},
+                   encodings={path: enc for i in ingests for path, enc in i.source_encodings.items()})
 
 
 def report_jobs(findings: pd.DataFrame, *, inbox: Path, out_dir: Path, trader: str, language: str,
