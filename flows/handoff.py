@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -29,3 +29,31 @@ class Handoff(Generic[T]):
 
     def release(self) -> None:
         self._value = None
+
+
+class Boxes:
+    """The boxes one batch handed its tasks, emptied together when the batch is done (see :class:`Handoff`)."""
+
+    __slots__ = ("_boxes",)
+
+    def __init__(self) -> None:
+        self._boxes: list[Handoff[Any]] = []
+
+    def hand(self, value: T) -> Handoff[T]:
+        """``value`` in a new box, emptied with the others."""
+        self._boxes.append(Handoff(value))
+        return self._boxes[-1]
+
+    def take(self, box: Handoff[T]) -> T:
+        """The value of a box a task returned; the box is emptied with the others."""
+        self._boxes.append(box)
+        return box.value
+
+    def keep(self, *boxes: Handoff[Any]) -> None:
+        """Leave ``boxes`` to whoever still reads them: :meth:`release` will not empty them."""
+        for box in boxes:
+            self._boxes.remove(box)
+
+    def release(self) -> None:
+        for box in self._boxes:
+            box.release()

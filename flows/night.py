@@ -7,16 +7,20 @@ when it is done; the run summary is built from what :class:`Night` collected.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from prefect.futures import PrefectFuture
 
 from flows import guarded
+from flows.clock import Clock
 from flows.handoff import Handoff
 from transforms import faults
 from transforms.assembly import Assembly
 from transforms.faults import InternalError
-from transforms.summary import SubmissionEntry
+from transforms.filing import FilingResult
+from transforms.ingest import FileReport
+from transforms.summary import RunSummary, SubmissionEntry, pending_invoices, run_status, submission_entries
 
 
 @dataclass
@@ -43,6 +47,25 @@ class Night:
         seqs = {sid: self.message_seq + i for i, sid in enumerate(sids)}
         self.message_seq += len(sids)
         return seqs
+
+    def keep(self, asm: Assembly, results: list[FilingResult], traders: dict[str, str],
+             gx_results: dict[str, Any]) -> None:
+        """What the summary needs of a batch, before its frames are released."""
+        self.submissions += submission_entries(asm.frames, results, traders)
+        self.pending += pending_invoices(asm.line_states)
+        self.goods_lines += len(asm.line_states)
+        self.gx_batches.append(gx_results)
+
+    def summary(self, run_id: str, as_of: datetime, files: list[FileReport], unreconciled: list[str], clock: Clock,
+                batches: int, responses: dict[str, Any], flagged: list[dict[str, str]],
+                data_docs: str | None) -> RunSummary:
+        """The run summary of the night: its files, what it kept of each batch, and the run-wide stages."""
+        return RunSummary(run_id=run_id, as_of=as_of.isoformat(), status=run_status(unreconciled, self.errors),
+                          internal_errors=self.errors, files=files, submissions=self.submissions,
+                          pending=self.pending,
+                          quarantine_reports=self.reports, timings=clock.laps, peak_rss_mb=clock.peak_rss_mb,
+                          goods_lines=self.goods_lines, responses=responses, flagged=flagged, batches=batches,
+                          data_docs=data_docs)
 
     def fail(self, *errors: InternalError) -> None:
         """Keep each error for the summary and log its sentence with the traceback (and the run id)."""

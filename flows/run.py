@@ -1,287 +1,50 @@
-"""The nightly filing flow: ingest, then per batch of traders assemble -> check -> file -> analytics +
-quarantine, then responses -> Data Docs -> summary.
+"""The nightly filing flow, read top-down: ingest, then per batch of traders assemble -> check -> file
+-> analytics and workbooks, then responses -> Data Docs -> summary.
 
-Tasks never cache: Prefect's default cache key would hash every input (whole frames and bundle
-lists) on every call, which cost more than the work itself at 100k lines. Large arguments and
-results travel in a :class:`Handoff`, which Prefect neither walks nor keeps alive past the batch.
-Tasks are coarse (one per stage and batch, ingest one per trader folder) and thin: the work is in
-``transforms`` and ``expectations``. Import this module only after :func:`flows.env.configure`.
+This module is the choreography only: the stages' Prefect tasks are in :mod:`flows.tasks`, the fault
+boundary around them in :mod:`flows.guarded`, what the night keeps between batches in
+:mod:`flows.night`, and the decisions in ``transforms``. Import this module only after
+:func:`flows.env.configure`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_table_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 
-from flows import guarded
+from flows import guarded, tasks
 from flows.clock import Clock
-from flows.handoff import Handoff
+from flows.handoff import Boxes, Handoff
 from flows.logs import bind_run_id
 from flows.night import Night
-from flows.policy import IO_RETRY
-from transforms import faults, store
-from transforms.analytics import append_events, append_tables
-from transforms.analytics_pii import forget_personal, personal_values, remember_personal
-from transforms.analytics_responses import responses_summary
-from transforms.assembly import Assembly, assemble
+from transforms import faults
+from transforms.analytics_pii import forget_personal
+from transforms.assembly import Assembly
 from transforms.batches import plan_batches, trader_load
-from transforms.bundle import OnRecord, content_hashes, split_bundles
-from transforms.checking import Checked, gather_findings, new_or_changed, no_findings, trips_to_hold, with_finding_ids
-from transforms.crashpoints import kill_point
-from transforms.delivery import deliver_versions
-from transforms.faults import InternalError
-from transforms.filing import FilingResult, WriterOptions, file_submissions
+from transforms.checking import Checked
+from transforms.filing import FilingResult
 from transforms.inbox import trader_folders
-from transforms.ingest import FileReport, TraderIngest, ingest_folder, link_refusals
+from transforms.ingest import FileReport, TraderIngest, link_refusals
 from transforms.ledger import Ledger
-from transforms.paths import feedback_folder
 from transforms.pool import process_pool, worth_workers
-from transforms.provenance import master_origins, stamp_provenance
-from transforms.quarantine import ReportSettings, publish_reports, report_jobs, reported_findings, with_writer_holds
+from transforms.provenance import stamp_provenance
+from transforms.quarantine import reported_findings, with_writer_holds
 from transforms.reference import Reference
 from transforms.resend import TripPlanScope, flag_missing_trips, trip_plan_scope
-from transforms.responses import read_responses
 from transforms.settings import Settings
-from transforms.summary import (
-    RunSummary,
-    check_reconciled,
-    count_lines,
-    pending_invoices,
-    run_status,
-    submission_entries,
-    traders_of_trips,
-    write_json_atomic,
-)
+from transforms.summary import RunSummary, check_reconciled, count_lines, traders_of_trips, write_json_atomic
 from transforms.timeutil import parse_as_of
 from transforms.writers.output import sweep_orphan_temps
 
-T = TypeVar("T")
-
-
-@task(name="ingest-trader", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
-def ingest_task(folder: Path, inbox: Path, profiles_dir: Path | None, store_root: Path,
-                pool_in: Handoff[ProcessPoolExecutor] | None = None) -> TraderIngest:
-    """Read and map one trader folder: on a worker process of the night's pool when there is one
-    (reading is GIL-bound, so two threads here used one core), else in this thread."""
-    if pool_in is not None:
-        ingest = pool_in.value.submit(ingest_folder, folder, inbox, profiles_dir).result()
-    else:
-        ingest = ingest_folder(folder, inbox, profiles_dir)
-    if ingest.input is not None:
-        # earlier nights' item masters, trip plans and pending lines whose files are gone from the inbox
-        carried = store.load_into(store_root, ingest.input, {f.path for f in ingest.files})
-        ingest.carried_sha256.update(carried)
-        # drivers' names and codes read tonight: redacted wherever a log line or a reason quotes one
-        remember_personal(personal_values(t.table.frame for t in ingest.input.trips))
-    return ingest
-
-
-@task(name="assemble", cache_policy=NO_CACHE, timeout_seconds=1800)
-def assemble_task(ingests: Handoff[list[TraderIngest]], as_of: datetime, pending_hours: int) -> Handoff[Assembly]:
-    inputs = [i.input for i in ingests.value if i.input is not None]
-    asm = assemble(inputs, Reference.load(), as_of=as_of, pending_max_age=timedelta(hours=pending_hours))
-    asm.value_origins = master_origins(inputs)   # so a finding on a filled-in value names the item master's cell
-    return Handoff(asm)
-
-
-@task(name="check", cache_policy=NO_CACHE, timeout_seconds=1800)
-def check_task(asm_in: Handoff[Assembly], ingests_in: Handoff[list[TraderIngest]], as_of: datetime, ledger_url: str,
-               lead_minutes: int) -> Handoff[Checked]:
-    """GX suites over the assembled frames, plus ingest and assembly problems, into one findings table."""
-    asm, ingests = asm_in.value, ingests_in.value
-    headers = {path: cols for i in ingests for path, cols in i.source_headers.items()}
-    # time rules only on new or changed trips, so a nightly re-run never holds what is already filed
-    hashes = content_hashes(asm.frames)
-    fresh = new_or_changed(hashes, Ledger(ledger_url).current)
-    # nothing assembled (a quiet night): no suite to run, and no need to load GX, which takes
-    # seconds to import — the fixed cost of every run against a running server
-    findings, gx_results, tidy = no_findings(), {}, None
-    if not all(f.empty for f in asm.frames.values()):
-        # GX takes seconds to import: only where the checks run, not in every Dask worker that ingests
-        from expectations import one_per_cell, validate
-
-        outcome = validate(asm.frames, reference=Reference.load(), as_of=as_of, new_or_changed=fresh,
-                           cn_manifest_lead_minutes=lead_minutes, source_headers=headers)
-        findings, gx_results = outcome.findings.copy(), outcome.results
-        tidy = one_per_cell if gx_results else None   # an unreadable value wins over "is empty"
-    findings = gather_findings(findings, [p for i in ingests for p in i.problems], asm, headers, tidy)
-    return Handoff(Checked(findings, trips_to_hold(findings), gx_results, hashes))
-
-
-@task(name="file", cache_policy=NO_CACHE, timeout_seconds=3600, **IO_RETRY)
-def file_task(frames_in: Handoff[dict[str, pd.DataFrame]], checked_in: Handoff[Checked], settings: Settings,
-              run_id: str, as_of: datetime, traders_in: Handoff[dict[str, str]],
-              seqs_in: Handoff[dict[str, int]]) -> Handoff[list[FilingResult]]:
-    frames, checked, traders = frames_in.value, checked_in.value, traders_in.value
-    ledger = Ledger(settings.ledger_location)
-    options = WriterOptions(max_items=settings.max_items_per_declaration, sender_id=settings.cn_sender_id,
-                            transmitter_name=settings.cn_transmitter_name)
-    results = file_submissions(split_bundles(frames), held=checked.held, ledger=ledger, workspace=settings.workspace,
-                               run_id=run_id, as_of=as_of, options=options, workers=settings.workers,
-                               traders=traders, message_seqs=seqs_in.value)
-    deliver_versions(settings, [r.outputs for r in results if r.status in ("filed", "amended")])
-    return Handoff(results)
-
-
-@task(name="quarantine", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
-def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list[TraderIngest]],
-                    settings: Settings) -> tuple[list[str], list[InternalError]]:
-    """Error workbooks (and CSV twins) for every file with something to report; a trader whose
-    workbooks cannot be written is reported, the others' are written (transforms.faults)."""
-    reported, ingests = reported_in.value, ingests_in.value
-    if reported.empty:
-        return [], []
-    how, warn = ReportSettings.of(ingests), get_run_logger().warning   # the task's logger
-    reported = reported.assign(trader=reported["src_file"].map(how.trader_of_file))
-    rows_of = {str(t): rows for t, rows in reported.groupby("trader", sort=True)}
-
-    def publish(traders: Sequence[str]) -> list[Path]:
-        jobs = [job for t in traders for job in report_jobs(
-            rows_of[t], inbox=settings.inbox, out_dir=settings.workspace / "quarantine", trader=t,
-            language=how.language.get(t, "zh-Hans"), encodings=how.encodings,
-            feedback_dir=feedback_folder(settings.workspace, t, how.feedback_dir.get(t), warn))]
-        return publish_reports(jobs, settings.workers)
-
-    outs, failed = faults.each(list(rows_of), publish, lambda t: publish([t]))
-    errors = [faults.fault("quarantine", exc, trader=t) for t, exc in failed.items()]
-    return [p.relative_to(settings.workspace).as_posix() for out in outs for p in out], errors
-
-
-@task(name="quarantine-lifecycle", cache_policy=NO_CACHE, timeout_seconds=600, **IO_RETRY)
-def quarantine_lifecycle_task(findings_in: Handoff[pd.DataFrame], results_in: Handoff[list[FilingResult]],
-                              files_in: Handoff[list[FileReport]], frames_in: Handoff[dict[str, pd.DataFrame]],
-                              settings: Settings, run_id: str, as_of: datetime) -> None:
-    from transforms.quarantine import record_lifecycle
-
-    findings, results, files, frames = findings_in.value, results_in.value, files_in.value, frames_in.value
-    record_lifecycle(
-        Ledger(settings.ledger_location), findings,
-        filed={r.submission_id for r in results if r.status in ("filed", "amended", "unchanged")},
-        held={r.submission_id for r in results if r.status == "held"},
-        files_read={f.path for f in files if f.status == "read"}, trader_of_file={f.path: f.trader for f in files},
-        crossing_of=dict(zip(frames["submissions"]["submission_id"].astype(str),
-                             frames["submissions"]["expected_crossing_at"], strict=True)),
-        run_id=run_id, as_of=as_of)
-
-
-@task(name="analytics", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
-def analytics_task(frames_in: Handoff[dict[str, pd.DataFrame]], results_in: Handoff[list[FilingResult]],
-                   findings_in: Handoff[pd.DataFrame], settings: Settings, run_id: str) -> dict[str, int]:
-    frames, results, findings = frames_in.value, results_in.value, findings_in.value
-    # unchanged trips too: a run killed between its ledger commit and this append left them out,
-    # and the dataset skips every (submission_id, version) it already holds
-    done = {r.submission_id: r for r in results if r.status in ("filed", "amended", "unchanged")}
-    kill_point("analytics")
-    extra: dict[str, pd.DataFrame] = {}
-    if not findings.empty:
-        extra["findings"] = with_finding_ids(findings, run_id)
-    # stamped one table at a time as the append reads it (OnRecord), not a second copy of the night
-    tables = OnRecord(frames, {sid: (r.version, r.function_code or "9") for sid, r in done.items()}, extra)
-    return append_tables(settings.workspace / "analytics", tables, run_id, pii_key=settings.pii_key)
-
-
-@task(name="responses", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
-def responses_task(settings: Settings, as_of: datetime, run_id: str) -> dict[str, Any]:
-    """Customs responses in <inbox>/_responses/ -> ledger events and statuses -> analytics/events."""
-    events, rejects = read_responses(settings.inbox, received_at=as_of)
-    with Ledger(settings.ledger_location) as ledger:
-        if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
-            from transforms.receipts import read_receipts, receipt_index
-
-            receipts, bad = read_receipts(
-                settings.single_window_dir, (settings.single_window_dec_form, settings.single_window_manifest_form),
-                receipt_index(ledger.delivered_outputs()), received_at=as_of)
-            events = pd.concat([f for f in (events, receipts) if not f.empty], ignore_index=True) \
-                if not receipts.empty else events
-            rejects = [*rejects, *bad]
-        outcome = ledger.apply_events(events)
-    appended = append_events(settings.workspace / "analytics", outcome.events, run_id)
-    return responses_summary(settings.inbox, outcome, rejects, appended)
-
-
-def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Settings, run_id: str, as_of: datetime,
-                clock: Clock, night: Night) -> None:
-    """Assemble, check, file, append and report one batch of traders; only what the summary needs
-    outlives it (in ``night``; the file counts in ``files``)."""
-    store_root = settings.workspace / "store"
-    boxes: list[Handoff[Any]] = []
-
-    def hand(value: T) -> Handoff[T]:
-        boxes.append(Handoff(value))
-        return boxes[-1]
-
-    def take(box: Handoff[T]) -> T:
-        boxes.append(box)
-        return box.value
-
-    try:
-        ingests = hand(part)
-        asm_box, held = guarded.assembled(assemble_task, part, ingests, files, settings, as_of, night.fail, hand)
-        asm = take(asm_box)
-        guarded.kept(asm, part, held, store_root, night.fail)
-        clock.lap("assemble")
-        checked_box = guarded.checked(check_task, asm_box, ingests, part, settings, as_of, night.fail, hand)
-        checked = take(checked_box)
-        clock.lap("check")
-        if night.collect_workbooks():   # the batch before's, before filing, which wants both cores
-            clock.lap("quarantine")
-        mine = {i.trader for i in part}
-        batch_files = [f for f in files if f.trader in mine]
-        carried_sha = {p: h for i in part for p, h in i.carried_sha256.items()}
-        stamp_provenance(asm, batch_files, carried_sha, as_of, checked.hashes, Reference.load().versions)
-        traders = traders_of_trips(asm.frames["consignments"])
-        frames = hand(asm.frames)
-        results = guarded.filed(file_task, frames, checked_box, hand(traders), hand(night.number(asm)), asm, part,
-                                settings, run_id, as_of, night.fail)
-        results_box = hand(results)
-        clock.lap("file")
-        count_lines(files, asm.line_states, results)
-        reported = hand(reported_findings(checked.findings, results, asm.frames["submissions"]))
-        guarded.per_trader("lifecycle", lambda: quarantine_lifecycle_task(
-            reported, results_box, hand(batch_files), frames, settings, run_id, as_of),
-            lambda sub, sids, paths: quarantine_lifecycle_task.fn(
-                Handoff(faults.rows_of(reported.value, sids, paths)), results_box,
-                Handoff([f for f in batch_files if f.path in paths]), Handoff(sub.frames), settings, run_id, as_of),
-            part, asm, night.fail)
-        # every hold counts in the quarantine rate, also those the writers and the ledger made
-        findings = hand(with_writer_holds(checked.findings, reported.value))
-        if settings.runner == "local":
-            # the error workbooks render on the worker processes while this process appends the
-            # analytics, and then while it assembles and checks the next batch (one core is idle
-            # then); the next batch collects them before it files, so they never compete with the
-            # XML workers (measured 322 s against 307 s at 1M when they did). Neither reads what
-            # the other writes, and batches hold different traders, so different workbooks.
-            night.workbooks = (quarantine_task.submit(reported, ingests, settings), [reported, ingests])
-            boxes.remove(reported)   # released once the workbooks are done, not with the batch
-            boxes.remove(ingests)
-        else:   # on Dask the task would land in a worker, which may not start processes of its own
-            night.reports += guarded.workbooks(quarantine_task(reported, ingests, settings), night.fail)
-            clock.lap("quarantine")
-        guarded.per_trader("analytics", lambda: analytics_task(frames, results_box, findings, settings, run_id),
-                           lambda sub, sids, paths: analytics_task.fn(
-                               Handoff(sub.frames), results_box, Handoff(faults.rows_of(findings.value, sids, paths)),
-                               settings, run_id), part, asm, night.fail)
-        clock.lap("analytics")
-        night.submissions += submission_entries(asm.frames, results, traders)
-        night.pending += pending_invoices(asm.line_states)
-        night.goods_lines += len(asm.line_states)
-        night.gx_batches.append(checked.results)
-    finally:
-        for box in boxes:   # Prefect keeps every task's arguments and result until the flow ends
-            box.release()
-
-
 # The workspace folders a run writes into (hidden temp files of crashed runs are swept from them).
 WORKSPACE_WRITTEN = ("outbox", "runs", "analytics", "quarantine", "reports", "store")
+
 
 @flow(name="ssdd-nightly-filing", log_prints=False, validate_parameters=False)
 def nightly_filing(settings: Settings) -> RunSummary:
@@ -317,22 +80,18 @@ def nightly_filing(settings: Settings) -> RunSummary:
         "flag", lambda: flag_missing_trips(resent, Ledger(settings.ledger_location), run_id, as_of) if resent else [],
         [], night.fail)
     responses: dict[str, Any] = guarded.run_wide(
-        "responses", lambda: responses_task(settings, as_of, run_id), {}, night.fail)
+        "responses", lambda: tasks.responses_task(settings, as_of, run_id), {}, night.fail)
     clock.lap("responses")
-    docs = guarded.run_wide("data_docs", lambda: data_docs_task(Handoff(night.gx_results), settings.workspace),
+    docs = guarded.run_wide("data_docs", lambda: tasks.data_docs_task(Handoff(night.gx_results), settings.workspace),
                             None, night.fail)
     clock.lap("data_docs")
     bad = check_reconciled(files)
-    summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), status=run_status(bad, night.errors),
-                         internal_errors=night.errors, files=files, submissions=night.submissions,
-                         pending=night.pending,
-                         quarantine_reports=night.reports, timings=clock.laps, peak_rss_mb=clock.peak_rss_mb,
-                         goods_lines=night.goods_lines, responses=responses, flagged=flagged, batches=len(batches),
-                         data_docs=docs.relative_to(settings.workspace.resolve()).as_posix() if docs else None)
+    summary = night.summary(run_id, as_of, files, bad, clock, len(batches), responses, flagged,
+                            docs.relative_to(settings.workspace.resolve()).as_posix() if docs else None)
     for line in bad:
         logger.error("counts do not reconcile: %s", line)
     write_json_atomic(settings.workspace / "runs" / run_id / "summary.json", summary.to_json())
-    _artifacts(summary, settings.workspace, docs)
+    tasks.artifacts(summary, settings.workspace, docs)
     return summary
 
 
@@ -345,7 +104,8 @@ def _ingest_inbox(settings: Settings, night: Night) -> list[TraderIngest]:
     ingests: list[TraderIngest] = []
     try:
         box = Handoff(pool) if pool is not None else None
-        futures = [ingest_task.submit(folder, inbox, settings.profiles_dir, store_root, box) for folder in folders]
+        futures = [tasks.ingest_task.submit(folder, inbox, settings.profiles_dir, store_root, box)
+                   for folder in folders]
         for folder, fut in zip(folders, futures, strict=True):
             ingests.append(guarded.ingested(fut, folder, inbox, night.fail))
             for f in ingests[-1].files:
@@ -356,31 +116,113 @@ def _ingest_inbox(settings: Settings, night: Night) -> list[TraderIngest]:
     return ingests
 
 
-def _artifacts(summary: RunSummary, workspace: Path, docs: Path | None) -> None:
-    """The run's tables and links in the Prefect UI."""
-    create_table_artifact(key="run-summary", table=summary.file_table(), description=f"ssdd run {summary.run_id}")
-    create_link_artifact(key="run-summary-json",
-                         link=(workspace / "runs" / summary.run_id / "summary.json").resolve().as_uri(),
-                         description="summary.json of this run")
-    create_table_artifact(key="quarantine-counts", table=summary.trader_table(),
-                          description="rows quarantined and trips held, per trader")
-    if docs is not None:
-        create_link_artifact(key="data-docs", link=docs.resolve().as_uri(), description="GX Data Docs of this run")
-
-
-@task(name="data-docs", cache_policy=NO_CACHE, timeout_seconds=600)
-def data_docs_task(results_in: Handoff[dict[str, Any]], workspace: Path) -> Path | None:
-    """GX Data Docs for this run's validation results, once per run, in reports/data-docs/."""
-    results = results_in.value
-    if not results:
-        return None
-    from expectations.data_docs import build_data_docs
-
+def _file_batch(part: list[TraderIngest], files: list[FileReport], settings: Settings, run_id: str, as_of: datetime,
+                clock: Clock, night: Night) -> None:
+    """Assemble, check, file, append and report one batch of traders; only what the summary needs
+    outlives it (in ``night``; the file counts in ``files``)."""
+    b = _Batch(part, files, settings, run_id, as_of, night)
     try:
-        return build_data_docs(results, (workspace / "reports" / "data-docs").resolve())
-    except (OSError, ValueError) as exc:  # a report failing must not undo the filings of the run
-        get_run_logger().warning("Data Docs were not built: %s", exc)
-        return None
+        ingests = b.boxes.hand(part)
+        asm_box = _assemble(b, ingests)
+        asm = asm_box.value
+        clock.lap("assemble")
+        checked_box = guarded.checked(tasks.check_task, asm_box, ingests, part, settings, as_of, night.fail,
+                                      b.boxes.hand)
+        checked = b.boxes.take(checked_box)
+        clock.lap("check")
+        if night.collect_workbooks():   # the batch before's, before filing, which wants both cores
+            clock.lap("quarantine")
+        filed = _file(b, asm, checked_box)
+        clock.lap("file")
+        count_lines(files, asm.line_states, filed.results)
+        reported = b.boxes.hand(reported_findings(checked.findings, filed.results, asm.frames["submissions"]))
+        _record_lifecycle(b, asm, reported, filed)
+        # every hold counts in the quarantine rate, also those the writers and the ledger made
+        findings = b.boxes.hand(with_writer_holds(checked.findings, reported.value))
+        _workbooks(b, reported, ingests, clock)
+        _append_analytics(b, asm, filed, findings)
+        clock.lap("analytics")
+        night.keep(asm, filed.results, filed.traders, checked.results)
+    finally:
+        b.boxes.release()
+
+
+@dataclass
+class _Batch:
+    """One batch of traders on its way through the stages, and the boxes it handed its tasks."""
+
+    part: list[TraderIngest]
+    files: list[FileReport]
+    settings: Settings
+    run_id: str
+    as_of: datetime
+    night: Night
+    boxes: Boxes = field(default_factory=Boxes)
+
+
+class _Filed(NamedTuple):
+    frames: Handoff[dict[str, pd.DataFrame]]
+    results: list[FilingResult]
+    results_box: Handoff[list[FilingResult]]
+    traders: dict[str, str]
+    files: list[FileReport]   # the night's file reports of the batch's traders
+
+
+def _assemble(b: _Batch, ingests: Handoff[list[TraderIngest]]) -> Handoff[Assembly]:
+    """The batch assembled (a trader whose data makes assembly raise is held), and each trader's input
+    kept in the store for later nights."""
+    asm, held = guarded.assembled(tasks.assemble_task, b.part, ingests, b.files, b.settings, b.as_of, b.night.fail,
+                                  b.boxes.hand)
+    guarded.kept(b.boxes.take(asm), b.part, held, b.settings.workspace / "store", b.night.fail)
+    return asm
+
+
+def _file(b: _Batch, asm: Assembly, checked: Handoff[Checked]) -> _Filed:
+    """The batch's trips stamped with their provenance, then filed: written, recorded and delivered."""
+    mine = {i.trader for i in b.part}
+    files = [f for f in b.files if f.trader in mine]
+    carried_sha = {p: h for i in b.part for p, h in i.carried_sha256.items()}
+    stamp_provenance(asm, files, carried_sha, b.as_of, checked.value.hashes, Reference.load().versions)
+    traders = traders_of_trips(asm.frames["consignments"])
+    frames = b.boxes.hand(asm.frames)
+    results = guarded.filed(tasks.file_task, frames, checked, b.boxes.hand(traders), b.boxes.hand(b.night.number(asm)),
+                            asm, b.part, b.settings, b.run_id, b.as_of, b.night.fail)
+    return _Filed(frames, results, b.boxes.hand(results), traders, files)
+
+
+def _record_lifecycle(b: _Batch, asm: Assembly, reported: Handoff[pd.DataFrame], filed: _Filed) -> None:
+    """The ledger's quarantine items: one opened per error that held a trip or a line, resolved once filed."""
+    guarded.per_trader("lifecycle", lambda: tasks.quarantine_lifecycle_task(
+        reported, filed.results_box, b.boxes.hand(filed.files), filed.frames, b.settings, b.run_id, b.as_of),
+        lambda sub, sids, paths: tasks.quarantine_lifecycle_task.fn(
+            Handoff(faults.rows_of(reported.value, sids, paths)), filed.results_box,
+            Handoff([f for f in filed.files if f.path in paths]), Handoff(sub.frames), b.settings, b.run_id, b.as_of),
+        b.part, asm, b.night.fail)
+
+
+def _workbooks(b: _Batch, reported: Handoff[pd.DataFrame], ingests: Handoff[list[TraderIngest]],
+               clock: Clock) -> None:
+    """The batch's error workbooks: started on the local runner (the next batch collects them), else written."""
+    if b.settings.runner == "local":
+        # the error workbooks render on the worker processes while this process appends the
+        # analytics, and then while it assembles and checks the next batch (one core is idle
+        # then); the next batch collects them before it files, so they never compete with the
+        # XML workers (measured 322 s against 307 s at 1M when they did). Neither reads what
+        # the other writes, and batches hold different traders, so different workbooks.
+        b.night.workbooks = (tasks.quarantine_task.submit(reported, ingests, b.settings), [reported, ingests])
+        b.boxes.keep(reported, ingests)   # released once the workbooks are done, not with the batch
+    else:   # on Dask the task would land in a worker, which may not start processes of its own
+        b.night.reports += guarded.workbooks(tasks.quarantine_task(reported, ingests, b.settings), b.night.fail)
+        clock.lap("quarantine")
+
+
+def _append_analytics(b: _Batch, asm: Assembly, filed: _Filed, findings: Handoff[pd.DataFrame]) -> None:
+    """The batch's trips, lines and findings appended to the analytics datasets."""
+    guarded.per_trader(
+        "analytics", lambda: tasks.analytics_task(filed.frames, filed.results_box, findings, b.settings, b.run_id),
+        lambda sub, sids, paths: tasks.analytics_task.fn(
+            Handoff(sub.frames), filed.results_box, Handoff(faults.rows_of(findings.value, sids, paths)),
+            b.settings, b.run_id), b.part, asm, b.night.fail)
 
 
 #: stages a run reports, in order (the CLI draws one progress step per stage); BATCH_STAGES

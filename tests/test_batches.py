@@ -124,11 +124,11 @@ def test_a_batch_frames_are_gone_before_the_next_batch_assembles(tmp_path: Path,
     import gc
     import weakref
 
-    import flows.run as run_module
+    import flows.tasks as tasks_module
 
     made: list[weakref.ref[Any]] = []
     alive_at_start: list[int] = []
-    real = run_module.assemble
+    real = tasks_module.assemble
 
     def watched(*args: Any, **kwargs: Any) -> Any:
         gc.collect()
@@ -137,7 +137,7 @@ def test_a_batch_frames_are_gone_before_the_next_batch_assembles(tmp_path: Path,
         made.append(weakref.ref(asm.frames["goods_items"]))
         return asm
 
-    monkeypatch.setattr(run_module, "assemble", watched)
+    monkeypatch.setattr(tasks_module, "assemble", watched)
     summary = run_flow(_shared_truck_inbox(tmp_path), tmp_path / "ws", AS_OF, batch_lines=1)
     assert summary.batches == 2 and len(made) == 2
     assert alive_at_start == [0, 0]

@@ -41,15 +41,15 @@ def _inject(stage: str, mp: pytest.MonkeyPatch) -> None:
     """Make ``stage`` raise for acme only (the workbook: for mingfai, the trader that has one)."""
     import expectations
     import expectations.data_docs
-    import flows.run as run_module
+    import flows.tasks as tasks_module
     import transforms.filing as filing
     import transforms.quarantine as quarantine
 
     if stage == "ingest":
-        mp.setattr(run_module, "ingest_folder", _raise_for("acme", run_module.ingest_folder,
-                                                           lambda folder, *a: folder.name == "acme"))
+        mp.setattr(tasks_module, "ingest_folder", _raise_for("acme", tasks_module.ingest_folder,
+                                                             lambda folder, *a: folder.name == "acme"))
     elif stage == "assemble":
-        mp.setattr(run_module, "assemble", _raise_for("acme", run_module.assemble, lambda inputs, *a, **k: any(
+        mp.setattr(tasks_module, "assemble", _raise_for("acme", tasks_module.assemble, lambda inputs, *a, **k: any(
             t.settings.trader == "acme" for t in inputs)))
     elif stage == "check":
         mp.setattr(expectations, "validate", _raise_for("acme", expectations.validate,
@@ -58,17 +58,17 @@ def _inject(stage: str, mp: pytest.MonkeyPatch) -> None:
         mp.setattr(filing, "_render_checked", _raise_for("acme", filing._render_checked,
                                                          lambda job: job.bundle.submission["trip_ref"] == "AC-T101"))
     elif stage == "quarantine":
-        mp.setattr(run_module, "report_jobs", _raise_for("mingfai", run_module.report_jobs,
-                                                         lambda rows, **k: k["trader"] == "mingfai"))
+        mp.setattr(tasks_module, "report_jobs", _raise_for("mingfai", tasks_module.report_jobs,
+                                                           lambda rows, **k: k["trader"] == "mingfai"))
     elif stage == "lifecycle":
         mp.setattr(quarantine, "record_lifecycle", _raise_for("acme", quarantine.record_lifecycle,
                                                               lambda *a, **k: "acme" in k["trader_of_file"].values()))
     elif stage == "analytics":
-        mp.setattr(run_module, "OnRecord", _raise_for("acme", run_module.OnRecord,
-                                                      lambda frames, *a: _has_acme(frames)))
+        mp.setattr(tasks_module, "OnRecord", _raise_for("acme", tasks_module.OnRecord,
+                                                        lambda frames, *a: _has_acme(frames)))
     elif stage == "run_wide":
-        mp.setattr(run_module, "read_responses", _raise_for("the night", run_module.read_responses,
-                                                            lambda *a, **k: True))
+        mp.setattr(tasks_module, "read_responses", _raise_for("the night", tasks_module.read_responses,
+                                                              lambda *a, **k: True))
         mp.setattr(expectations.data_docs, "build_data_docs", _raise_for(
             "the night", expectations.data_docs.build_data_docs, lambda *a, **k: True))
 

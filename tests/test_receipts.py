@@ -202,7 +202,7 @@ def test_a_business_receipt_without_our_message_id_falls_back_to_the_batch_numbe
 
 def test_the_nightly_responses_step_reads_the_client_folders_into_the_ledger_and_analytics(
         tmp_path: Path, ledger: Ledger) -> None:
-    from flows.run import responses_task
+    from flows.tasks import responses_task
     from transforms.settings import Settings
 
     sw = tmp_path / "ImpPath"

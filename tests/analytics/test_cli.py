@@ -46,7 +46,7 @@ def test_responses_task_ingests_and_reports_refused_rows(tmp_path: Path) -> None
     from flows.env import configure
 
     configure(tmp_path / "ws")
-    from flows.run import responses_task
+    from flows.tasks import responses_task
     from tests.analytics.case import build_workspace
     from transforms.settings import load_settings
 
