@@ -231,6 +231,15 @@ def user_texts(summary: dict[str, Any]) -> list[str]:
     return [t for t in texts if isinstance(t, str)]
 
 
+def _without_own_words(text: str, mutants: dict[str, Mutation]) -> str:
+    """The sentence without the quoted cell value a mutant wrote: a trader whose cell says 'nan' or
+    'None' is answered with their own words, which is not a Python value leaking out."""
+    for name, m in mutants.items():
+        if name in text:
+            text = text.replace(f"'{_as_text(m.value)}'", "'…'")
+    return text
+
+
 def check_night(workspace: Path, summary: dict[str, Any], clean: dict[str, dict[str, str]],
                 mutants: dict[str, Mutation]) -> None:
     """The invariants of a night that had hostile cells in some traders' files."""
@@ -252,7 +261,7 @@ def check_night(workspace: Path, summary: dict[str, Any], clean: dict[str, dict[
             assert s.get("reasons"), f"trip {s['trip_ref']} held without a reason"
     for text in user_texts(summary):
         assert text.strip(), "an empty sentence to a user"
-        assert not _NOT_FOR_USERS.search(text), f"a user sees a Python value: {text!r}"
+        assert not _NOT_FOR_USERS.search(_without_own_words(text, mutants)), f"a user sees a Python value: {text!r}"
     mutated = set(mutants)
     seen = {f["trader"] for f in summary["files"]}
     assert mutated <= seen, f"mutant folders missing from the summary: {sorted(mutated - seen)}"
