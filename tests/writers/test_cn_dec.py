@@ -273,3 +273,14 @@ def test_structure_matches_the_official_sample(ctx: WriterContext) -> None:
         s, o = sample.find(D + block), ours.find(D + block)
         assert s is not None and o is not None
         assert set(_children(s)) - {"DecGoodsLimits"} == set(_children(o))
+
+
+def test_a_trip_without_a_control_point_gets_one_sentence_and_no_python_value(ctx: WriterContext) -> None:
+    # a trip plan whose control_point column was left out: found by the fuzz ("Control point None has no …")
+    b = dec_bundle()
+    b.submission["control_point"] = None
+    messages = [p.message_en for p in cn_dec.preflight(b, ctx)]
+    assert [m for m in messages if "control point" in m.lower()] == [
+        "The trip names no control point, so the Mainland filing has no customs office or port code; the trip is "
+        "held until its trip plan names the control point."]
+    assert not any("None" in m for m in messages)

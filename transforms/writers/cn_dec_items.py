@@ -89,7 +89,7 @@ class Problems:
             "cn", field_, value, None, f"{en}{w_en}; the trip is held until it is corrected.",
             f"{w_zh}{zh}；该车次暂缓申报，待更正后处理。", consignment_seq=seq, line_no=line))
 
-    def control_point(self, cp: str, maps: CodeMaps, what_en: str, what_zh: str) -> None:
+    def control_point(self, cp: str | None, maps: CodeMaps, what_en: str, what_zh: str) -> None:
         self.items.append(control_point_problem(cp, maps, what_en, what_zh))
 
     def country(self, alpha2: str | None, maps: CodeMaps, field_: str, what_en: str, what_zh: str,

@@ -77,12 +77,12 @@ def plan(bundle: FilingBundle, ctx: WriterContext) -> tuple[list[Declaration], l
     pr = Problems()
     sub = bundle.submission
     direction = text(sub["direction"], "submissions.direction")
-    cp = text(sub["control_point"], "submissions.control_point")
+    cp = opt_text(sub["control_point"], "submissions.control_point")
     trip: dict[str, str] = {"IEFlag": IE_FLAG[direction]}
-    office, port = maps.customs_office.get(cp), maps.port.get(cp)
+    office, port = (maps.customs_office.get(cp), maps.port.get(cp)) if cp else (None, None)
     if office is None:
         pr.control_point(cp, maps, "customs office code", "海关关区代码")
-    if port is None:
+    if port is None and cp:   # a trip without a control point gets one sentence, above
         pr.control_point(cp, maps, "port code (6-digit)", "口岸代码（6 位）")
     mode = text(sub["mode"], "submissions.mode")
     traf_mode = maps.transport_mode.get(mode)

@@ -134,8 +134,8 @@ def _resolve(bundle: FilingBundle, ctx: WriterContext, pr: Problems) -> Trip | N
                (f"has no road-manifest function code in reference table {XW_FUNCTION_CODE}",
                 f"在参考表 {XW_FUNCTION_CODE} 中没有舱单功能代码"), table=XW_FUNCTION_CODE)
     reason = _change_reason(fc, cn_fc, ctx, bundle, pr)
-    cp = text(sub["control_point"], "submissions.control_point")
-    office = maps.customs_office.get(cp)
+    cp = opt_text(sub["control_point"], "submissions.control_point")
+    office = maps.customs_office.get(cp) if cp else None
     if office is None:   # worded as the declaration words it, so the trader reads it once
         pr.items.append(control_point_problem(cp, maps, "customs office code", "海关关区代码"))
     else:

@@ -121,9 +121,15 @@ class WriterContext:
         return self.as_of.astimezone(HK_TZ)
 
 
-def control_point_problem(cp: str, maps: CodeMaps, what_en: str, what_zh: str) -> MappingProblem:
+def control_point_problem(cp: str | None, maps: CodeMaps, what_en: str, what_zh: str) -> MappingProblem:
     """The one sentence for a control point without a Mainland code (the declaration and the road
     messages both need the customs office: a trader reads it once, worded the same)."""
+    if not cp:   # the trip plan named none (a column left out, a blank cell): one sentence, not one per code
+        return problem(
+            "cn", "control_point", None, XW_CONTROL_POINT,
+            "The trip names no control point, so the Mainland filing has no customs office or port code; "
+            "the trip is held until its trip plan names the control point.",
+            "该车次未注明管制站，内地申报缺少海关关区代码及口岸代码；该车次暂缓申报，待车次计划注明管制站后处理。")
     status = maps.control_point_status.get(cp)
     name = maps.mainland_port_name.get(cp, cp)
     if status == "not_found":
