@@ -9,13 +9,14 @@ One flow run per case, each on its own workspace, shared by the module (a run ta
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.outbox import without_send_time
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
@@ -102,13 +103,8 @@ def night(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.TempPathF
     yield run
 
 
-#: the road messages' SendTime numbers the night's trips (transforms.filing), so it moves when another
-#: trader's trips are missing; every other byte must be what the clean night wrote
-_SEND_TIME = re.compile(rb"<SendTime>\d{17}</SendTime>")
-
-
 def _sha(ws: Path, summary: Any, trader: str) -> dict[str, str]:
-    return {f"{s.trip_ref}/{key}": hashlib.sha256(_SEND_TIME.sub(b"", (ws / rel).read_bytes())).hexdigest()
+    return {f"{s.trip_ref}/{key}": hashlib.sha256(without_send_time((ws / rel).read_bytes())).hexdigest()
             for s in summary.submissions if trader in s.trader.split(",") and s.status == "filed"
             for key, rel in s.outputs.items()}
 

@@ -26,6 +26,7 @@ from typing import Any
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from tests.outbox import without_send_time
 from transforms.benchgen import FAMILIES, write_bench_inbox
 
 #: the night every fuzz run files (the sample inbox's as-of)
@@ -201,12 +202,6 @@ def _mutate_xlsx(path: Path, row: int, col: int, value: Any) -> None:
 # ---------------------------------------------------------------- what a night must look like after
 
 
-#: A road message's SendTime (and so its file name) is the run's as-of plus the trip's slot among the
-#: night's trips (transforms.filing), so mutant traders' trips shift the controls' slots; every other
-#: byte of the controls' files must be what a clean night writes.
-_SEND_TIME = re.compile(rb"<SendTime>\d{17}</SendTime>")
-
-
 def outputs_by_trader(workspace: Path, summary: dict[str, Any]) -> dict[str, dict[str, str]]:
     """sha256 of every output file of every trip, per trader (a trip's outputs by their key)."""
     out: dict[str, dict[str, str]] = {}
@@ -214,7 +209,8 @@ def outputs_by_trader(workspace: Path, summary: dict[str, Any]) -> dict[str, dic
         files = out.setdefault(s["trader"], {})
         for key, rel in sorted(s.get("outputs", {}).items()):
             for i, one in enumerate(rel if isinstance(rel, list) else [rel]):
-                data = _SEND_TIME.sub(b"<SendTime/>", (workspace / one).read_bytes())
+                # mutant traders' trips shift the controls' SendTime slots; every other byte must be the clean night's
+                data = without_send_time((workspace / one).read_bytes())
                 files[f"{s['trip_ref']}/{key}/{i}"] = hashlib.sha256(data).hexdigest()
         files[f"{s['trip_ref']}/status"] = s["status"]
     return out
