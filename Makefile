@@ -48,7 +48,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 samples: $(STAMP)
-	$(BIN)/python -m transforms.samples data/samples
+	$(BIN)/python -m transforms.devtools.samples data/samples
 
 report: $(STAMP)
 	$(BIN)/ssdd report --workspace data/workspace

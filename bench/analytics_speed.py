@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from transforms.analytics import append_events, append_tables, compact
-from transforms.analytics_pii import hasher
-from transforms.analytics_report import build_report
-from transforms.model import EVENTS
+from transforms.analytics.dataset import append_events, append_tables, compact
+from transforms.analytics.report import build_report
+from transforms.model.canonical import EVENTS
+from transforms.plumbing.personal import hasher
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTROL_POINTS = np.array(["LMC", "MKT", "STK", "SBC", "HYW", "HZM"])

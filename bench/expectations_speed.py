@@ -34,7 +34,7 @@ AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Hong_Kong"))
 def _frames(lines: int, bad: float) -> dict[str, object]:
     from expectations.rules import RULES
     from expectations.synthetic import break_rule, clean_frames
-    from transforms.reference import Reference
+    from transforms.model.reference import Reference
 
     ref = Reference.load()
     frames = clean_frames(ref, AS_OF, lines)

@@ -28,7 +28,7 @@ from pathlib import Path
 import openpyxl
 import python_calamine
 
-from transforms.readers import read_file
+from transforms.ingest.readers import read_file
 
 COLUMNS = 15
 

@@ -98,7 +98,7 @@ def main() -> None:
     ap.add_argument("--runner", choices=("local", "dask"), default="local")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from transforms.benchgen import write_bench_inbox
+    from transforms.devtools.benchgen import write_bench_inbox
 
     work: Path = args.work
     shutil.rmtree(work, ignore_errors=True)

@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime
 
 from lxml import etree
 
-from transforms.bundle import FilingBundle, content_hash
-from transforms.model import row
-from transforms.reference import Reference
-from transforms.writers.base import Output
-from transforms.writers.context import WriterContext
-from transforms.writers.registry import applicable
+from transforms.filing.writers.base import Output
+from transforms.filing.writers.context import WriterContext
+from transforms.filing.writers.registry import applicable
+from transforms.model.bundle import FilingBundle, content_hash
+from transforms.model.canonical import row
+from transforms.model.reference import Reference
 
 AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 _NS = uuid.UUID("00000000-0000-5000-8000-00000000be9c")
@@ -164,9 +164,9 @@ def side_by_side(bundles: list[FilingBundle], ctx: WriterContext, goods: int) ->
     import tempfile
     from pathlib import Path
 
-    from transforms.filing import WriterOptions, file_submissions
-    from transforms.ledger import Ledger
-    from transforms.writers.output import write_atomic
+    from transforms.filing.ledger import Ledger
+    from transforms.filing.submissions import WriterOptions, file_submissions
+    from transforms.plumbing.atomic import write_atomic
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -22,8 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transforms.model import TABLES, empty_frame
-from transforms.timeutil import HK_TZ
+from transforms.model.canonical import TABLES, empty_frame
+from transforms.plumbing.timeutil import HK_TZ
 
 __all__ = [
     "CODE_LISTS", "SUITE_TABLES", "CodeLists", "RunContext", "ValidationFrames", "build_frames",
@@ -53,7 +53,7 @@ _ROCARS_ROLES: Final = ("CONSIGNOR", "CONSIGNEE")
 
 
 class CodeLists(Protocol):
-    """The part of :class:`transforms.reference.Reference` the checks need."""
+    """The part of :class:`transforms.model.reference.Reference` the checks need."""
 
     def codes(self, name: str, on: date | None = None) -> frozenset[str]: ...
 

@@ -32,7 +32,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from expectations.suites import build_suites
-from transforms.analytics_pii import PERSONAL_MASK, PII_COLUMNS, known_personal
+from transforms.plumbing.personal import PERSONAL_MASK, PII_COLUMNS, known_personal
 
 __all__ = ["SITE_NAME", "build_data_docs"]
 

@@ -14,12 +14,12 @@ import pandas as pd
 
 from expectations.context import ValidationFrames
 from expectations.rules import Rule
-from transforms.model import FINDINGS, TABLES
+from transforms.model.canonical import FINDINGS, TABLES
 
 __all__ = ["FINDING_COLUMNS", "NOT_CHECKABLE_COLUMNS", "as_text", "finalise", "not_checkable_rows", "one_per_cell",
            "rule_findings"]
 
-#: The findings table's columns: transforms.model.FINDINGS minus run_id (the flow stamps that).
+#: The findings table's columns: transforms.model.canonical.FINDINGS minus run_id (the flow stamps that).
 FINDING_COLUMNS: Final = [c for c in FINDINGS.names if c != "run_id"]
 NOT_CHECKABLE_COLUMNS: Final = ["rule_id", "submission_id", "reason"]
 _SEVERITY_RANK: Final = {"error": 0, "warning": 1}

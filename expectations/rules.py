@@ -49,7 +49,7 @@ from expectations.gx_core import (
     ExpectColumnValuesToNotBeNull,
     ExpectColumnValuesToNotMatchRegex,
 )
-from transforms.model import TABLES
+from transforms.model.canonical import TABLES
 
 __all__ = ["RULES", "Check", "Rule", "Severity", "rules_for"]
 

@@ -27,14 +27,14 @@ from expectations.results import rule_result, suite_result
 from expectations.rules import RULES, Rule, rules_for
 
 if TYPE_CHECKING:
-    from transforms.reference import Reference
+    from transforms.model.reference import Reference
 
 __all__ = ["ValidationOutcome", "validate"]
 
 
 @dataclass
 class ValidationOutcome:
-    #: transforms.model.FINDINGS minus run_id; one row per failing cell (most severe per rule id).
+    #: transforms.model.canonical.FINDINGS minus run_id; one row per failing cell (most severe per rule id).
     findings: pd.DataFrame
     #: submission_ids with at least one error finding.
     held: frozenset[str]

@@ -13,7 +13,7 @@ from flows.cli_common import console
 
 def config_show(workspace: Annotated[Path | None, typer.Option()] = None) -> None:
     """Print the effective settings and where each value came from (secrets masked)."""
-    from transforms.settings import explain, load_settings
+    from transforms.plumbing.settings import explain, load_settings
 
     settings = load_settings(workspace=workspace)
     t = Table("setting", "value", "from")

@@ -12,13 +12,13 @@ from rich.table import Table
 from flows.cli_common import AsOfOption, WorkspaceOption, console, fail
 
 if TYPE_CHECKING:
-    from transforms.ledger import Ledger
-    from transforms.settings import Settings
+    from transforms.filing.ledger import Ledger
+    from transforms.plumbing.settings import Settings
 
 
 def _ledger(workspace: Path | None) -> tuple[Settings, Ledger]:
-    from transforms.ledger import Ledger
-    from transforms.settings import load_settings
+    from transforms.filing.ledger import Ledger
+    from transforms.plumbing.settings import load_settings
 
     settings = load_settings(workspace=workspace)
     return settings, Ledger(settings.ledger_location)
@@ -28,7 +28,7 @@ def hk_time(value: Any) -> str:
     """A ledger time (UTC) as Hong Kong local time, labelled: traders and customs think in HKT."""
     import pandas as pd
 
-    from transforms.timeutil import HK_TZ
+    from transforms.plumbing.timeutil import HK_TZ
 
     if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
         return "-"
@@ -47,11 +47,11 @@ def cancel(
 
     Refused for a trip that was never filed, is already cancelled, or whose truck has arrived or been
     released."""
-    from transforms.delivery import deliver_versions
-    from transforms.filing import WriterOptions, cancel_submission
-    from transforms.ledger import LedgerError
-    from transforms.locks import LockTimeout, trader_locks
-    from transforms.timeutil import AsOfError, parse_as_of
+    from transforms.filing.delivery import deliver_versions
+    from transforms.filing.ledger import LedgerError
+    from transforms.filing.submissions import WriterOptions, cancel_submission
+    from transforms.plumbing.locks import LockTimeout, trader_locks
+    from transforms.plumbing.timeutil import AsOfError, parse_as_of
 
     settings, ledger = _ledger(workspace)
     try:
@@ -97,7 +97,7 @@ def quarantine_dismiss(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Close an item a person decided needs no fix; it stays closed if the row fails again."""
-    from transforms.ledger import LedgerError
+    from transforms.filing.ledger import LedgerError
 
     _, ledger = _ledger(workspace)
     items = ledger.quarantine_list("all")

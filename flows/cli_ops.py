@@ -21,7 +21,7 @@ from rich.table import Table
 from flows.cli_common import InboxOption, OutputsWorkspaceOption, console, err, fail
 
 if TYPE_CHECKING:
-    from transforms.settings import Settings
+    from transforms.plumbing.settings import Settings
 
 
 def _require_pii_key(command: str) -> None:
@@ -31,7 +31,7 @@ def _require_pii_key(command: str) -> None:
 
 
 def _settings(**flags: object) -> Settings:
-    from transforms.settings import load_settings
+    from transforms.plumbing.settings import load_settings
 
     try:
         return load_settings(**flags)
@@ -45,7 +45,7 @@ def _need_inbox(settings: Settings) -> None:
 
 
 def is_sample_inbox(inbox: Path) -> bool:
-    from transforms.paths import DATA_DIR
+    from transforms.plumbing.paths import DATA_DIR
 
     return inbox.resolve() == (DATA_DIR / "samples" / "inbox").resolve()
 
@@ -165,7 +165,7 @@ def deployments_render(
     settings = _settings()
     configure(None)
     from flows.deployments import PREFECT_YAML, render_prefect_yaml
-    from transforms.paths import REPO_ROOT
+    from transforms.plumbing.paths import REPO_ROOT
 
     target = out or REPO_ROOT / PREFECT_YAML
     text = render_prefect_yaml(settings)
@@ -184,7 +184,7 @@ def prune(
 ) -> None:
     """Delete workspace files past their keep-period (setting retention_days); filings are kept
     until filings_retention_years after customs released the truck, and the ledger is never pruned."""
-    from transforms.retention import delete, plan
+    from transforms.ops.retention import delete, plan
 
     settings = _settings(workspace=workspace)
     if not settings.workspace.is_dir():
@@ -212,7 +212,7 @@ def check_nightly(
     max_age_hours: Annotated[float, typer.Option(help="Alert when the newest run is older than this.")] = 26,
 ) -> None:
     """Exit 1 (and alert) when no run has finished within --max-age-hours (for cron or monitoring)."""
-    from transforms.notify import alert, newest_summary
+    from transforms.ops.notify import alert, newest_summary
 
     settings = _settings(workspace=workspace)
     found = newest_summary(settings.workspace)

@@ -16,7 +16,7 @@ ProfilesDirOption = Annotated[Path | None, typer.Option(help="Extra user profile
 
 def profiles_list(profiles_dir: ProfilesDirOption = None) -> None:
     """List the known profiles."""
-    from transforms.profiles.registry import ProfileError, load_profiles
+    from transforms.ingest.profiles.registry import ProfileError, load_profiles
 
     try:
         profiles = load_profiles(profiles_dir)
@@ -32,9 +32,9 @@ def profiles_list(profiles_dir: ProfilesDirOption = None) -> None:
 
 def profiles_detect(file: Path, profiles_dir: ProfilesDirOption = None) -> None:
     """Explain which profile a file matches, and why."""
-    from transforms.profiles.match import detect, header_hint
-    from transforms.profiles.registry import ProfileError, load_profiles
-    from transforms.readers import ReadRefused, read_file
+    from transforms.ingest.profiles.match import detect, header_hint
+    from transforms.ingest.profiles.registry import ProfileError, load_profiles
+    from transforms.ingest.readers import ReadRefused, read_file
 
     try:
         profiles = load_profiles(profiles_dir)
@@ -67,9 +67,9 @@ def profiles_new(
     """Draft a profile from a sample export, for a person to finish."""
     import yaml
 
-    from transforms.profiles.draft import draft_yaml, read_sample
-    from transforms.profiles.registry import load_profiles
-    from transforms.readers import ReadRefused
+    from transforms.ingest.profiles.draft import draft_yaml, read_sample
+    from transforms.ingest.profiles.registry import load_profiles
+    from transforms.ingest.readers import ReadRefused
 
     profiles = load_profiles(profiles_dir)
     try:
@@ -88,7 +88,7 @@ def profiles_new(
 
 def profiles_schema(out: Annotated[Path | None, typer.Option(help="Write the JSON schema here.")] = None) -> None:
     """Print (or write) the JSON schema of a profile, for editors."""
-    from transforms.profiles.registry import json_schema
+    from transforms.ingest.profiles.registry import json_schema
 
     if out is None:
         console.print(json_schema(), highlight=False)

@@ -19,9 +19,9 @@ def import_tariff_cmd(
     valid_from: Annotated[str, typer.Option(help="Date the tariff takes effect (ISO).")] = "2018-08-01",
 ) -> None:
     """Load an official China tariff into the workspace; its rows may then hold a trip (V15, V16)."""
-    from transforms.reference import Reference
-    from transforms.settings import load_settings
-    from transforms.tariff_import import TariffImportError, import_tariff
+    from transforms.ingest.tariff_import import TariffImportError, import_tariff
+    from transforms.model.reference import Reference
+    from transforms.plumbing.settings import load_settings
 
     settings = load_settings(workspace=workspace)
     if not file.is_file():

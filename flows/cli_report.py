@@ -17,7 +17,7 @@ AnalyticsWorkspaceOption = Annotated[Path | None, typer.Option(help="Workspace f
 
 
 def _workspace(workspace: Path | None) -> Path:
-    from transforms.settings import load_settings
+    from transforms.plumbing.settings import load_settings
 
     ws = load_settings(workspace=workspace).workspace
     if not ws.is_dir():
@@ -42,9 +42,9 @@ def last_run(workspace: Path) -> tuple[Path | None, str | None]:
 
 @contextmanager
 def _all_traders_locked(workspace: Path) -> Iterator[None]:
-    """Every trader's lock (transforms.locks): one writer at a time, as for `ssdd run`."""
-    from transforms.locks import LockTimeout, known_traders, trader_locks
-    from transforms.settings import load_settings
+    """Every trader's lock (transforms.plumbing.locks): one writer at a time, as for `ssdd run`."""
+    from transforms.plumbing.locks import LockTimeout, known_traders, trader_locks
+    from transforms.plumbing.settings import load_settings
 
     try:
         with trader_locks(workspace, known_traders(workspace), load_settings(workspace=workspace).lock_timeout_seconds):
@@ -55,7 +55,7 @@ def _all_traders_locked(workspace: Path) -> Iterator[None]:
 
 def report(workspace: AnalyticsWorkspaceOption = None) -> None:
     """Write reports/clearance.html and reports/aggregates/*.parquet from the analytics dataset."""
-    from transforms.analytics_report import build_report
+    from transforms.analytics.report import build_report
 
     ws = _workspace(workspace)
     result = build_report(ws)
@@ -67,7 +67,7 @@ def report(workspace: AnalyticsWorkspaceOption = None) -> None:
 
 def analytics_compact(workspace: AnalyticsWorkspaceOption = None) -> None:
     """Merge each partition's small Parquet files into one (content unchanged; atomic swap)."""
-    from transforms.analytics import compact
+    from transforms.analytics.dataset import compact
 
     ws = _workspace(workspace)
     with _all_traders_locked(ws):  # no run appends while the files are merged
@@ -78,9 +78,9 @@ def analytics_compact(workspace: AnalyticsWorkspaceOption = None) -> None:
 
 def analytics_sync_events(workspace: AnalyticsWorkspaceOption = None) -> None:
     """Append every ledger event missing from analytics/events (e.g. after a crash mid-run)."""
-    from transforms.analytics import append_events
-    from transforms.ledger import Ledger
-    from transforms.settings import load_settings
+    from transforms.analytics.dataset import append_events
+    from transforms.filing.ledger import Ledger
+    from transforms.plumbing.settings import load_settings
 
     settings = load_settings(workspace=_workspace(workspace))
     with Ledger(settings.ledger_location) as ledger:
@@ -106,10 +106,10 @@ def simulate_responses(
     When the workspace delivers to the China Single Window client (or with --single-window), the
     Mainland filing answers are written as the client's receipts in their real shapes (technical and
     business receipts, DecImportResponse) into <root>/<form>/InBox; the rest stays in the response CSV."""
-    from transforms.ledger import Ledger
-    from transforms.settings import load_settings
-    from transforms.simulator import ResponsesTargetError, responses_folder, simulate, write_responses
-    from transforms.timeutil import AsOfError, parse_as_of
+    from transforms.devtools.simulator import ResponsesTargetError, responses_folder, simulate, write_responses
+    from transforms.filing.ledger import Ledger
+    from transforms.plumbing.settings import load_settings
+    from transforms.plumbing.timeutil import AsOfError, parse_as_of
 
     ws = _workspace(workspace)
     last_inbox, last_as_of = last_run(ws)
@@ -133,7 +133,7 @@ def simulate_responses(
                                     else None)
         receipts: list[Path] = []
         if sw_root is not None:
-            from transforms.simulator_receipts import write_single_window_receipts
+            from transforms.devtools.simulator_receipts import write_single_window_receipts
 
             with Ledger(settings.ledger_location) as ledger:
                 outputs = {(sid, v): out for sid, v, out, _ in ledger.delivered_outputs()}

@@ -16,7 +16,7 @@ from rich.table import Table
 from flows.cli_common import AsOfOption, InboxOption, OutputsWorkspaceOption, console, fail
 
 if TYPE_CHECKING:
-    from transforms.summary import RunSummary
+    from transforms.ops.summary import RunSummary
 
 T = TypeVar("T")
 
@@ -46,8 +46,8 @@ def run(
     internal errors: the traders or trips they touched were held, every other one was filed, and
     summary.json lists them under internal_errors.
     """
-    from transforms.settings import load_settings
-    from transforms.timeutil import AsOfError, parse_as_of
+    from transforms.plumbing.settings import load_settings
+    from transforms.plumbing.timeutil import AsOfError, parse_as_of
 
     try:
         settings = load_settings(inbox=inbox, workspace=workspace, as_of=as_of,
@@ -61,8 +61,8 @@ def run(
     from flows.env import boot
     from flows.server import ServerError
     from flows.service import file_inbox, prepare_workspace  # locks, task runner, archive, alerts
-    from transforms.inbox import trader_folders
-    from transforms.pool import worth_workers
+    from transforms.ingest.inbox import trader_folders
+    from transforms.plumbing.pool import worth_workers
 
     prepare_workspace(settings)
     try:

@@ -18,8 +18,8 @@ from typing import Any, Final
 import yaml
 from prefect import flow, get_run_logger
 
-from transforms.settings import Settings, load_settings
-from transforms.timeutil import HK_TZ
+from transforms.plumbing.settings import Settings, load_settings
+from transforms.plumbing.timeutil import HK_TZ
 
 TIMEZONE: Final = HK_TZ.key  # the IANA name Prefect's cron schedules take
 PREFECT_YAML: Final = "prefect.yaml"
@@ -79,11 +79,11 @@ def scheduled_filing(inbox: str | None = None, workspace: str | None = None) -> 
 @flow(name="ssdd-analytics-refresh", log_prints=False)
 def analytics_refresh(workspace: str | None = None) -> dict[str, Any]:
     """Compact the analytics dataset while no run writes to it (every trader's lock is held)."""
-    from transforms.locks import known_traders, trader_locks
+    from transforms.plumbing.locks import known_traders, trader_locks
 
     settings = _settings(workspace=Path(workspace) if workspace else None)
     # resolved at run time: the analytics module grows its compaction separately
-    compact = getattr(importlib.import_module("transforms.analytics"), "compact", None)
+    compact = getattr(importlib.import_module("transforms.analytics.dataset"), "compact", None)
     if compact is None:
         get_run_logger().warning("this version of ssdd has no analytics compaction; nothing to refresh")
         return {"compacted": False}

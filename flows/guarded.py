@@ -1,7 +1,7 @@
-"""The night's stages behind the fault boundary (:mod:`transforms.faults`): each runs its task once for
+"""The night's stages behind the fault boundary (:mod:`transforms.model.faults`): each runs its task once for
 the batch, and only when that raises finds the trader(s) or trip(s) at fault, holds them with a
 sentence, and lets the rest go on. The flow (:mod:`flows.run`) passes its tasks in; what is held and
-why is decided in ``transforms.faults``.
+why is decided in ``transforms.model.faults``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from flows.handoff import Handoff
-from transforms import faults, store
-from transforms.assembly import Assembly
-from transforms.faults import InternalError
-from transforms.filing import FilingResult
-from transforms.ingest import FileReport, TraderIngest
-from transforms.settings import Settings
+from transforms.filing.submissions import FilingResult
+from transforms.ingest import folders, store
+from transforms.ingest.folders import TraderIngest
+from transforms.model import faults
+from transforms.model.faults import InternalError
+from transforms.model.inputs import Assembly, FileReport
+from transforms.plumbing.settings import Settings
 
 T = TypeVar("T")
 Fail = Callable[..., None]
@@ -32,7 +33,7 @@ def ingested(future: Future[TraderIngest] | Any, folder: Path, inbox: Path, fail
     try:
         ingest: TraderIngest = future.result()
     except Exception as exc:
-        reports, error = faults.refused_folder(folder.name, faults.folder_files(folder, inbox), exc)
+        reports, error = faults.refused_folder(folder.name, folders.folder_files(folder, inbox), exc)
         fail(error)
         return TraderIngest(folder.name, None, reports)
     fail(*ingest.internal_errors)   # files refused one by one, the folder's others read
@@ -113,7 +114,7 @@ def _subset(asm: Assembly, part: list[TraderIngest], traders: Sequence[str]) -> 
 def filed(task: Any, frames: Handoff[dict[str, pd.DataFrame]], checked_box: Handoff[Any],
           traders: Handoff[dict[str, str]], seqs: Handoff[dict[str, int]], asm: Assembly, part: list[TraderIngest],
           settings: Settings, run_id: str, as_of: datetime, fail: Fail) -> list[FilingResult]:
-    """The batch filed. A trip that fails is held by the filing itself (transforms.filing); when the
+    """The batch filed. A trip that fails is held by the filing itself (transforms.filing.submissions); when the
     batch fails outside any trip, each trader is filed alone and a trader that still fails is held."""
     everyone = [i.trader for i in part]
 

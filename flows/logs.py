@@ -2,7 +2,7 @@
 
 The flow binds its run id (:func:`bind_run_id`) as soon as it has one; :class:`RunRecordFilter` puts
 it on every record as ``run_id`` and replaces personal data in the message and the traceback
-(:func:`transforms.redact.redact`). :func:`install` adds the filter to every handler Prefect and the
+(:func:`transforms.plumbing.redact.redact`). :func:`install` adds the filter to every handler Prefect and the
 root logger have (terminal, Prefect API, JSON file), so nothing personal leaves the process.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from transforms.redact import redact
+from transforms.plumbing.redact import redact
 
 _run_id: str | None = None
 

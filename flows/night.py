@@ -15,12 +15,11 @@ from prefect.futures import PrefectFuture
 from flows import guarded
 from flows.clock import Clock
 from flows.handoff import Handoff
-from transforms import faults
-from transforms.assembly import Assembly
-from transforms.faults import InternalError
-from transforms.filing import FilingResult
-from transforms.ingest import FileReport
-from transforms.summary import RunSummary, SubmissionEntry, pending_invoices, run_status, submission_entries
+from transforms.filing.submissions import FilingResult
+from transforms.model import faults
+from transforms.model.faults import InternalError
+from transforms.model.inputs import Assembly, FileReport
+from transforms.ops.summary import RunSummary, SubmissionEntry, pending_invoices, run_status, submission_entries
 
 
 @dataclass
@@ -35,10 +34,10 @@ class Night:
     gx_batches: list[dict[str, Any]] = field(default_factory=list)
     #: the error workbooks of the batch before, still rendering, and the boxes they read
     workbooks: tuple[PrefectFuture[tuple[list[str], list[InternalError]]], list[Handoff[Any]]] | None = None
-    #: unexpected exceptions the night went on past (transforms.faults)
+    #: unexpected exceptions the night went on past (transforms.model.faults)
     errors: list[InternalError] = field(default_factory=list)
 
-    #: message slots handed out so far (transforms.filing: each trip's Mainland SendTime and file names)
+    #: message slots handed out so far (transforms.filing.submissions: each trip's Mainland SendTime and file names)
     message_seq: int = 0
 
     def number(self, asm: Assembly) -> dict[str, int]:

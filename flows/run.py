@@ -23,24 +23,24 @@ from flows.clock import Clock
 from flows.handoff import Boxes, Handoff
 from flows.logs import bind_run_id
 from flows.night import Night
-from transforms import faults
-from transforms.analytics_pii import forget_personal
-from transforms.assembly import Assembly
-from transforms.batches import plan_batches, trader_load
-from transforms.checking import Checked
-from transforms.filing import FilingResult
-from transforms.inbox import trader_folders
-from transforms.ingest import FileReport, TraderIngest, link_refusals
-from transforms.ledger import Ledger
-from transforms.pool import process_pool, worth_workers
-from transforms.provenance import stamp_provenance
-from transforms.quarantine import reported_findings, with_writer_holds
-from transforms.reference import Reference
-from transforms.resend import TripPlanScope, flag_missing_trips, trip_plan_scope
-from transforms.settings import Settings
-from transforms.summary import RunSummary, check_reconciled, count_lines, traders_of_trips, write_json_atomic
-from transforms.timeutil import parse_as_of
-from transforms.writers.output import sweep_orphan_temps
+from transforms.assembly.batches import plan_batches, trader_load
+from transforms.assembly.checking import Checked
+from transforms.assembly.provenance import stamp_provenance
+from transforms.filing.ledger import Ledger
+from transforms.filing.quarantine import reported_findings, with_writer_holds
+from transforms.filing.resend import TripPlanScope, flag_missing_trips, trip_plan_scope
+from transforms.filing.submissions import FilingResult
+from transforms.ingest.folders import TraderIngest, link_refusals
+from transforms.ingest.inbox import trader_folders
+from transforms.model import faults
+from transforms.model.inputs import Assembly, FileReport
+from transforms.model.reference import Reference
+from transforms.ops.summary import RunSummary, check_reconciled, count_lines, traders_of_trips, write_json_atomic
+from transforms.plumbing.atomic import sweep_orphan_temps
+from transforms.plumbing.personal import forget_personal
+from transforms.plumbing.pool import process_pool, worth_workers
+from transforms.plumbing.settings import Settings
+from transforms.plumbing.timeutil import parse_as_of
 
 # The workspace folders a run writes into (hidden temp files of crashed runs are swept from them).
 WORKSPACE_WRITTEN = ("outbox", "runs", "analytics", "quarantine", "reports", "store")
@@ -54,7 +54,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     as_of = parse_as_of(settings.as_of)
     run_id = f"{as_of.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     bind_run_id(run_id)  # on every log record of this process from here on (flows.logs)
-    forget_personal()    # the drivers this run reads are noted afresh (transforms.analytics_pii)
+    forget_personal()    # the drivers this run reads are noted afresh (transforms.plumbing.personal)
     logger.info("ssdd run %s as of %s", run_id, as_of.isoformat())
     for leftover in sweep_orphan_temps(settings.workspace / d for d in WORKSPACE_WRITTEN):
         logger.info("removed %s, the unfinished file of a run that crashed", leftover.relative_to(settings.workspace))

@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from flows.logs import bind_run_id
-from transforms.archive import Archived, archive_files
-from transforms.ledger import Ledger
-from transforms.locks import trader_locks
-from transforms.notify import alert as send_alert
-from transforms.notify import internal_errors, near_crossings, newest_summary, quarantine_news
-from transforms.reference import OVERLAY_ENV
-from transforms.settings import Settings
-from transforms.summary import RunSummary
-from transforms.timeutil import parse_as_of
+from transforms.filing.ledger import Ledger
+from transforms.model.reference import OVERLAY_ENV
+from transforms.ops.archive import Archived, archive_files
+from transforms.ops.notify import alert as send_alert
+from transforms.ops.notify import internal_errors, near_crossings, newest_summary, quarantine_news
+from transforms.ops.summary import RunSummary
+from transforms.plumbing.locks import trader_locks
+from transforms.plumbing.settings import Settings
+from transforms.plumbing.timeutil import parse_as_of
 
 log = logging.getLogger("ssdd.service")
 
@@ -74,7 +74,7 @@ def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSu
     (``ssdd watch``): finished files are archived from there.
     """
     from flows.run import nightly_filing
-    from transforms.inbox import trader_folders
+    from transforms.ingest.inbox import trader_folders
 
     # One "now" per run: without --as-of the moment is taken here, once, and every stage and the
     # after-run alerts see the same one (not a second, later clock read after the flow).

@@ -23,26 +23,35 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.handoff import Handoff
 from flows.policy import IO_RETRY
-from transforms import faults, store
-from transforms.analytics import append_events, append_tables
-from transforms.analytics_pii import personal_values, remember_personal
-from transforms.analytics_responses import responses_summary
-from transforms.assembly import Assembly, assemble
-from transforms.bundle import OnRecord, content_hashes, split_bundles
-from transforms.checking import Checked, gather_findings, new_or_changed, no_findings, trips_to_hold, with_finding_ids
-from transforms.crashpoints import kill_point
-from transforms.delivery import deliver_versions
-from transforms.faults import InternalError
-from transforms.filing import FilingResult, WriterOptions, file_submissions
-from transforms.ingest import FileReport, TraderIngest, ingest_folder
-from transforms.ledger import Ledger
-from transforms.paths import feedback_folder
-from transforms.provenance import master_origins
-from transforms.quarantine import ReportSettings, publish_reports, report_jobs
-from transforms.reference import Reference
-from transforms.responses import read_responses
-from transforms.settings import Settings
-from transforms.summary import RunSummary
+from transforms.analytics.dataset import append_events, append_tables
+from transforms.analytics.responses import responses_summary
+from transforms.assembly.assemble import assemble
+from transforms.assembly.checking import (
+    Checked,
+    gather_findings,
+    new_or_changed,
+    no_findings,
+    trips_to_hold,
+    with_finding_ids,
+)
+from transforms.assembly.provenance import master_origins
+from transforms.filing.delivery import deliver_versions
+from transforms.filing.ledger import Ledger
+from transforms.filing.quarantine import ReportSettings, publish_reports, report_jobs
+from transforms.filing.responses import read_responses
+from transforms.filing.submissions import FilingResult, WriterOptions, file_submissions
+from transforms.ingest import store
+from transforms.ingest.folders import TraderIngest, ingest_folder
+from transforms.model import faults
+from transforms.model.bundle import OnRecord, content_hashes, split_bundles
+from transforms.model.faults import InternalError
+from transforms.model.inputs import Assembly, FileReport
+from transforms.model.reference import Reference
+from transforms.ops.summary import RunSummary
+from transforms.plumbing.crashpoints import kill_point
+from transforms.plumbing.paths import feedback_folder
+from transforms.plumbing.personal import personal_values, remember_personal
+from transforms.plumbing.settings import Settings
 
 
 @task(name="ingest-trader", cache_policy=NO_CACHE, timeout_seconds=1800, **IO_RETRY)
@@ -114,7 +123,7 @@ def file_task(frames_in: Handoff[dict[str, pd.DataFrame]], checked_in: Handoff[C
 def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list[TraderIngest]],
                     settings: Settings) -> tuple[list[str], list[InternalError]]:
     """Error workbooks (and CSV twins) for every file with something to report; a trader whose
-    workbooks cannot be written is reported, the others' are written (transforms.faults)."""
+    workbooks cannot be written is reported, the others' are written (transforms.model.faults)."""
     reported, ingests = reported_in.value, ingests_in.value
     if reported.empty:
         return [], []
@@ -138,7 +147,7 @@ def quarantine_task(reported_in: Handoff[pd.DataFrame], ingests_in: Handoff[list
 def quarantine_lifecycle_task(findings_in: Handoff[pd.DataFrame], results_in: Handoff[list[FilingResult]],
                               files_in: Handoff[list[FileReport]], frames_in: Handoff[dict[str, pd.DataFrame]],
                               settings: Settings, run_id: str, as_of: datetime) -> None:
-    from transforms.quarantine import record_lifecycle
+    from transforms.filing.quarantine import record_lifecycle
 
     findings, results, files, frames = findings_in.value, results_in.value, files_in.value, frames_in.value
     record_lifecycle(
@@ -173,7 +182,7 @@ def responses_task(settings: Settings, as_of: datetime, run_id: str) -> dict[str
     events, rejects = read_responses(settings.inbox, received_at=as_of)
     with Ledger(settings.ledger_location) as ledger:
         if settings.cn_delivery == "single_window" and settings.single_window_dir is not None:
-            from transforms.receipts import read_receipts, receipt_index
+            from transforms.filing.receipts import read_receipts, receipt_index
 
             receipts, bad = read_receipts(
                 settings.single_window_dir, (settings.single_window_dec_form, settings.single_window_manifest_form),

@@ -25,8 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from transforms.inbox import trader_folders, walk_folder
-from transforms.ingest import RESPONSES_DIR, is_ignored
+from transforms.ingest.folders import RESPONSES_DIR, is_ignored
+from transforms.ingest.inbox import trader_folders, walk_folder
 
 log = logging.getLogger("ssdd.watch")
 Signature = tuple[int, int]          # (size, mtime_ns)

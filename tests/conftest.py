@@ -36,7 +36,7 @@ def prefect_harness() -> Iterator[None]:
 def run_flow(prefect_harness: None) -> Any:
     """Run the nightly flow in-process: run_flow(inbox, workspace, as_of, **settings) -> RunSummary."""
     from flows.run import nightly_filing
-    from transforms.settings import Settings
+    from transforms.plumbing.settings import Settings
 
     def _run(inbox: Path, workspace: Path, as_of: str, **extra: Any) -> Any:
         for sub in ("outbox/single", "outbox/hk", "outbox/cn", "quarantine", "analytics", "reports", "runs"):

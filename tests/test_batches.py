@@ -13,7 +13,7 @@ import pyarrow.dataset as ds
 from openpyxl import load_workbook
 
 from tests.outbox import slot_free
-from transforms.batches import TraderLoad, plan_batches
+from transforms.assembly.batches import TraderLoad, plan_batches
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-25T20:00:00+08:00"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from tests.writers.conftest import make_bundle as build_lmc_bundle
-from transforms.bundle import bundles_to_frames, content_hash, content_hashes
+from transforms.model.bundle import bundles_to_frames, content_hash, content_hashes
 
 
 def test_hash_ignores_provenance_versions_and_run_time() -> None:

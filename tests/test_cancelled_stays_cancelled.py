@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import DEMO_SENDER_ID, DEMO_TRANSMITTER
-from transforms.filing import WriterOptions, cancel_submission
-from transforms.ledger import Ledger
-from transforms.timeutil import parse_as_of
+from transforms.filing.ledger import Ledger
+from transforms.filing.submissions import WriterOptions, cancel_submission
+from transforms.plumbing.timeutil import parse_as_of
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-25T20:00:00+08:00"

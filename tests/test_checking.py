@@ -10,9 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from transforms.analytics_pii import PERSONAL_MASK
-from transforms.assembly import Assembly, SourceTable
-from transforms.checking import (
+from transforms.assembly.checking import (
     gather_findings,
     new_or_changed,
     no_findings,
@@ -21,15 +19,15 @@ from transforms.checking import (
     trips_to_hold,
     with_finding_ids,
 )
-from transforms.filing import FilingResult
-from transforms.ingest import FileReport
-from transforms.ledger import trip_ids
-from transforms.mapping import CellProblem, MappedTable
-from transforms.paths import feedback_folder
-from transforms.provenance import stamp_provenance
-from transforms.quarantine import WRITER_HOLD_RULE, reported_findings
-from transforms.resend import trip_plan_scope
-from transforms.summary import pending_invoices, traders_of_trips
+from transforms.assembly.provenance import stamp_provenance
+from transforms.filing.quarantine import WRITER_HOLD_RULE, reported_findings
+from transforms.filing.resend import trip_plan_scope
+from transforms.filing.submissions import FilingResult
+from transforms.model.identity import trip_ids
+from transforms.model.inputs import Assembly, CellProblem, FileReport, MappedTable, SourceTable
+from transforms.ops.summary import pending_invoices, traders_of_trips
+from transforms.plumbing.paths import feedback_folder
+from transforms.plumbing.personal import PERSONAL_MASK
 
 AS_OF = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

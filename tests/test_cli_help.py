@@ -19,7 +19,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from flows.cli import app
-from transforms.summary import RunSummary
+from transforms.ops.summary import RunSummary
 
 REPO = Path(__file__).resolve().parents[1]
 #: What a command may import in its own body but `ssdd --help` must not: each costs a noticeable part of a

@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 import flows.cli_run as cli
-from transforms.summary import RunSummary, SubmissionEntry
+from transforms.ops.summary import RunSummary, SubmissionEntry
 
 
 def _summary(filed: int, held: int) -> RunSummary:

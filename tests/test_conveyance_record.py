@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from transforms.assembly import Assembly, assemble
-from transforms.ingest import ingest_trader
-from transforms.profiles.registry import load_profiles
-from transforms.reference import Reference
-from transforms.samples import AS_OF, write_sample_inbox
-from transforms.timeutil import parse_as_of
+from transforms.assembly.assemble import assemble
+from transforms.devtools.samples import AS_OF, write_sample_inbox
+from transforms.ingest.folders import ingest_trader
+from transforms.ingest.profiles.registry import load_profiles
+from transforms.model.inputs import Assembly
+from transforms.model.reference import Reference
+from transforms.plumbing.timeutil import parse_as_of
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.writers.helpers import dead_writer_temp
-from transforms.writers.output import temp_path
+from transforms.plumbing.atomic import temp_path
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-25T20:00:00+08:00"

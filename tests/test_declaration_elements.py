@@ -14,13 +14,14 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from expectations import validate
 from expectations.rules import RULES
-from transforms.assembly import Assembly, assemble
-from transforms.ingest import ingest_trader
-from transforms.mainland_record import declaration_element_codes
-from transforms.profiles.registry import load_profiles
-from transforms.reference import Reference
-from transforms.samples import AS_OF, write_sample_inbox
-from transforms.timeutil import parse_as_of
+from transforms.assembly.assemble import assemble
+from transforms.assembly.mainland_record import declaration_element_codes
+from transforms.devtools.samples import AS_OF, write_sample_inbox
+from transforms.ingest.folders import ingest_trader
+from transforms.ingest.profiles.registry import load_profiles
+from transforms.model.inputs import Assembly
+from transforms.model.reference import Reference
+from transforms.plumbing.timeutil import parse_as_of
 
 V16 = tuple(r for r in RULES if r.id == "V16")
 

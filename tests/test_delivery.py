@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms.delivery import BOXES, deliver, single_window_files
-from transforms.settings import Settings
+from transforms.filing.delivery import BOXES, deliver, single_window_files
+from transforms.plumbing.settings import Settings
 
 SID = "8e830b29-5802-596c-97dd-da7c3b642cec"
 ROAD = "CN_MT2401_1p0_5301123456789_2026112516000012309.xml"

@@ -148,8 +148,8 @@ def test_every_xml_validates_with_xmlschema(sample_run: dict[str, Any]) -> None:
     """An independent validator (Python xmlschema) agrees with the filing's lxml validation."""
     import xmlschema
 
-    from transforms.writers.cn_road import SCHEMA_DIR as ROAD_SCHEMAS
-    from transforms.writers.cn_road import schema_file
+    from transforms.filing.writers.cn_road import SCHEMA_DIR as ROAD_SCHEMAS
+    from transforms.filing.writers.cn_road import schema_file
 
     def schema(path: Path) -> xmlschema.XMLSchema:
         root = etree.parse(str(path)).getroot()
@@ -212,10 +212,10 @@ def test_every_filed_sample_trip_passes_the_mainland_writers_preflights(sample_r
     import tomllib
     from datetime import datetime
 
-    from transforms.bundle import load_bundle
-    from transforms.reference import Reference
-    from transforms.writers import cn_conveyance, cn_dec, cn_manifest
-    from transforms.writers.context import WriterContext
+    from transforms.filing.writers import cn_conveyance, cn_dec, cn_manifest
+    from transforms.filing.writers.context import WriterContext
+    from transforms.model.bundle import load_bundle
+    from transforms.model.reference import Reference
 
     settings = tomllib.loads((SAMPLES / "ssdd.toml").read_text(encoding="utf-8"))
     ctx = WriterContext(reference=Reference.load(), as_of=datetime.fromisoformat(AS_OF),

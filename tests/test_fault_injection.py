@@ -43,8 +43,8 @@ def _inject(stage: str, mp: pytest.MonkeyPatch) -> None:
     import expectations
     import expectations.data_docs
     import flows.tasks as tasks_module
-    import transforms.filing as filing
-    import transforms.quarantine as quarantine
+    import transforms.filing.quarantine as quarantine
+    import transforms.filing.submissions as filing
 
     if stage == "ingest":
         mp.setattr(tasks_module, "ingest_folder", _raise_for("acme", tasks_module.ingest_folder,
@@ -87,7 +87,7 @@ def night(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.TempPathF
         Callable[[str], Any]]:
     """night(stage) -> the run summary of the sample inbox with ``stage`` failing (``clean``: none)."""
     from flows.run import nightly_filing
-    from transforms.settings import Settings
+    from transforms.plumbing.settings import Settings
 
     done: dict[str, Any] = {}
 
@@ -111,7 +111,7 @@ def _sha(ws: Path, summary: Any, trader: str) -> dict[str, str]:
 
 def _assert_completed_around(summary: Any, ws: Path, clean: tuple[Any, Path], other: str) -> None:
     from flows.cli_run import exit_code
-    from transforms.summary import check_reconciled
+    from transforms.ops.summary import check_reconciled
 
     assert summary.status == "completed_with_errors"
     assert exit_code(summary, False) == 4 and exit_code(summary, True) == 4
@@ -191,7 +191,7 @@ def test_the_quarantine_items_of_one_trader_failing_keep_the_others(night: Calla
     summary, ws = night("lifecycle")
     _assert_completed_around(summary, ws, night("clean"), "mingfai")
     assert [(e.stage, e.trader) for e in summary.internal_errors] == [("lifecycle", "acme")]
-    from transforms.ledger import Ledger
+    from transforms.filing.ledger import Ledger
 
     with Ledger(f"sqlite:///{ws / 'ledger.sqlite'}") as ledger:
         open_items = ledger.quarantine_list("open")
@@ -224,8 +224,8 @@ def test_the_cli_exits_4_and_prints_one_sentence_per_internal_error(tmp_path: Pa
     import flows.env
     import flows.service
     from flows.cli import app
-    from transforms import faults
-    from transforms.summary import RunSummary
+    from transforms.model import faults
+    from transforms.ops.summary import RunSummary
 
     error = faults.fault("check", KeyError("invoice_no"), trader="acme", trip_ref="AC-T101")
     summary = RunSummary("20261125T200000-ab", AS_OF, "completed_with_errors", [], [], internal_errors=[error])

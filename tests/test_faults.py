@@ -1,4 +1,4 @@
-"""The fault boundary's decisions as plain functions (transforms.faults): who is held, with which
+"""The fault boundary's decisions as plain functions (transforms.model.faults): who is held, with which
 sentence, and what a hold does to a file's counts; profiles checked against their role; the exit
 codes and the internal_error alert. No Prefect here (tests/test_fault_injection.py runs the flow)."""
 
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from transforms import faults
-from transforms.ingest import FileReport
-from transforms.summary import RunSummary, check_reconciled, run_status
+from transforms.ingest import folders
+from transforms.model import faults
+from transforms.model.inputs import FileReport
+from transforms.ops.summary import RunSummary, check_reconciled, run_status
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,14 +91,14 @@ def test_a_held_trader_counts_its_unplaced_rows_as_quarantined_so_files_reconcil
 
 def test_a_folder_that_cannot_be_read_refuses_each_of_its_files_with_the_sentence(tmp_path: Path) -> None:
     shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", tmp_path / "acme")
-    paths = faults.folder_files(tmp_path / "acme", tmp_path)
+    paths = folders.folder_files(tmp_path / "acme", tmp_path)
     assert sorted(paths) == ["acme/goods_lines_20261125.xlsx", "acme/item_master.csv", "acme/trip_plan.csv"]
     reports, error = faults.refused_folder("acme", paths, PermissionError("/proc/1/cwd"))
     assert {r.status for r in reports} == {"refused"} and all(r.reconciles() for r in reports)
     assert reports[0].reason == error.reason == (
         "internal error while reading trader acme: PermissionError: /proc/1/cwd; reported as a defect; its files "
         "wait for the next run and the other traders were filed.")
-    assert faults.folder_files(tmp_path / "gone", tmp_path) == ["gone/"]
+    assert folders.folder_files(tmp_path / "gone", tmp_path) == ["gone/"]
 
 
 def test_run_status_and_the_attention_a_night_needs() -> None:
@@ -130,7 +131,7 @@ def test_exit_codes_completed_internal_errors_and_fail_on_quarantine() -> None:
 
 
 def test_the_internal_error_alert_names_the_traders_and_points_to_the_summary() -> None:
-    from transforms.notify import EVENTS, internal_errors, payload
+    from transforms.ops.notify import EVENTS, internal_errors, payload
 
     assert "internal_error" in EVENTS
     error = faults.fault("check", KeyError("invoice_no"), trader="acme", trip_ref="AC-T101")
@@ -148,7 +149,7 @@ def test_the_internal_error_alert_names_the_traders_and_points_to_the_summary() 
 
 
 def test_quarantine_item_id_keys_a_missing_source_file_instead_of_crashing() -> None:
-    from transforms.ledger import quarantine_item_id
+    from transforms.model.identity import quarantine_item_id
 
     nan = math.nan
     assert quarantine_item_id("acme", nan, "V13", "!") == quarantine_item_id("acme", "", "V13", "!")  # type: ignore[arg-type]
@@ -172,7 +173,7 @@ constants: {line_amount_currency: USD}
 
 
 def test_every_builtin_profile_serves_its_role() -> None:
-    from transforms.profiles.registry import load_profiles
+    from transforms.ingest.profiles.registry import load_profiles
 
     profiles = load_profiles(None)
     assert profiles.refused == {}
@@ -180,7 +181,7 @@ def test_every_builtin_profile_serves_its_role() -> None:
 
 
 def test_a_profile_that_cannot_serve_its_role_is_refused_with_what_it_lacks(tmp_path: Path) -> None:
-    from transforms.profiles.registry import ProfileError, load_profiles
+    from transforms.ingest.profiles.registry import ProfileError, load_profiles
 
     (tmp_path / "my_erp.yaml").write_text(_NO_INVOICE, encoding="utf-8")
     load_profiles.cache_clear()
@@ -199,7 +200,7 @@ def test_a_profile_that_cannot_serve_its_role_is_refused_with_what_it_lacks(tmp_
 def test_trip_plans_need_only_what_names_and_routes_a_truck(tmp_path: Path) -> None:
     import yaml
 
-    from transforms.profiles.schema import Profile
+    from transforms.ingest.profiles.schema import Profile
 
     doc = yaml.safe_load((REPO / "data" / "profiles" / "trip_plan.yaml").read_text(encoding="utf-8"))
     for optional in ("carrier_code", "vehicle_reg_cn", "driver_name", "container_no", "seal_id"):
@@ -214,7 +215,7 @@ def test_profiles_detect_says_what_a_drafted_profile_lacks(tmp_path: Path) -> No
     from typer.testing import CliRunner
 
     from flows.cli import app
-    from transforms.profiles.registry import load_profiles
+    from transforms.ingest.profiles.registry import load_profiles
 
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles" / "my_erp.yaml").write_text(_NO_INVOICE, encoding="utf-8")
@@ -234,9 +235,9 @@ def test_profiles_detect_says_what_a_drafted_profile_lacks(tmp_path: Path) -> No
 
 def test_a_file_whose_mapping_raises_is_refused_alone_and_the_folder_is_read(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import transforms.ingest as ingest
-    from transforms.profiles.registry import load_profiles
-    from transforms.reference import Reference
+    import transforms.ingest.folders as ingest
+    from transforms.ingest.profiles.registry import load_profiles
+    from transforms.model.reference import Reference
 
     shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", tmp_path / "acme")
     real = ingest.map_sheet
@@ -261,9 +262,9 @@ def test_a_file_whose_mapping_raises_is_refused_alone_and_the_folder_is_read(tmp
 
 def test_a_trader_naming_a_profile_that_cannot_serve_its_role_lists_every_file_waiting(tmp_path: Path) -> None:
     """The issue's reproduction: a drafted profile without invoice_no ended the night with KeyError."""
-    from transforms.ingest import ingest_trader
-    from transforms.profiles.registry import load_profiles
-    from transforms.reference import Reference
+    from transforms.ingest.folders import ingest_trader
+    from transforms.ingest.profiles.registry import load_profiles
+    from transforms.model.reference import Reference
 
     shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", tmp_path / "inbox" / "acme")
     settings = tmp_path / "inbox" / "acme" / "trader.yaml"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import transforms.filing as filing
+import transforms.filing.submissions as filing
 from bench.writers_speed import AS_OF, SENDER, bundle
-from transforms.filing import WriterOptions, file_submissions
-from transforms.ledger import Ledger
+from transforms.filing.ledger import Ledger
+from transforms.filing.submissions import WriterOptions, file_submissions
 
 
 def _file(root: Path, workers: int, n: int) -> tuple[list[tuple[str, str, int]], dict[str, bytes]]:

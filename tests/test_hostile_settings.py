@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from transforms.inbox import trader_folders, walk_folder
-from transforms.paths import OutsideWorkspace, inside_workspace
-from transforms.quarantine import report_jobs
-from transforms.trader import TraderSettingsError, load_trader
+from transforms.filing.quarantine import report_jobs
+from transforms.ingest.inbox import trader_folders, walk_folder
+from transforms.model.trader import TraderSettingsError, load_trader
+from transforms.plumbing.paths import OutsideWorkspace, inside_workspace
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples" / "inbox"

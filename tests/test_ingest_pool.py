@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-import transforms.pool as pool_module
-from transforms.pool import worth_workers
+import transforms.plumbing.pool as pool_module
+from transforms.plumbing.pool import worth_workers
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = (REPO / "data" / "samples" / "AS_OF").read_text(encoding="utf-8").strip()
@@ -39,7 +39,7 @@ def _outbox(ws: Path) -> dict[str, bytes]:
 def test_folders_read_on_worker_processes_file_what_one_process_files(
         tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch) -> None:
     import flows.run as run_module
-    from transforms.settings import Settings
+    from transforms.plumbing.settings import Settings
 
     inbox = tmp_path / "inbox"
     shutil.copytree(REPO / "data" / "samples" / "inbox", inbox)

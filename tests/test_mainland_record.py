@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 import yaml
 
-from transforms.assembly import Assembly, assemble
-from transforms.ingest import ingest_trader
-from transforms.profiles.registry import load_profiles
-from transforms.reference import Reference
-from transforms.samples import AS_OF, write_sample_inbox
-from transforms.timeutil import parse_as_of
+from transforms.assembly.assemble import assemble
+from transforms.devtools.samples import AS_OF, write_sample_inbox
+from transforms.ingest.folders import ingest_trader
+from transforms.ingest.profiles.registry import load_profiles
+from transforms.model.inputs import Assembly
+from transforms.model.reference import Reference
+from transforms.plumbing.timeutil import parse_as_of
 
 
 @pytest.fixture()
@@ -135,7 +136,7 @@ def test_a_ciq_code_that_is_not_three_digits_is_a_finding_on_the_item_masters_ce
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     from expectations import validate
     from expectations.rules import RULES
-    from transforms.provenance import master_origins, point_to_origin
+    from transforms.assembly.provenance import master_origins, point_to_origin
 
     master = inbox / "acme" / "item_master.csv"
     master.write_text(master.read_text(encoding="utf-8-sig").replace("6404110000,999,", "6404110000,99,"),

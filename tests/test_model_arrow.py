@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from transforms.model import MASS, MONEY, QTY, _decimal_array, _list_array, _plain_array
+from transforms.model.canonical import MASS, MONEY, QTY, _decimal_array, _list_array, _plain_array
 
 
 def _by_strings(values: pd.Series, typ: pa.Decimal128Type) -> pa.Array:

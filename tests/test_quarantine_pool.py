@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-import transforms.quarantine as quarantine
-from transforms.quarantine import report_jobs
+import transforms.filing.quarantine as quarantine
+from transforms.filing.quarantine import report_jobs
 
 
 def _inbox(root: Path) -> pd.DataFrame:

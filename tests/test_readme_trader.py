@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from transforms.trader import TraderSettings
+from transforms.model.trader import TraderSettings
 
 REPO = Path(__file__).resolve().parents[1]
 

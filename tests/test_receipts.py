@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from transforms.ledger import Ledger
-from transforms.receipts import read_receipts, receipt_index
-from transforms.timeutil import parse_as_of
-from transforms.writers.cn_dec import client_seq_no
+from transforms.filing.ledger import Ledger
+from transforms.filing.receipts import read_receipts, receipt_index
+from transforms.filing.writers.cn_dec import client_seq_no
+from transforms.plumbing.timeutil import parse_as_of
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "cn-manifest" / "receipts"
 SID = "8e830b29-5802-596c-97dd-da7c3b642cec"
@@ -203,7 +203,7 @@ def test_a_business_receipt_without_our_message_id_falls_back_to_the_batch_numbe
 def test_the_nightly_responses_step_reads_the_client_folders_into_the_ledger_and_analytics(
         tmp_path: Path, ledger: Ledger) -> None:
     from flows.tasks import responses_task
-    from transforms.settings import Settings
+    from transforms.plumbing.settings import Settings
 
     sw = tmp_path / "ImpPath"
     shutil.copy(_sample("技术回执"), _inbox(sw) / TECHNICAL)

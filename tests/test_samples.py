@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transforms.samples import write_sample_inbox
+from transforms.devtools.samples import write_sample_inbox
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tests.families import fixtures
-from transforms.settings import explain, load_settings
-from transforms.timeutil import parse_as_of
+from transforms.plumbing.settings import explain, load_settings
+from transforms.plumbing.timeutil import parse_as_of
 
 
 def test_precedence_flag_over_env_over_toml_over_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from flows.cli import app
-from transforms.ledger import Ledger
+from transforms.filing.ledger import Ledger
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-25T20:00:00+08:00"

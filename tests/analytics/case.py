@@ -21,10 +21,11 @@ from typing import Any
 
 import pandas as pd
 
-from transforms.analytics import append_events, append_tables
-from transforms.analytics_pii import hasher
-from transforms.ledger import Ledger, submission_id_for
-from transforms.responses import read_responses
+from transforms.analytics.dataset import append_events, append_tables
+from transforms.filing.ledger import Ledger
+from transforms.filing.responses import read_responses
+from transforms.model.identity import submission_id_for
+from transforms.plumbing.personal import hasher
 
 HKT = timezone(timedelta(hours=8))
 DAY = (2026, 11, 25)

@@ -48,7 +48,7 @@ def test_responses_task_ingests_and_reports_refused_rows(tmp_path: Path) -> None
     configure(tmp_path / "ws")
     from flows.tasks import responses_task
     from tests.analytics.case import build_workspace
-    from transforms.settings import load_settings
+    from transforms.plumbing.settings import load_settings
 
     built = build_workspace(tmp_path / "ws")
     settings = load_settings(inbox=built["inbox"], workspace=tmp_path / "ws")

@@ -24,10 +24,10 @@ from tests.analytics.case import (
     findings_frame,
     hk,
 )
-from transforms.analytics import append_events, append_tables, compact, read_table
-from transforms.analytics_pii import hasher
-from transforms.analytics_sql import connect
-from transforms.model import EVENTS, MODEL_VERSION, SUBMISSIONS, TABLES
+from transforms.analytics.dataset import append_events, append_tables, compact, read_table
+from transforms.analytics.sql import connect
+from transforms.model.canonical import EVENTS, MODEL_VERSION, SUBMISSIONS, TABLES
+from transforms.plumbing.personal import hasher
 
 HIVE = {"crossing_date": pl.Date, "control_point": pl.String}
 TRIP_OF = {v: k for k, v in SID.items()}
@@ -203,7 +203,7 @@ def test_compact_merges_files_without_changing_content(fresh: dict[str, Any]) ->
 
 
 def test_unmatched_events_wait_in_the_ledger_not_in_parquet(fresh: dict[str, Any]) -> None:
-    from transforms.responses import event_id_for, events_frame
+    from transforms.filing.responses import event_id_for, events_frame
 
     at = hk(21, 0)
     row = {"event_id": event_id_for(submission_id=None, reference="NOPE", side="HK", event_type="ARRIVED",

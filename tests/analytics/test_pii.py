@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from pydantic import SecretStr
 
-import transforms.analytics_pii as pii_mod
+import transforms.plumbing.personal as pii_mod
 from tests.analytics.case import DRIVER, DRIVER_PHONE, PII_KEY
-from transforms.analytics import append_tables, read_table
-from transforms.analytics_pii import DEMO_PII_KEY, hasher, require_key
+from transforms.analytics.dataset import append_tables, read_table
+from transforms.plumbing.personal import DEMO_PII_KEY, hasher, require_key
 
 
 def _every_file(workspace: Path) -> list[Path]:
@@ -62,7 +62,7 @@ def test_without_a_key_the_demo_key_is_used_labelled_and_warned_once(
 
 
 def test_configured_key_comes_from_the_settings_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    from transforms.settings import load_settings
+    from transforms.plumbing.settings import load_settings
 
     monkeypatch.setenv("SSDD_PII_KEY", "from-env-secret")
     settings = load_settings()

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from tests.analytics.case import ALL_CN, LMC_CN, TRADER_CN
-from transforms.analytics_report import build_report
+from transforms.analytics.report import build_report
 
 DIMENSIONS = ("distribution", "control_point", "trader", "hs_chapter", "hour", "weekday", "daily",
               "rejection_reasons", "findings_trader")

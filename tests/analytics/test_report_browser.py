@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.analytics.pngcheck import read_png
-from transforms.analytics_report import build_report
+from transforms.analytics.report import build_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 

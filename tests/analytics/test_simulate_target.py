@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from transforms.paths import DATA_DIR
-from transforms.simulator import ResponsesTargetError, responses_folder
+from transforms.devtools.simulator import ResponsesTargetError, responses_folder
+from transforms.plumbing.paths import DATA_DIR
 
 runner = CliRunner()
 SAMPLE_INBOX = DATA_DIR / "samples" / "inbox"

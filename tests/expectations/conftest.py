@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from expectations.synthetic import Frames, clean_frames
-from transforms.reference import Reference
+from transforms.model.reference import Reference
 
 AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Hong_Kong"))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from expectations import validate
 from expectations.data_docs import OFFLINE_DIR, build_data_docs
 from expectations.synthetic import Frames
-from transforms.reference import Reference
+from transforms.model.reference import Reference
 
 SetCell = Callable[[Frames, str, int, str, object], None]
 _LOADED = re.compile(r"<script\b[^>]*\bsrc=[\"']([^\"']+)[\"']|<link\b[^>]*\bhref=[\"']([^\"']+)[\"']|"

@@ -10,7 +10,7 @@ from great_expectations.core.expectation_validation_result import ExpectationSui
 
 from expectations import ValidationOutcome, validate
 from expectations.synthetic import Frames
-from transforms.reference import Reference
+from transforms.model.reference import Reference
 
 SetCell = Callable[[Frames, str, int, str, object], None]
 

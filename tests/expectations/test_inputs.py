@@ -10,7 +10,7 @@ import pandas as pd
 from expectations import validate
 from expectations.rules import RULES
 from expectations.synthetic import Frames, break_rule, clean_frames
-from transforms.reference import Reference
+from transforms.model.reference import Reference
 
 
 def test_no_frames_at_all_gives_vacuous_results(reference: Reference, as_of: datetime) -> None:

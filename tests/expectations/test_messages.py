@@ -9,8 +9,8 @@ import pandas as pd
 
 from expectations import validate
 from expectations.synthetic import Frames
-from transforms.model import FINDINGS
-from transforms.reference import Reference
+from transforms.model.canonical import FINDINGS
+from transforms.model.reference import Reference
 
 SetCell = Callable[[Frames, str, int, str, object], None]
 

@@ -20,7 +20,7 @@ from expectations.results import RESULT_FORMAT
 from expectations.rules import RULES
 from expectations.suites import build_suite
 from expectations.synthetic import Frames, break_rule, clean_frames
-from transforms.reference import Reference
+from transforms.model.reference import Reference
 
 BROKEN_PER_RULE = 80
 MIN_FAILING = 50
@@ -76,7 +76,7 @@ def test_real_gx_finds_the_same_failing_rows(broken_run: tuple[Frames, Validatio
 
 def test_a_night_checked_in_batches_gives_the_results_of_one_check(
         broken_run: tuple[Frames, ValidationOutcome], reference: Reference, as_of: datetime) -> None:
-    """The flow checks a big night trader batch by trader batch (transforms.batches); Data Docs must
+    """The flow checks a big night trader batch by trader batch (transforms.assembly.batches); Data Docs must
     still show one result per suite equal to checking the whole night at once."""
     import json
 

@@ -18,7 +18,7 @@ from expectations.context import SUITE_TABLES
 from expectations.data_docs import build_data_docs
 from expectations.rules import rules_for
 from expectations.synthetic import Frames
-from transforms.reference import Reference
+from transforms.model.reference import Reference
 
 SetCell = Callable[[Frames, str, int, str, object], None]
 

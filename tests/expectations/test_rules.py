@@ -10,7 +10,7 @@ import pytest
 from expectations import validate
 from expectations.rules import RULES, Rule
 from expectations.synthetic import Frames, break_rule
-from transforms.reference import Reference
+from transforms.model.reference import Reference
 
 
 def _evr(outcome: object, rule: Rule) -> object:

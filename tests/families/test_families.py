@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.families import fixtures
-from transforms.mapping import MappedTable, map_sheet
-from transforms.profiles.match import detect, header_hint
-from transforms.profiles.registry import load_profiles
-from transforms.readers import read_file
-from transforms.reference import Reference
+from transforms.ingest.mapping import map_sheet
+from transforms.ingest.profiles.match import detect, header_hint
+from transforms.ingest.profiles.registry import load_profiles
+from transforms.ingest.readers import read_file
+from transforms.model.inputs import MappedTable
+from transforms.model.reference import Reference
 
 
 def _map(path: Path) -> tuple[str, MappedTable]:
@@ -110,7 +111,7 @@ def test_headers_match_width_and_case_insensitively(tmp_path: Path, header: str)
 
 
 def test_every_builtin_profile_loads_and_unknown_names_list_the_known() -> None:
-    from transforms.profiles.registry import ProfileError
+    from transforms.ingest.profiles.registry import ProfileError
 
     profiles = load_profiles(None)
     assert set(profiles.ids) >= {"kingdee_sales_outbound", "yonyou_u8_export_invoice", "sap_billing",
@@ -120,7 +121,7 @@ def test_every_builtin_profile_loads_and_unknown_names_list_the_known() -> None:
 
 
 def test_profile_with_unknown_key_or_code_is_refused(tmp_path: Path) -> None:
-    from transforms.profiles.registry import ProfileError
+    from transforms.ingest.profiles.registry import ProfileError
 
     (tmp_path / "x.yaml").write_text("id: x\nprofile_version: 1\nrole: trip_plan\ntitle: t\ncontainers: [csv]\n"
                                      "columns: {a: {headers: [a], required: true}}\nrun: rm -rf /\n")
@@ -134,7 +135,7 @@ def test_profile_with_unknown_key_or_code_is_refused(tmp_path: Path) -> None:
 
 
 def test_duplicate_profile_id_is_refused(tmp_path: Path) -> None:
-    from transforms.profiles.registry import BUILTIN_DIR, ProfileError
+    from transforms.ingest.profiles.registry import BUILTIN_DIR, ProfileError
 
     (tmp_path / "dup.yaml").write_text((BUILTIN_DIR / "trip_plan.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     load_profiles.cache_clear()
@@ -154,7 +155,7 @@ def test_unknown_file_is_refused_naming_closest_profiles(tmp_path: Path) -> None
 
 
 def test_profile_json_schema_for_editors_is_current() -> None:
-    from transforms.profiles.registry import BUILTIN_DIR, json_schema
+    from transforms.ingest.profiles.registry import BUILTIN_DIR, json_schema
 
     shipped = (BUILTIN_DIR / "profile.schema.json").read_text(encoding="utf-8")
     assert shipped == json_schema(), "regenerate with: ssdd profiles schema --out data/profiles/profile.schema.json"

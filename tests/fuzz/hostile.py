@@ -1,6 +1,6 @@
 """Hostile single-cell mutations of a clean inbox, and the checks a night must pass after them.
 
-The clean inbox has one trader per source family (``transforms.benchgen``: Kingdee GB18030 CSV,
+The clean inbox has one trader per source family (``transforms.devtools.benchgen``: Kingdee GB18030 CSV,
 Yonyou xlsx, SAP CSV and xlsx, Hong Kong Big5-HKSCS CSV, the canonical xlsx), each with its own
 carrier, trip plan and item master, so no truck is shared between traders. A *mutant* is a copy of
 one family's trader under another folder name and carrier code, with exactly one cell of one of its
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from tests.outbox import without_send_time
-from transforms.benchgen import FAMILIES, write_bench_inbox
+from transforms.devtools.benchgen import FAMILIES, write_bench_inbox
 
 #: the night every fuzz run files (the sample inbox's as-of)
 AS_OF = "2026-11-25T20:00:00+08:00"

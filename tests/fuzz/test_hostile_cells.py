@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz import hostile
 from tests.fuzz.conftest import COUNTS
-from transforms.benchgen import FAMILIES
+from transforms.devtools.benchgen import FAMILIES
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
 MUTANTS = int(os.environ.get("FUZZ_MUTANTS", "4"))
@@ -33,7 +33,7 @@ TARGETS = [*((f"commercial-{f}", ("commercial",), (f,)) for f in FAMILIES),
 
 def _night(inbox: Path, workspace: Path) -> dict[str, Any]:
     from flows.run import nightly_filing
-    from transforms.settings import Settings
+    from transforms.plumbing.settings import Settings
 
     nightly_filing(Settings(inbox=inbox, workspace=workspace, as_of=hostile.AS_OF, workers=1))
     return hostile.read_summary(workspace)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from transforms.ledger import EventOutcome, Ledger
-from transforms.responses import events_frame
+from transforms.filing.ledger import EventOutcome, Ledger
+from transforms.filing.responses import events_frame
 
 
 @pytest.fixture

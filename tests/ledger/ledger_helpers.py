@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from transforms.ledger import Decision, Ledger, submission_id_for
-from transforms.responses import event_id_for
+from transforms.filing.ledger import Decision, Ledger
+from transforms.filing.responses import event_id_for
+from transforms.model.identity import submission_id_for
 
 HKT = timezone(timedelta(hours=8))
 AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=HKT)

@@ -8,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.ledger.ledger_helpers import AS_OF, file_it, trip_id
-from transforms.analytics_responses import responses_summary
-from transforms.ledger import Ledger
-from transforms.responses import read_responses
+from transforms.analytics.responses import responses_summary
+from transforms.filing.ledger import Ledger
+from transforms.filing.responses import read_responses
 
 HEADER = "submission_id,reference,side,event,occurred_at,detail,version\n"
 

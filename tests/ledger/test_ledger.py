@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from tests.ledger.ledger_helpers import AS_OF, CROSSING, HKT, event, file_it, trip_id
-from transforms.ledger import Decision, EventOutcome, Ledger, LedgerError, ledger_path, submission_id_for
-from transforms.ledger_migrations import MIGRATIONS
-from transforms.model import EVENTS
+from transforms.filing.ledger import Decision, EventOutcome, Ledger, LedgerError, ledger_path
+from transforms.filing.ledger_migrations import MIGRATIONS
+from transforms.model.canonical import EVENTS
+from transforms.model.identity import submission_id_for
 
 Apply = Callable[..., EventOutcome]
 

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.ledger.ledger_helpers import AS_OF, CROSSING, event, file_it, trip_id
-from transforms.ledger import EventOutcome, Ledger, fold_status
-from transforms.model import to_arrow
+from transforms.filing.ledger import EventOutcome, Ledger, fold_status
+from transforms.model.canonical import to_arrow
 
 Apply = Callable[..., EventOutcome]
 MIN = timedelta(minutes=1)

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from tests.ledger.ledger_helpers import AS_OF, CROSSING
-from transforms.ledger import Ledger, LedgerError, quarantine_item_id
+from transforms.filing.ledger import Ledger, LedgerError
+from transforms.model.identity import quarantine_item_id
 
 
 def _items(*rows: tuple[str, str, int, str]) -> pd.DataFrame:

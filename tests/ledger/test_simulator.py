@@ -13,10 +13,11 @@ import pytest
 import yaml
 
 from tests.ledger.ledger_helpers import AS_OF, HKT, file_it
-from transforms.ledger import Ledger, submission_id_for
-from transforms.model import EVENTS
-from transforms.responses import read_responses
-from transforms.simulator import PARAMS_PATH, SimulatorParams, load_params, simulate, write_responses
+from transforms.devtools.simulator import PARAMS_PATH, SimulatorParams, load_params, simulate, write_responses
+from transforms.filing.ledger import Ledger
+from transforms.filing.responses import read_responses
+from transforms.model.canonical import EVENTS
+from transforms.model.identity import submission_id_for
 
 CONTROL_POINTS = ("LMC", "MKT", "STK", "SBC", "HYW", "HZM")
 N_TRIPS = 10_000

@@ -13,15 +13,15 @@ import pytest
 import yaml
 
 from tests.writers.mainland import BATCH, mainland_bundle, mainland_ctx
-from transforms.ledger import Ledger
-from transforms.receipts import read_receipts, receipt_index
-from transforms.reference import Reference
-from transforms.responses import read_responses
-from transforms.simulator import PARAMS_PATH, simulate, write_responses
-from transforms.simulator_receipts import write_single_window_receipts
-from transforms.writers import cn_conveyance, cn_manifest
-from transforms.writers.cn_dec import client_seq_no
-from transforms.writers.cn_road import serialise_message
+from transforms.devtools.simulator import PARAMS_PATH, simulate, write_responses
+from transforms.devtools.simulator_receipts import write_single_window_receipts
+from transforms.filing.ledger import Ledger
+from transforms.filing.receipts import read_receipts, receipt_index
+from transforms.filing.responses import read_responses
+from transforms.filing.writers import cn_conveyance, cn_manifest
+from transforms.filing.writers.cn_dec import client_seq_no
+from transforms.filing.writers.cn_road import serialise_message
+from transforms.model.reference import Reference
 
 FORMS = {"dec_form": "Deccus001", "manifest_form": "Rmft"}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO_SENDER_ID, DEMO_TRANSMITTER
-from transforms.paths import DATA_DIR
+from transforms.plumbing.paths import DATA_DIR
 
 SSDD = str(Path(sys.executable).with_name("ssdd"))
 SAMPLE_INBOX = DATA_DIR / "samples" / "inbox"

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from flows.cli import app
-from transforms.notify import Notifier, near_crossings, payload, quarantine_news
+from transforms.ops.notify import Notifier, near_crossings, payload, quarantine_news
 
 HKT = timezone(timedelta(hours=8))
 RECORD = "import sys, pathlib; pathlib.Path(sys.argv[1]).write_bytes(sys.stdin.buffer.read())"
@@ -120,7 +120,7 @@ def test_config_show_masks_secrets_and_toml_cannot_hold_them(tmp_path: Path) -> 
     for name in ("nightly_cron", "watch_settle_seconds", "lock_timeout_seconds", "retention_days", "runner"):
         assert name in rows
     (tmp_path / "ssdd.toml").write_text('notify_webhook = "https://hooks.example/x"\n', encoding="utf-8")
-    from transforms.settings import load_settings
+    from transforms.plumbing.settings import load_settings
 
     with pytest.raises(ValueError, match="secret"):
         load_settings(workspace=tmp_path)

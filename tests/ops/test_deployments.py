@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from flows.deployments import PREFECT_YAML, TIMEZONE, render_prefect_yaml, specs
-from transforms.paths import REPO_ROOT
-from transforms.settings import Settings
+from transforms.plumbing.paths import REPO_ROOT
+from transforms.plumbing.settings import Settings
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 from flows.logs import RunRecordFilter, bind_run_id
 from flows.policy import is_io_error
-from transforms.archive import archive_files
-from transforms.ingest import FileReport
+from transforms.model.inputs import FileReport
+from transforms.ops.archive import archive_files
 
 
 def _report(inbox: Path, rel: str, text: str, **counts: int) -> FileReport:

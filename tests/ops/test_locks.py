@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from transforms.locks import LockTimeout, holder_pid, known_traders, lock_path, trader_lock, trader_locks
+from transforms.plumbing.locks import LockTimeout, holder_pid, known_traders, lock_path, trader_lock, trader_locks
 
 HOLD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from transforms.locks import trader_lock
+    from transforms.plumbing.locks import trader_lock
     with trader_lock(Path(sys.argv[1]), sys.argv[2], timeout=5):
         print("held", flush=True)
         time.sleep(120)
@@ -26,7 +26,7 @@ HOLD = textwrap.dedent("""
 TRY = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from transforms.locks import LockTimeout, trader_lock
+    from transforms.plumbing.locks import LockTimeout, trader_lock
     try:
         with trader_lock(Path(sys.argv[1]), sys.argv[2], timeout=float(sys.argv[3])):
             print("acquired")

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tests.ledger.ledger_helpers import event, file_it, trip_id
-from transforms.ledger import Ledger
-from transforms.responses import events_frame
+from transforms.filing.ledger import Ledger
+from transforms.filing.responses import events_frame
 
 DAY = 86400
 

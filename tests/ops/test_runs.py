@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.ops.conftest import AS_OF, Server, copy_sample, ssdd_env, start_ssdd
-from transforms.ledger import Ledger
+from transforms.filing.ledger import Ledger
 
 TIMEOUT = 420
 
@@ -69,7 +69,7 @@ def _clean_run(server: Server, inbox: Path, workspace: Path) -> Done:
 
     from flows.run import nightly_filing
     from flows.service import prepare_workspace
-    from transforms.settings import Settings
+    from transforms.plumbing.settings import Settings
 
     settings = Settings(inbox=inbox, workspace=workspace, as_of=AS_OF)
     prepare_workspace(settings)

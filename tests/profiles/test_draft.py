@@ -13,13 +13,13 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tests.families.fixtures import write_csv
-from transforms.assembly import assemble
-from transforms.ingest import ingest_trader
-from transforms.profiles.draft import NEEDED, draft_yaml, read_sample
-from transforms.profiles.registry import load_profiles
-from transforms.readers import ReadRefused, read_file
-from transforms.reference import Reference
-from transforms.timeutil import parse_as_of
+from transforms.assembly.assemble import assemble
+from transforms.ingest.folders import ingest_trader
+from transforms.ingest.profiles.draft import NEEDED, draft_yaml, read_sample
+from transforms.ingest.profiles.registry import load_profiles
+from transforms.ingest.readers import ReadRefused, read_file
+from transforms.model.reference import Reference
+from transforms.plumbing.timeutil import parse_as_of
 
 REPO = Path(__file__).resolve().parents[2]
 # An "Odoo" invoice-lines export: English headers no built-in profile uses.

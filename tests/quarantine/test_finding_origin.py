@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 from openpyxl import load_workbook
 
-from transforms.provenance import point_to_origin
-from transforms.quarantine import one_per_cell
+from transforms.assembly.provenance import point_to_origin
+from transforms.filing.quarantine import one_per_cell
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-25T20:00:00+08:00"

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from flows.logs import RunRecordFilter
-from transforms.analytics_pii import PERSONAL_MASK, mask_personal, remember_personal
-from transforms.redact import redact
+from transforms.plumbing.personal import PERSONAL_MASK, mask_personal, remember_personal
+from transforms.plumbing.redact import redact
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-25T20:00:00+08:00"

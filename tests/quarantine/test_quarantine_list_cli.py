@@ -9,8 +9,8 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from flows.cli import app
-from transforms.ledger import Ledger
-from transforms.settings import load_settings
+from transforms.filing.ledger import Ledger
+from transforms.plumbing.settings import load_settings
 
 HKT = timezone(timedelta(hours=8))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from transforms.analytics_sql import connect
+from transforms.analytics.sql import connect
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-25T20:00:00+08:00"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from transforms.quarantine import neutralise, publish_reports, report_jobs
+from transforms.filing.quarantine import neutralise, publish_reports, report_jobs
 
 
 @pytest.mark.parametrize(("sent", "shown"), [

@@ -8,10 +8,10 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from tests.families import fixtures
-from transforms.ingest import ingest_trader
-from transforms.profiles.registry import load_profiles
-from transforms.quarantine import publish_reports, report_jobs
-from transforms.reference import Reference
+from transforms.filing.quarantine import publish_reports, report_jobs
+from transforms.ingest.folders import ingest_trader
+from transforms.ingest.profiles.registry import load_profiles
+from transforms.model.reference import Reference
 
 REPO = Path(__file__).resolve().parents[2]
 

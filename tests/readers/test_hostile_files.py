@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.readers import ReadLimits, ReadRefused, read_file
+from transforms.ingest.readers import ReadLimits, ReadRefused, read_file
 
 _GIB = 1 << 30
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -28,7 +28,7 @@ _CHILD = """
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
 from pathlib import Path
-from transforms.readers import ReadRefused, read_file
+from transforms.ingest.readers import ReadRefused, read_file
 started = time.perf_counter()
 try:
     read_file(Path(sys.argv[1]))

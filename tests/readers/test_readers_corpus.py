@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.readers.readers_corpus import CORPUS, WALKED_FOLDERS, corpus_or_fail, must_fail_cleanly
-from transforms.readers import RawWorkbook, ReadRefused, read_file
+from transforms.ingest.readers import RawWorkbook, ReadRefused, read_file
 
 #: Corpus files we refuse although the README does not mark them, with the words the reason must
 #: contain. A bare BIFF2-4 stream (Excel 2.x-4.x, before 1997) needs a reader of its own that no
@@ -92,7 +92,7 @@ def test_corpus_file_is_read_or_refused_cleanly(relative: str) -> None:
 
 
 def test_bare_biff4_stream_is_read_with_exact_values(corpus: Path) -> None:
-    from transforms.readers import read_file
+    from transforms.ingest.readers import read_file
 
     wb = read_file(corpus / "spreadsheets" / "xlrd" / "biff4_no_format_no_window2.xls")
     assert wb.container == "biff"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.readers import RawSheet, RawWorkbook, ReadRefused, read_file
+from transforms.ingest.readers import RawSheet, RawWorkbook, ReadRefused, read_file
 
 
 def _read(corpus: Path, relative: str) -> RawWorkbook:

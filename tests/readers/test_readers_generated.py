@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.readers import ReadLimits, ReadRefused, read_file
-from transforms.readers.cells import float_text, serial_text
+from transforms.ingest.readers import ReadLimits, ReadRefused, read_file
+from transforms.ingest.readers.cells import float_text, serial_text
 
 BIG5_HEADERS = ("發票編號", "貨品說明")
 

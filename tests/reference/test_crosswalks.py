@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.reference import DEFAULT_ROOT, Reference, normalise_key
+from transforms.model.reference import DEFAULT_ROOT, Reference, normalise_key
 
 OFFICIAL = ("cn_units", "cn_package_types", "cn_currencies", "cn_countries", "cn_trade_modes", "cn_transport_modes",
             "cn_ports", "cn_domestic_ports", "cn_domestic_districts")

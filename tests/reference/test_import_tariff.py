@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from transforms.reference import OVERLAY_ENV, Reference
-from transforms.tariff_import import TariffImportError, import_tariff
+from transforms.ingest.tariff_import import TariffImportError, import_tariff
+from transforms.model.reference import OVERLAY_ENV, Reference
 
 HEADER = "商品编号,商品名称,法定第一单位,法定第二单位,申报要素\n"
 TEE = ("6109100010,棉制针织T恤衫,011,035,"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transforms.reference import DEFAULT_ROOT
-from transforms.reference_build import main
+from transforms.devtools.reference_build import main
+from transforms.model.reference import DEFAULT_ROOT
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pycountry
 import pytest
 
-from transforms.reference import DEFAULT_ROOT, Reference
+from transforms.model.reference import DEFAULT_ROOT, Reference
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

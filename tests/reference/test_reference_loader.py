@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.reference import Reference, normalise_key
+from transforms.model.reference import Reference, normalise_key
 
 
 def _write(root: Path, tables: dict[str, str]) -> Path:

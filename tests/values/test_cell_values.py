@@ -8,13 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from transforms import parsing
-from transforms.mapping import MappedTable, map_sheet
-from transforms.profiles.match import detect, find_header, header_hint
-from transforms.profiles.registry import load_profiles
-from transforms.profiles.schema import Profile
-from transforms.readers import read_file
-from transforms.reference import Reference
+from transforms.ingest import parsing
+from transforms.ingest.mapping import map_sheet
+from transforms.ingest.profiles.match import detect, find_header, header_hint
+from transforms.ingest.profiles.registry import load_profiles
+from transforms.ingest.profiles.schema import Profile
+from transforms.ingest.readers import read_file
+from transforms.model.inputs import MappedTable
+from transforms.model.reference import Reference
 
 HEADER = ["invoice_no", "invoice_date", "consignee", "sku", "description_en", "quantity_value", "quantity_unit",
           "unit_price", "line_amount_value", "line_amount_currency", "country_of_origin", "packages_qty"]

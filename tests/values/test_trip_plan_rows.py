@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 
 from tests.families import fixtures
-from transforms import trip_plan
-from transforms.mapping import MappedTable, map_sheet, with_invoice_column
-from transforms.profiles.match import HeaderMatch, detect, header_hint
-from transforms.profiles.registry import load_profiles
-from transforms.readers import read_file
-from transforms.reference import Reference
-from transforms.text import shown
-from transforms.trader import TraderSettings
+from transforms.ingest import trip_plan
+from transforms.ingest.mapping import map_sheet, with_invoice_column
+from transforms.ingest.profiles.match import HeaderMatch, detect, header_hint
+from transforms.ingest.profiles.registry import load_profiles
+from transforms.ingest.readers import read_file
+from transforms.model.inputs import MappedTable
+from transforms.model.reference import Reference
+from transforms.model.trader import TraderSettings
+from transforms.plumbing.text import shown
 
 PLAN_HEADER = ["trip_ref", "control_point", "expected_crossing", "direction", "hk_plate", "invoice_nos"]
 

@@ -1,5 +1,5 @@
 """Realistic filing bundles for the writer tests, built with the canonical column names of
-:mod:`transforms.model` (an unknown column name fails here, so the fixture cannot drift from the model).
+:mod:`transforms.model.canonical` (an unknown column name fails here, so the fixture cannot drift from the model).
 
 The main case is a HK_IMPORT trip (Mainland → HK) at Lok Ma Chau: two consignments, three goods lines
 (lines 1 and 2 of consignment 1 share every declared attribute and merge into one DecList item), a
@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from transforms.bundle import FilingBundle, content_hash
-from transforms.model import row
-from transforms.reference import Reference
-from transforms.writers.context import WriterContext
+from transforms.filing.writers.context import WriterContext
+from transforms.model.bundle import FilingBundle, content_hash
+from transforms.model.canonical import row
+from transforms.model.reference import Reference
 
 AS_OF = datetime(2026, 11, 25, 8, 0, 0, 123000, tzinfo=UTC)   # 16:00:00.123 in Hong Kong
 CROSSING = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)          # 10:30 in Hong Kong

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.writers.conftest import _party, make_bundle, many_lines_bundle
-from transforms.bundle import FilingBundle, content_hash
+from transforms.model.bundle import FilingBundle, content_hash
 
 _OWNER = dict(name="Shenzhen Acme Metals Co., Ltd.", name_zh="深圳市艾克美金属有限公司",
               ids_cn_uscc="91440300MA5F00012K", ids_cn_customs_code="4403960001")

@@ -13,7 +13,7 @@ import psutil
 import xmlschema
 from lxml import etree
 
-from transforms.writers.schemas import schema_path
+from transforms.filing.writers.registry import schema_path
 
 NS = {
     "s": "urn:ssdd:single-submission:1",

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.writers.conftest import make_bundle
-from transforms.bundle import FilingBundle, content_hash
-from transforms.model import row
-from transforms.reference import Reference
-from transforms.writers.context import WriterContext
+from transforms.filing.writers.context import WriterContext
+from transforms.model.bundle import FilingBundle, content_hash
+from transforms.model.canonical import row
+from transforms.model.reference import Reference
 
 AS_OF = datetime(2026, 11, 25, 8, 0, 0, 123000, tzinfo=UTC)   # 16:00:00.123 in Hong Kong
 SENDER = "5301123456789_DXPESW0000012345"

@@ -12,12 +12,12 @@ from lxml import etree
 from tests.writers.conftest import AS_OF
 from tests.writers.dec_bundles import dec_bundle, dec_many_lines
 from tests.writers.test_cn_dec_schema import OFFICIAL, official_sample
-from transforms.bundle import FilingBundle
-from transforms.reference import Reference
-from transforms.writers import cn_dec
-from transforms.writers.base import MappingError, serialise
-from transforms.writers.context import WriterContext
-from transforms.writers.schemas import SCHEMA_DIR
+from transforms.filing.writers import cn_dec
+from transforms.filing.writers.context import WriterContext
+from transforms.filing.writers.schemas import SCHEMA_DIR
+from transforms.filing.writers.values import MappingError, serialise
+from transforms.model.bundle import FilingBundle
+from transforms.model.reference import Reference
 
 GOLDEN = Path(__file__).parent / "golden" / "cn_dec.xml"
 D = "{" + cn_dec.NAMESPACE + "}"

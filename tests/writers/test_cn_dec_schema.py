@@ -10,9 +10,9 @@ import pytest
 import xmlschema
 from lxml import etree
 
-from transforms.schema_build import DOC_BEGIN, DOC_END, OFFICIAL_DIR, derive, doc_table
-from transforms.writers.cn_dec import NAMESPACE, SCHEMA, validate
-from transforms.writers.schemas import SCHEMA_DIR
+from transforms.devtools.schema_build import DOC_BEGIN, DOC_END, OFFICIAL_DIR, derive, doc_table
+from transforms.filing.writers.cn_dec import NAMESPACE, SCHEMA, validate
+from transforms.filing.writers.schemas import SCHEMA_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
@@ -29,7 +29,7 @@ def official_sample() -> etree._Element:
 
 def test_committed_schema_is_the_derivation_of_the_official_one() -> None:
     data, relaxations = derive(SHARED)
-    assert (SCHEMA_DIR / SCHEMA).read_bytes() == data, "re-run python -m transforms.schema_build"
+    assert (SCHEMA_DIR / SCHEMA).read_bytes() == data, "re-run python -m transforms.devtools.schema_build"
     doc = (REPO / "docs" / "mainland-messages.md").read_text(encoding="utf-8")
     section = doc.split(DOC_BEGIN, 1)[1].split(DOC_END, 1)[0]
     assert section == "\n" + doc_table(relaxations)

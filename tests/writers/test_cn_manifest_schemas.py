@@ -20,8 +20,8 @@ import pytest
 import xmlschema
 from lxml import etree
 
-from transforms.manifest_schema_build import MESSAGE_SCHEMAS, flatten
-from transforms.writers.cn_road import RECEIPT_NAMESPACE, RECEIPT_SCHEMA, SCHEMA_DIR, schema_file, validate_file
+from transforms.devtools.manifest_schema_build import MESSAGE_SCHEMAS, flatten
+from transforms.filing.writers.cn_road import RECEIPT_NAMESPACE, RECEIPT_SCHEMA, SCHEMA_DIR, schema_file, validate_file
 
 OFFICIAL = Path(__file__).resolve().parents[3] / "shared" / "reference" / "cn-manifest"
 pytestmark = pytest.mark.skipif(not OFFICIAL.is_dir(), reason="../shared/reference/cn-manifest is not beside the repo")
@@ -52,7 +52,7 @@ def official(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], xmlsch
 @pytest.mark.parametrize("name", MESSAGE_SCHEMAS)
 def test_committed_schema_is_what_the_build_makes(name: str) -> None:
     assert (SCHEMA_DIR / name).read_bytes() == flatten(OFFICIAL / "schemas" / name), (
-        f"{name} differs from a fresh build: run python -m transforms.manifest_schema_build")
+        f"{name} differs from a fresh build: run python -m transforms.devtools.manifest_schema_build")
 
 
 def _schema_for(doc: etree._Element) -> str:

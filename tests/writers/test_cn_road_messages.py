@@ -18,10 +18,10 @@ import xmlschema
 from lxml import etree
 
 from tests.writers.mainland import BATCH, SENDER, mainland_bundle, mainland_ctx
-from transforms.reference import Reference
-from transforms.writers import cn_conveyance, cn_manifest
-from transforms.writers.base import MappingError
-from transforms.writers.cn_road import namespace, schema_file, serialise_message, validate_message
+from transforms.filing.writers import cn_conveyance, cn_manifest
+from transforms.filing.writers.cn_road import namespace, schema_file, serialise_message, validate_message
+from transforms.filing.writers.values import MappingError
+from transforms.model.reference import Reference
 
 GOLDEN = Path(__file__).parent / "golden" / "cn-road"
 OFFICIAL = Path(__file__).resolve().parents[3] / "shared" / "reference" / "cn-manifest" / "schemas"

@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 
 from tests.writers.conftest import make_bundle
-from transforms.writers.context import WriterContext
-from transforms.writers.registry import DOCUMENT_WRITERS
+from transforms.filing.writers.context import WriterContext
+from transforms.filing.writers.registry import DOCUMENT_WRITERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 _SCRIPT = """
 import sys
 from tests.writers.conftest import AS_OF, make_bundle
-from transforms.reference import Reference
-from transforms.writers.context import WriterContext
-from transforms.writers.registry import DOCUMENT_WRITERS
+from transforms.model.reference import Reference
+from transforms.filing.writers.context import WriterContext
+from transforms.filing.writers.registry import DOCUMENT_WRITERS
 ctx = WriterContext(reference=Reference.load(), as_of=AS_OF, sender_id="5301123456789_DXPESW0000012345")
 for bundle in (make_bundle(), make_bundle(direction="HK_EXPORT")):
     for w in DOCUMENT_WRITERS:

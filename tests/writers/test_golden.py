@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.writers.conftest import make_bundle
-from transforms.writers.context import WriterContext
-from transforms.writers.registry import DOCUMENT_WRITERS
+from transforms.filing.writers.context import WriterContext
+from transforms.filing.writers.registry import DOCUMENT_WRITERS
 
 GOLDEN = Path(__file__).parent / "golden"
 

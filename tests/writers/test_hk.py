@@ -6,10 +6,10 @@ import pytest
 
 from tests.writers.conftest import make_bundle
 from tests.writers.helpers import one, parse, xp
-from transforms.bundle import FilingBundle
-from transforms.writers.base import MappingError
-from transforms.writers.context import WriterContext
-from transforms.writers.hk import HkWriter
+from transforms.filing.writers.context import WriterContext
+from transforms.filing.writers.hk import HkWriter
+from transforms.filing.writers.values import MappingError
+from transforms.model.bundle import FilingBundle
 
 W = HkWriter()
 

@@ -10,11 +10,10 @@ import psutil
 import pytest
 
 from tests.writers.helpers import dead_writer_temp
-from transforms.bundle import FilingBundle
-from transforms.writers.context import WriterContext
-from transforms.writers.output import OutputInvalid, sweep_orphan_temps, temp_path, write_atomic
-from transforms.writers.registry import writer
-from transforms.writers.schemas import validate
+from transforms.filing.writers.context import WriterContext
+from transforms.filing.writers.registry import validate, writer
+from transforms.model.bundle import FilingBundle
+from transforms.plumbing.atomic import OutputInvalid, sweep_orphan_temps, temp_path, write_atomic
 
 
 def _listing(folder: Path) -> list[str]:

@@ -9,10 +9,17 @@ import pytest
 from tests.writers.conftest import make_bundle
 from tests.writers.dec_bundles import dec_bundle
 from tests.writers.mainland import mainland_ctx
-from transforms.reference import Reference
-from transforms.writers.context import DEFAULT_SENDER_ID, WriterContext
-from transforms.writers.registry import ALL_WRITERS, DOCUMENT_WRITERS, applicable, single_window_form, writer
-from transforms.writers.schemas import SCHEMA_DIR, validate
+from transforms.filing.writers.context import DEFAULT_SENDER_ID, WriterContext
+from transforms.filing.writers.registry import (
+    ALL_WRITERS,
+    DOCUMENT_WRITERS,
+    applicable,
+    single_window_form,
+    validate,
+    writer,
+)
+from transforms.filing.writers.schemas import SCHEMA_DIR
+from transforms.model.reference import Reference
 
 
 def test_registry_is_explicit_and_ordered() -> None:
@@ -88,7 +95,7 @@ def test_context_requires_an_aware_as_of(reference: Reference) -> None:
 
 
 def test_context_defaults_match_the_filing_step(reference: Reference) -> None:
-    # transforms/filing.py builds WriterContext(reference=, as_of=, max_items=) only
+    # transforms/filing/submissions.py builds WriterContext(reference=, as_of=, max_items=) only
     ctx = WriterContext(reference=reference, as_of=datetime.fromisoformat("2026-11-25T08:00+08:00"), max_items=7)
     assert (ctx.max_items, ctx.sender_id, ctx.crossing_date) == (7, DEFAULT_SENDER_ID, None)
 
@@ -117,7 +124,7 @@ class _SeaCargoWriter:
         return []
 
     def outputs(self, bundle, ctx):  # type: ignore[no-untyped-def]
-        from transforms.writers.base import Output
+        from transforms.filing.writers.base import Output
 
         return [Output(self.id, self.folder, f"{bundle.submission_id}_v{bundle.version}.xml", b"<SeaCargo/>")]
 

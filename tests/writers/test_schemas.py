@@ -10,11 +10,11 @@ from lxml import etree
 
 from tests.writers.conftest import AS_OF, make_bundle, many_lines_bundle
 from tests.writers.helpers import NS, parse, xmlschema_errors, xp
-from transforms.bundle import FilingBundle
-from transforms.reference import Reference
-from transforms.writers.context import WriterContext
-from transforms.writers.registry import DOCUMENT_WRITERS, writer
-from transforms.writers.schemas import SCHEMA_DIR, load, validate
+from transforms.filing.writers.context import WriterContext
+from transforms.filing.writers.registry import DOCUMENT_WRITERS, load, validate, writer
+from transforms.filing.writers.schemas import SCHEMA_DIR
+from transforms.model.bundle import FilingBundle
+from transforms.model.reference import Reference
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
 

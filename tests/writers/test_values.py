@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from tests.writers.conftest import make_bundle
-from transforms.writers.base import XmlTextError, fmt_decimal, fmt_iso_hk, text, to_decimal
-from transforms.writers.registry import DOCUMENT_WRITERS
+from transforms.filing.writers.registry import DOCUMENT_WRITERS
+from transforms.filing.writers.values import XmlTextError, fmt_decimal, fmt_iso_hk, text, to_decimal
 
 
 @pytest.mark.parametrize(("value", "scale", "expected"), [

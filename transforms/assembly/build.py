@@ -1,0 +1,287 @@
+"""Assembled lines + their trips -> the canonical frames (vectorised; one pass per table).
+
+Consignment totals come from group sums over the lines; an *independent* total (a trip plan's
+stated total for a single-invoice trip, or a totals row of a file that holds just that invoice) is
+kept apart in ``stated_gross_mass_kg`` so the line-sum check has something real to compare with.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from transforms.assembly.conveyance_record import bill_numbers, equipment_rows
+from transforms.model.canonical import GOODS_ITEMS, empty_frame
+from transforms.model.inputs import CellProblem
+from transforms.model.reference import Reference, normalise_key
+from transforms.plumbing.text import shown
+from transforms.plumbing.timeutil import HK_TZ
+
+if TYPE_CHECKING:
+    from transforms.model.inputs import TraderInput
+
+_KG = "035"
+# Filled from trader.yaml / the commercial columns by transforms.assembly.mainland_record; null until then.
+_MAINLAND_CONSIGNMENT_COLUMNS = (
+    "contract_no", "trading_country", "cn_foreign_port", "marks_and_numbers", "goods_place", "cn_entry_type",
+    "cn_decl_trn_rel", "cn_dec_type", "freight_amount_value", "freight_amount_currency", "freight_mark",
+    "insurance_amount_value", "insurance_amount_currency", "insurance_mark", "place_of_loading",
+)
+_COUNT_UNITS = frozenset({"H87", "C62"})
+# China units that each count single pieces (台 座 辆 艘 架 个 只 头 张 件 支 枝 根 条 把 块 片 棵 株):
+# a number of pieces (Rec 20 H87) is the same number in any of them. Sets (套), pairs (双, 对),
+# rolls and groups are not pieces and are never converted.
+_PIECE_UNITS = frozenset({"001", "002", "003", "004", "005", "007", "008", "009", "010", "011", "012", "013",
+                          "014", "015", "016", "017", "020", "027", "028"})
+# The Mainland unit list is written in Simplified characters; HK exports write the same words in
+# Traditional ones (個 臺 雙 …). Only unit words are translated, nothing else.
+_TRAD_TO_SIMP = str.maketrans("個臺雙條張隻塊噸聯卷輛對", "个台双条张只块吨联卷辆对")
+
+
+def _clean(v: Any) -> Any:
+    if v is None or v is pd.NaT or v is pd.NA:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    return v
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
+
+
+def _mainland_units(lines: pd.DataFrame, reference: Reference) -> None:
+    """GUnit, legal units and legal quantities, in place."""
+    unit_cn = reference.crosswalk("xw_unit_rec20_cn")
+    tariff = reference.table("cn_tariff_lines")
+    legal = {n: dict(zip(tariff["hs_cn"], tariff[f"unit_{n}"].where(tariff[f"unit_{n}"].str.strip() != ""),
+                         strict=True)) for n in ("1", "2")}
+    units = reference.table("cn_units")
+    words = {normalise_key(str(n)).translate(_TRAD_TO_SIMP): str(c)
+             for c, n in zip(units["code"], units["name_zh"], strict=True)}
+    raw = _col(lines, "quantity_unit_raw")
+    by_word = {v: words.get(normalise_key(v).translate(_TRAD_TO_SIMP)) for v in raw.dropna().unique()}
+    hs = lines["hs_cn"].astype(object)
+    tariff_1 = hs.map(lambda h: legal["1"].get(h) if isinstance(h, str) else None)
+    tariff_2 = hs.map(lambda h: legal["2"].get(h) if isinstance(h, str) else None)
+    declared = raw.map(lambda v: by_word.get(v) if isinstance(v, str) else None)
+    # a bare piece count declares in the tariff line's own count unit; otherwise the Rec 20 crosswalk
+    count_unit = lines["quantity_unit"].isin(list(_COUNT_UNITS)) & tariff_1.notna() & (tariff_1 != _KG)
+    declared = declared.where(declared.notna(), tariff_1.where(count_unit))
+    declared = declared.where(declared.notna(), lines["quantity_unit"].map(
+        lambda u: unit_cn.get(u) if isinstance(u, str) else None))
+    lines["cn_qty_declared"] = lines["quantity_value"]
+    lines["cn_unit_declared"] = declared
+    qty = lines["quantity_value"].astype("float64")
+    net = pd.to_numeric(_col(lines, "net_mass_kg"), errors="coerce").astype("float64")
+    for n, from_tariff in (("1", tariff_1), ("2", tariff_2)):
+        col = f"cn_unit_legal_{n}"
+        unit = _col(lines, col)
+        unit = unit.where(unit.notna(), from_tariff)
+        lines[col] = unit
+        same = (unit == declared) | (unit.isin(list(_PIECE_UNITS)) & declared.isin(list(_PIECE_UNITS)))
+        legal_qty = np.where(unit == _KG, net, np.where(same, qty, np.nan))
+        lines[f"cn_qty_legal_{n}"] = pd.Series(legal_qty, index=lines.index).where(unit.notna())
+
+
+def _file_totals(traders: dict[str, TraderInput], key: str) -> dict[str, float]:
+    """A totals row is an independent total only for a file that holds a single invoice."""
+    out: dict[str, float] = {}
+    for tin in traders.values():
+        for src in tin.lines:
+            if key in src.table.totals and src.table.frame["invoice_no"].nunique() == 1:
+                out[src.label] = src.table.totals[key]
+    return out
+
+
+def _problem(row: dict[str, Any], column: str, value: str, rule: str, en: str, zh: str) -> CellProblem:
+    f, r = str(row["src_file"]), int(row["src_row"])
+    return CellProblem(f, str(row["src_sheet"] or ""), r, column, column, value, rule, f"{f}: {en}", f"{f}：{zh}")
+
+
+def _unknown_customer(row: dict[str, Any], inv: Any) -> CellProblem:
+    name = shown(row["customer"])
+    if not name:
+        return _problem(row, "customer", "", "A03",
+                        f"invoice '{shown(inv)}' names no customer (the consignee); fill in the customer as "
+                        "trader.yaml lists it.",
+                        f"发票「{shown(inv)}」未填写客户（收货人）；请按 trader.yaml 中的客户名称填写。")
+    return _problem(row, "customer", name, "A03",
+                    f"customer '{name}' of invoice '{shown(inv)}' is not among the customers in trader.yaml; "
+                    "add it with its name and address (the consignee).",
+                    f"发票「{shown(inv)}」的客户「{name}」不在 trader.yaml 的客户列表中；"
+                    "请补充其名称和地址（收货人）。")
+
+
+def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, TraderInput], reference: Reference,
+                 sub_problems: list[tuple[str, CellProblem]]) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]]]:
+    from transforms.model.canonical import FILING_TABLES
+
+    if lines.empty:
+        return {name: empty_frame(name) for name in FILING_TABLES}, {}
+    lines = lines.sort_values(["submission_id", "trader", "invoice_no", "_order", "src_row"]).reset_index(drop=True)
+    first_of_invoice = ~lines.duplicated(["submission_id", "trader", "invoice_no"])
+    lines["consignment_seq"] = first_of_invoice.groupby(lines["submission_id"]).cumsum().astype("int64")
+    lines["line_no"] = lines.groupby(["submission_id", "consignment_seq"]).cumcount() + 1
+    lines["version"] = 0
+    _mainland_units(lines, reference)
+    goods = lines[[c for c in GOODS_ITEMS.names if c in lines.columns]].copy()
+
+    trip_rows = {str(r["submission_id"]): {str(k): _clean(v) for k, v in r.items()} for r in trips.to_dict("records")}
+    bills = _bills(trip_rows, sub_problems)
+    consignments, parties = _consignments(lines, trip_rows, bills, traders, reference, sub_problems)
+    sources = _sources(lines, trip_rows, traders)
+    subs, transport, trailers, equipment, seals = _conveyance(trip_rows, traders, parties, sub_problems)
+
+    def frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
+        return pd.DataFrame(rows) if rows else empty_frame(name)
+
+    return {
+        "submissions": frame(subs, "submissions"), "transport": frame(transport, "transport"),
+        "parties": frame(parties, "parties"), "consignments": frame(consignments, "consignments"),
+        "goods_items": goods, "trailers": frame(trailers, "trailers"), "equipment": frame(equipment, "equipment"),
+        "seals": frame(seals, "seals"),
+    }, sources
+
+
+def _sources(lines: pd.DataFrame, trips: dict[str, dict[str, Any]],
+             traders: dict[str, TraderInput]) -> dict[str, set[str]]:
+    """Every file that fed a submission: its lines, trip plan, trader settings and item masters."""
+    sources: dict[str, set[str]] = {}
+    pairs = lines[["submission_id", "src_file", "trader"]].drop_duplicates()
+    for sid, src_file, trader in pairs.itertuples(index=False):
+        s = sources.setdefault(str(sid), {str(trips[str(sid)]["src_file"])})
+        s.add(str(src_file))
+        tin = traders[str(trader)]
+        s.add(tin.settings_label)
+        s.update(m.label for m in tin.masters)
+    return sources
+
+
+def _bills(trips: dict[str, dict[str, Any]], sub_problems: list[tuple[str, CellProblem]],
+           ) -> dict[tuple[str, str], str]:
+    """(submission_id, invoice_no) -> 提（运）单号 from the trip plan's bill_nos."""
+    out: dict[tuple[str, str], str] = {}
+    for sid, trip in trips.items():
+        problems: list[CellProblem] = []
+        out.update({(sid, inv): bill for inv, bill in bill_numbers(trip, problems).items()})
+        sub_problems.extend((sid, p) for p in problems)
+    return out
+
+
+def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], bills: dict[tuple[str, str], str],
+                  traders: dict[str, TraderInput], reference: Reference, sub_problems: list[tuple[str, CellProblem]],
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    for c in ("packages_type", "customer", "incoterm", "gross_mass_kg", "net_mass_kg", "packages_qty"):
+        if c not in lines:
+            lines[c] = None
+    g = lines.groupby(["submission_id", "consignment_seq"], sort=True)
+    head = g[["trader", "invoice_no", "src_file", "src_sheet", "src_row"]].first()
+    sums = g[["gross_mass_kg", "net_mass_kg", "line_amount_value", "packages_qty"]].sum(min_count=1)
+    picks = g[["line_amount_currency", "packages_type", "customer", "incoterm"]].first()
+    counts = g[["line_amount_currency", "packages_type"]].nunique()
+    table = head.join(sums).join(picks).join(counts.add_suffix("_n")).reset_index()
+    mixed = {k: sorted(set(v)) for k, v in lines.dropna(subset=["line_amount_currency"]).groupby(
+        ["submission_id", "consignment_seq"])["line_amount_currency"]} if (counts["line_amount_currency"] > 1).any() \
+        else {}
+    words = dict(zip(*(reference.table("rec21_package_types")[c] for c in ("code", "name")), strict=True))
+    file_gross = _file_totals(traders, "gross_mass_kg")
+    consignments: list[dict[str, Any]] = []
+    parties: list[dict[str, Any]] = []
+    for rec in table.to_dict("records"):
+        row = {str(k): _clean(v) for k, v in rec.items()}
+        sid, seq = str(row["submission_id"]), int(row["consignment_seq"])
+        ts = traders[str(row["trader"])].settings
+        trip = trips[sid]
+        inv = shown(row["invoice_no"])
+        if (row["line_amount_currency_n"] or 0) > 1:
+            cur = mixed[(sid, seq)]
+            sub_problems.append((sid, _problem(
+                row, "line_amount_currency", "/".join(cur), "A04",
+                f"invoice '{inv}' mixes currencies {', '.join(cur)}; one invoice must use one currency.",
+                f"发票「{inv}」混用币制 {', '.join(cur)}；同一发票只能使用一种币制。")))
+        pkg_type = row["packages_type"] if (row["packages_type_n"] or 0) == 1 else None
+        if pkg_type is None and ts.defaults.package_type:
+            pkg_type = ts.defaults.package_type
+            sub_problems.append((sid, _problem(
+                row, "packages_type", pkg_type, "A05W",
+                f"invoice '{inv}' states no package type; the trader default '{pkg_type}' from trader.yaml was used.",
+                f"发票「{inv}」未注明包装种类，已使用 trader.yaml 中的默认值「{pkg_type}」。")))
+        one_invoice_trip = len(trip.get("invoice_nos") or []) == 1
+        stated_pkgs = trip.get("total_packages_qty") if one_invoice_trip else None
+        total_pkgs = stated_pkgs if stated_pkgs is not None else row["packages_qty"]
+        stated_gross = trip.get("stated_gross_mass_kg") if one_invoice_trip else None
+        if stated_gross is None:
+            stated_gross = file_gross.get(str(row["src_file"]))
+        customer = ts.customer(row["customer"])
+        if customer is None:
+            sub_problems.append((sid, _unknown_customer(row, inv)))
+        trader = str(row["trader"])
+        consignments.append({
+            "submission_id": sid, "version": 0, "consignment_seq": seq, "trader": trader, "invoice_no": str(inv),
+            "ucr": f"{trader}-{inv}"[:35], "cn_bill_no": bills.get((sid, str(inv))),
+            "total_packages_qty": int(total_pkgs) if total_pkgs is not None else None,
+            "total_packages_type": pkg_type, "total_packages_derived": stated_pkgs is None,
+            "package_description": words.get(pkg_type, pkg_type) if pkg_type else None,
+            "gross_mass_kg": row["gross_mass_kg"], "net_mass_kg": row["net_mass_kg"],
+            "stated_gross_mass_kg": stated_gross, "invoice_amount_value": row["line_amount_value"],
+            "invoice_amount_currency": row["line_amount_currency"] if (row["line_amount_currency_n"] or 0) == 1
+            else None,
+            "incoterm": row["incoterm"], "cn_transaction_method": ts.declaration.cn_transaction_method,
+            "freight_payment_method": "1", "cn_trade_mode": ts.declaration.cn_trade_mode,
+            "cn_levy_nature": ts.declaration.cn_levy_nature, "cn_procedure_code": "RD01",
+            "cn_origin_district": ts.declaration.cn_origin_district,
+            "country_of_consignment": ts.self_.country if trip["direction"] == "HK_IMPORT" else "HK",
+            "country_of_destination": "HK" if trip["direction"] == "HK_IMPORT" else (
+                customer.country if customer else None),
+            "equipment_refs": [trip["container_no"]] if trip.get("container_no") else None,
+            **dict.fromkeys(_MAINLAND_CONSIGNMENT_COLUMNS),
+            "src_file": row["src_file"], "src_sheet": row["src_sheet"], "src_row": int(row["src_row"]),
+        })
+        label = traders[trader].settings_label
+        for role, party in (("CONSIGNOR", ts.self_), ("CONSIGNEE", customer)):
+            if party is None:
+                continue
+            parties.append({
+                "submission_id": sid, "version": 0, "consignment_seq": seq, "role": role, "name": party.name_en,
+                "name_zh": party.name_zh, "address_lines": party.address, "address_city": party.city,
+                "address_country": party.country, "ids_hk_brn": party.ids.hk_brn, "ids_cn_uscc": party.ids.cn_uscc,
+                "ids_cn_customs_code": party.ids.cn_customs_code, "src_file": label})
+    return consignments, parties
+
+
+def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput], parties: list[dict[str, Any]],
+                sub_problems: list[tuple[str, CellProblem]]) -> tuple[list[dict[str, Any]], ...]:
+    subs: list[dict[str, Any]] = []
+    transport: list[dict[str, Any]] = []
+    trailers: list[dict[str, Any]] = []
+    equipment: list[dict[str, Any]] = []
+    seals: list[dict[str, Any]] = []
+    for sid, trip in sorted(trips.items()):
+        carrier = traders[str(trip["trader"])].settings.carrier
+        crossing = pd.Timestamp(trip["expected_crossing_at"]) if trip["expected_crossing_at"] is not None else None
+        where = {"src_file": trip["src_file"], "src_sheet": trip["src_sheet"], "src_row": int(trip["src_row"])}
+        subs.append({
+            "submission_id": sid, "version": 0, "function_code": "9", "direction": trip["direction"], "mode": "3",
+            "control_point": trip["control_point"], "trip_ref": trip["trip_ref"], "carrier_code": trip["carrier_code"],
+            "expected_crossing_at": crossing,
+            "crossing_date": crossing.tz_convert(HK_TZ).date() if crossing is not None else None,
+            # assigned by the carrier for the crossing (trip plan); never composed here
+            "cn_trip_batch_no": trip.get("cn_trip_batch_no"), **where})
+        transport.append({
+            "submission_id": sid, "version": 0, "vehicle_reg_hk": trip.get("vehicle_reg_hk"),
+            "vehicle_reg_cn": trip.get("vehicle_reg_cn"), "vehicle_customs_code": trip.get("vehicle_customs_code"),
+            "driver_name": trip.get("driver_name"), "driver_cn_code": trip.get("driver_cn_code"),
+            "carrier_code": trip["carrier_code"], "carrier_name": carrier.name_en if carrier else None,
+            "carrier_cn_customs_code": carrier.cn_customs_code if carrier else None, **where})
+        parties.append({"submission_id": sid, "version": 0, "consignment_seq": 0, "role": "CARRIER",
+                        "name": carrier.name_en if carrier else trip["carrier_code"],
+                        "ids_cn_customs_code": carrier.cn_customs_code if carrier else None, **where})
+        problems: list[CellProblem] = []
+        more = equipment_rows(sid, trip, carrier, problems)
+        sub_problems.extend((sid, p) for p in problems)
+        for rows, new in zip((trailers, equipment, seals), more, strict=True):
+            rows.extend(new)
+    return subs, transport, trailers, equipment, seals

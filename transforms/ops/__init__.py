@@ -1,0 +1,1 @@
+"""Operations around a night: the run summary, archive, retention and alerts."""

@@ -1,0 +1,5 @@
+"""Shared plumbing every stage may use and that knows nothing of customs: atomic files, paths,
+time, settings, worker pools, locks, crash points, personal-data hashing and log redaction.
+
+The lowest layer: it imports no other ``transforms`` package (``pyproject.toml``'s import contracts).
+"""
