@@ -20,7 +20,7 @@ from transforms.ingest.profiles.match import HeaderMatch, detect, find_header, h
 from transforms.ingest.profiles.registry import ProfileError, Profiles
 from transforms.ingest.profiles.schema import Profile
 from transforms.ingest.readers import ReadRefused, read_file
-from transforms.model.inputs import CellProblem, FileReport, SourceTable, TraderInput
+from transforms.model.inputs import CellProblem, FileReport, MappedTable, SourceTable, TraderInput
 from transforms.model.reference import Reference
 from transforms.model.trader import TRADER_FILE, TraderSettingsError, load_trader
 from transforms.plumbing.personal import personal_values, remember_personal
@@ -84,6 +84,27 @@ def link_refusals(inbox: Path) -> list[FileReport]:
 
 
 def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Reference) -> TraderIngest:
+    """The trader's settings first, then every file through its profile, oldest first. Without usable
+    settings or with a profile that cannot be used, every file is refused with the reason; otherwise each
+    file is read inside its own fault boundary (:func:`_ingest_file`)."""
+    out = _settings_or_refusal(folder, inbox)
+    tin = out.input
+    if tin is None:
+        return out
+    settings = tin.settings
+    try:
+        named: Profile | None = profiles.get(settings.profile) if settings.profile else None
+    except ProfileError as exc:
+        return _refuse_for_profile(out, tin.settings_label, folder, inbox, exc)
+    reading = _Reading(inbox, profiles, named, reference, ZoneInfo(settings.timezone))
+    for order, path in enumerate(trader_files(folder)):
+        _ingest_file(out, tin, path, order, reading)
+    return out
+
+
+def _settings_or_refusal(folder: Path, inbox: Path) -> TraderIngest:
+    """The ingest started with the trader's settings as its first file read; or, when the folder has no
+    trader.yaml, an unreadable one or another trader's id in it, the ingest of a refused folder (no input)."""
     trader = folder.name
     settings_path = folder / TRADER_FILE
     label = settings_path.relative_to(inbox).as_posix()
@@ -106,62 +127,96 @@ def ingest_trader(folder: Path, inbox: Path, profiles: Profiles, reference: Refe
                   "and the trader id agree.")
         return TraderIngest(trader, None, [FileReport(label, trader, TRADER_SETTINGS_PROFILE, "refused", reason)])
     tin = TraderInput(settings=settings, settings_label=label)
-    out = TraderIngest(trader, tin, [FileReport(label, trader, TRADER_SETTINGS_PROFILE, rows_in=1, rows_reference=1,
-                                                sha256=hashlib.sha256(settings_path.read_bytes()).hexdigest())])
-    try:
-        named: Profile | None = profiles.get(settings.profile) if settings.profile else None
-    except ProfileError as exc:
-        out.files.append(FileReport(label, trader, TRADER_SETTINGS_PROFILE, "refused", str(exc)))
-        # every file is listed, each waiting with the reason (a file missing from the summary is silent)
-        out.files += [FileReport(p.relative_to(inbox).as_posix(), trader, status="refused",
-                                 reason=f"{label} names a profile that cannot be used, so this file waits; {exc}")
-                      for p in trader_files(folder)]
-        return out
-    tz = ZoneInfo(settings.timezone)
-    for order, path in enumerate(trader_files(folder)):
-        rel = path.relative_to(inbox).as_posix()
-        report = FileReport(rel, trader)
-        out.files.append(report)
-        try:
-            # without declared encodings the reader tries candidates against the profiles' headers
-            wb = read_file(path, encodings=settings.encodings or None,
-                           header_hint=header_hint(profiles))  # type: ignore[arg-type]
-            report.sha256 = wb.sha256
-            match = _choose(profiles, named, wb, rel)
-            if not isinstance(match, str):   # trader.yaml invoice_no_column
-                match = with_invoice_column(match, settings.invoice_no_column, rel)
-            if isinstance(match, str):
-                report.status, report.reason = "refused", match
-                if trip_plan.looks_like_trip_plan(profiles, wb):   # its trader's lines are told the plan was refused
-                    tin.refused_plans.append(rel)
-                continue
-            report.profile = match.profile.ref
-            table = map_sheet(match, src_file=rel, reference=reference, local_tz=tz,
-                              direction_view=settings.direction_view)
-            if match.profile.role == "trip_plan":   # carrier from trader.yaml; rows naming no trip set aside
-                trip_plan.settle_trip_plan(table, settings)
-        except ReadRefused as exc:
-            report.status, report.reason = "refused", exc.reason
-            continue
-        except Exception as exc:  # the fault boundary: a defect refuses this file, the others are read
-            _refuse_faulted(out, report, exc)
-            continue
-        out.problems.extend(table.problems)
-        out.source_headers[rel] = table.headers
-        if match.sheet.encoding is not None:
-            out.source_encodings[rel] = match.sheet.encoding
-        report.rows_in = table.rows_in
-        report.rows_ignored = table.rows_ignored
-        src = SourceTable(trader, rel, order, table)
-        role = match.profile.role
-        if role == "commercial_lines":
-            tin.lines.append(src)
-        else:
-            report.rows_reference, report.rows_quarantined = trip_plan.counts(table)
-            # drivers' names and codes: redacted wherever a log line of this process quotes one
-            remember_personal(personal_values([table.frame]))
-            (tin.masters if role == "item_master" else tin.trips).append(src)
+    return TraderIngest(trader, tin, [FileReport(label, trader, TRADER_SETTINGS_PROFILE, rows_in=1, rows_reference=1,
+                                                 sha256=hashlib.sha256(settings_path.read_bytes()).hexdigest())])
+
+
+def _refuse_for_profile(out: TraderIngest, label: str, folder: Path, inbox: Path, exc: ProfileError) -> TraderIngest:
+    """trader.yaml (``label``) names a profile that cannot be used: the settings are refused with the
+    profile's sentence and every file is listed, each waiting with the reason (a file missing from the
+    summary is silent)."""
+    out.files.append(FileReport(label, out.trader, TRADER_SETTINGS_PROFILE, "refused", str(exc)))
+    out.files += [FileReport(p.relative_to(inbox).as_posix(), out.trader, status="refused",
+                             reason=f"{label} names a profile that cannot be used, so this file waits; {exc}")
+                  for p in trader_files(folder)]
     return out
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What reading each file of one trader needs, settled once per folder."""
+    inbox: Path
+    profiles: Profiles
+    #: trader.yaml ``profile:``, which applies to commercial exports (:func:`_choose`)
+    named: Profile | None
+    reference: Reference
+    #: the trader's local time zone, in which its files' naive times are read
+    tz: ZoneInfo
+
+
+def _ingest_file(out: TraderIngest, tin: TraderInput, path: Path, order: int, reading: _Reading) -> None:
+    """One file into the trader's ingest, with its report. Reading, choosing the profile and mapping run
+    inside the fault boundary: a defect there refuses this file and the trader's other files are read."""
+    rel = path.relative_to(reading.inbox).as_posix()
+    report = FileReport(rel, out.trader)
+    out.files.append(report)
+    try:
+        mapped = _read_and_map(path, rel, report, tin, reading)
+    except ReadRefused as exc:
+        report.status, report.reason = "refused", exc.reason
+        return
+    except Exception as exc:  # the fault boundary: a defect refuses this file, the others are read
+        _refuse_faulted(out, report, exc)
+        return
+    if mapped is None:
+        return
+    match, table = mapped
+    _take_by_role(out, tin, report, match, SourceTable(out.trader, rel, order, table))
+
+
+def _read_and_map(path: Path, rel: str, report: FileReport, tin: TraderInput,
+                  reading: _Reading) -> tuple[HeaderMatch, MappedTable] | None:
+    """The file read, matched to a profile and mapped to canonical rows; ``None`` when it is refused with
+    the sentence detection gave (in ``report``)."""
+    settings = tin.settings
+    # without declared encodings the reader tries candidates against the profiles' headers
+    wb = read_file(path, encodings=settings.encodings or None,
+                   header_hint=header_hint(reading.profiles))  # type: ignore[arg-type]
+    report.sha256 = wb.sha256
+    match = _choose(reading.profiles, reading.named, wb, rel)
+    if not isinstance(match, str):   # trader.yaml invoice_no_column
+        match = with_invoice_column(match, settings.invoice_no_column, rel)
+    if isinstance(match, str):
+        report.status, report.reason = "refused", match
+        if trip_plan.looks_like_trip_plan(reading.profiles, wb):   # its trader's lines are told the plan was refused
+            tin.refused_plans.append(rel)
+        return None
+    report.profile = match.profile.ref
+    table = map_sheet(match, src_file=rel, reference=reading.reference, local_tz=reading.tz,
+                      direction_view=settings.direction_view)
+    if match.profile.role == "trip_plan":   # carrier from trader.yaml; rows naming no trip set aside
+        trip_plan.settle_trip_plan(table, settings)
+    return match, table
+
+
+def _take_by_role(out: TraderIngest, tin: TraderInput, report: FileReport, match: HeaderMatch,
+                  src: SourceTable) -> None:
+    """A mapped file's rows and counts into the ingest: commercial lines, item masters or trip plans."""
+    table = src.table
+    out.problems.extend(table.problems)
+    out.source_headers[src.label] = table.headers
+    if match.sheet.encoding is not None:
+        out.source_encodings[src.label] = match.sheet.encoding
+    report.rows_in = table.rows_in
+    report.rows_ignored = table.rows_ignored
+    role = match.profile.role
+    if role == "commercial_lines":
+        tin.lines.append(src)
+    else:
+        report.rows_reference, report.rows_quarantined = trip_plan.counts(table)
+        # drivers' names and codes: redacted wherever a log line of this process quotes one
+        remember_personal(personal_values([table.frame]))
+        (tin.masters if role == "item_master" else tin.trips).append(src)
 
 
 def _refuse_faulted(out: TraderIngest, report: FileReport, exc: Exception) -> None:
