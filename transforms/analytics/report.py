@@ -1,10 +1,8 @@
 """The clearance-time report: ``reports/clearance.html`` (charts first, tables second) and its aggregates.
 
-Reads the analytics dataset through the DuckDB views of :mod:`transforms.analytics.sql` (so the
-report and an analyst's query share one definition of every metric), writes each aggregate as
-Parquet under ``reports/aggregates/`` and one self-contained HTML page: inline SVG, inline CSS, no
-script and no reference to anything outside the file, so it opens offline and can be mailed.
-Quantiles are continuous (linear interpolation between closest ranks, DuckDB ``quantile_cont``).
+The aggregates come from :mod:`transforms.analytics.aggregates` and are written as Parquet under
+``reports/aggregates/``; the page is one self-contained HTML file: inline SVG, inline CSS, no script and
+no reference to anything outside the file, so it opens offline and can be mailed.
 """
 
 from __future__ import annotations
@@ -18,16 +16,14 @@ from html import escape
 from pathlib import Path
 from typing import Any, Final
 
-import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from transforms.analytics.sql import HK_TIME_ZONE, connect
+from transforms.analytics.aggregates import SIDES, compute_aggregates, write_aggregates
+from transforms.analytics.sql import HK_TIME_ZONE
 from transforms.analytics.svg import SIDE_COLOURS, Quantiles, bars, histogram, lines, quantile_columns, quantile_rows
 from transforms.model.canonical import MODEL_VERSION
 from transforms.plumbing.atomic import write_atomic
 
-SIDES: Final = ("CN", "HK")
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOURS: Final = [f"{h:02d}" for h in range(24)]
 #: Rows per chart for long dimensions (traders, HS chapters): the busiest first; tables list more.
@@ -65,126 +61,6 @@ class ReportResult:
     html_bytes: int
     seconds: float
 
-
-def _minutes_dim(dim: str, key_sql: str, order_sql: str, source: str = "clearance_t") -> str:
-    return f"""
-SELECT side, {key_sql} AS key, min({order_sql}) AS sort_key, count(*) AS trips_arrived,
-       count(clearance_min) AS trips_cleared,
-       quantile_cont(clearance_min, 0.5) AS p50, quantile_cont(clearance_min, 0.9) AS p90,
-       quantile_cont(clearance_min, 0.99) AS p99, avg(clearance_min) AS mean
-FROM {source} GROUP BY side, {key_sql} ORDER BY side, sort_key, key"""
-
-
-_UNNEST_TRADERS: Final = ("(SELECT *, unnest(CASE WHEN len(traders) = 0 THEN ['(unknown)'] ELSE traders END) "
-                          "AS trader FROM clearance_t)")
-_UNNEST_CHAPTERS: Final = ("(SELECT *, unnest(CASE WHEN len(hs_chapters) = 0 THEN ['??'] ELSE hs_chapters END) "
-                           "AS hs_chapter FROM clearance_t)")
-
-QUERIES: Final[dict[str, str]] = {
-    "clearance_by_control_point": _minutes_dim("control_point", "coalesce(control_point, '?')", "0"),
-    "clearance_by_trader": _minutes_dim("trader", "trader", "-1", _UNNEST_TRADERS),
-    "clearance_by_hs_chapter": _minutes_dim("hs_chapter", "hs_chapter", "0", _UNNEST_CHAPTERS),
-    "clearance_by_hour": _minutes_dim("hour", "lpad(CAST(arrival_hour AS VARCHAR), 2, '0')", "arrival_hour"),
-    "clearance_by_weekday": _minutes_dim(
-        "weekday", "['Mon','Tue','Wed','Thu','Fri','Sat','Sun'][arrival_weekday]", "arrival_weekday"),
-    "daily_trend": """
-SELECT arrival_date AS day, side, count(*) AS trips_arrived, count(clearance_min) AS trips_cleared,
-       quantile_cont(clearance_min, 0.5) AS p50, quantile_cont(clearance_min, 0.9) AS p90
-FROM clearance_t GROUP BY ALL ORDER BY day, side""",
-    "filing_latency": """
-SELECT metric, side, count(v) AS n, quantile_cont(v, 0.5) AS p50, quantile_cont(v, 0.9) AS p90,
-       quantile_cont(v, 0.99) AS p99
-FROM (SELECT 'lead time' AS metric, '-' AS side, lead_time_min AS v FROM submission_metrics_t
-      UNION ALL SELECT 'acceptance latency', 'HK', hk_acceptance_min FROM submission_metrics_t
-      UNION ALL SELECT 'acceptance latency', 'CN', cn_acceptance_min FROM submission_metrics_t)
-GROUP BY ALL ORDER BY metric DESC, side""",
-    "rejection_reasons": """
-SELECT side, reason, count(*) AS events, count(DISTINCT submission_id) AS trips
-FROM rejections GROUP BY ALL ORDER BY events DESC, side, reason""",
-    "rejections_by_trader": """
-SELECT trader, side, reason, count(*) AS events, count(DISTINCT submission_id) AS trips
-FROM (SELECT *, unnest(CASE WHEN len(traders) = 0 THEN ['(unknown)'] ELSE traders END) AS trader FROM rejections)
-GROUP BY ALL ORDER BY trader, events DESC, side, reason""",
-    "findings_by_trader": """
-SELECT coalesce(trader, '(unknown)') AS trader, rule_id, severity, count(DISTINCT finding_id) AS findings,
-       count(DISTINCT (src_file, src_row)) AS rows, count(DISTINCT submission_id) AS trips
-FROM findings GROUP BY ALL ORDER BY trader, severity, findings DESC, rule_id""",
-    "quarantine_rates": """
-SELECT trader, rule_id, trips_quarantined, trips_checked, quarantine_rate FROM quarantine_rates
-UNION ALL
-SELECT c.trader, '(any rule)', count(DISTINCT f.submission_id), c.n, count(DISTINCT f.submission_id) / c.n
-FROM (SELECT trader, count(DISTINCT submission_id) AS n FROM trips_checked GROUP BY trader) c
-LEFT JOIN findings f ON f.trader = c.trader AND f.severity = 'error' AND f.submission_id IS NOT NULL
-GROUP BY c.trader, c.n
-ORDER BY trader, rule_id""",
-    "submission_metrics": "SELECT * FROM submission_metrics_t ORDER BY expected_crossing_at, submission_id",
-    "consignment_metrics": "SELECT * FROM consignment_metrics ORDER BY expected_crossing_at, submission_id, "
-                           "consignment_seq",
-}
-
-
-def _distribution(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Clearance-time histogram per side: about 30 bins up to the side's p99 (the last bin takes the tail)."""
-    rows: list[dict[str, Any]] = []
-    for side in SIDES:
-        got = con.execute("SELECT quantile_cont(clearance_min, 0.99), count(clearance_min) FROM clearance_t "
-                          "WHERE side = ? AND clearance_min >= 0", [side]).fetchone()
-        if got is None or not got[1]:
-            continue
-        from transforms.analytics.svg import nice_ticks
-
-        width = nice_ticks(max(float(got[0]), 1.0), 30)[1]
-        nbins = max(1, int(float(got[0]) // width) + 1)
-        counts = dict(con.execute(
-            "SELECT least(CAST(floor(clearance_min / ?) AS BIGINT), ?) AS b, count(*) FROM clearance_t "
-            "WHERE side = ? AND clearance_min >= 0 GROUP BY b", [width, nbins - 1, side]).fetchall())
-        for b in range(nbins):
-            rows.append({"side": side, "bin_lo": b * width, "bin_hi": (b + 1) * width,
-                         "open_ended": b == nbins - 1, "trips": int(counts.get(b, 0))})
-    schema = pa.schema([("side", pa.string()), ("bin_lo", pa.float64()), ("bin_hi", pa.float64()),
-                        ("open_ended", pa.bool_()), ("trips", pa.int64())])
-    return pa.Table.from_pylist(rows, schema=schema)
-
-
-def compute_aggregates(analytics: Path) -> tuple[dict[str, pa.Table], dict[str, Any]]:
-    """Every aggregate of the report as Arrow tables, plus facts for the page header."""
-    con = connect(analytics)
-    # computed once: the views built on submission_metrics (clearance, consignment_metrics) read this table
-    con.execute("CREATE TABLE submission_metrics_t AS SELECT * FROM submission_metrics")
-    con.execute("CREATE OR REPLACE VIEW submission_metrics AS SELECT * FROM submission_metrics_t")
-    con.execute("CREATE TABLE clearance_t AS SELECT * FROM clearance")
-    aggs = {name: con.sql(sql).to_arrow_table() for name, sql in QUERIES.items()}
-    aggs["clearance_distribution"] = _distribution(con)
-    facts_row = con.execute("""
-SELECT count(*), count(cn_arrived_at), count(hk_arrived_at), count(hk_released_at),
-       count(*) FILTER (WHERE hk_rejections + cn_rejections > 0), sum(refilings),
-       min(crossing_date), max(crossing_date) FROM submission_metrics_t""").fetchone()
-    assert facts_row is not None
-    facts = dict(zip(("trips", "cn_arrived", "hk_arrived", "hk_released", "trips_rejected", "refilings",
-                      "first_day", "last_day"), facts_row, strict=True))
-    facts["events"] = con.execute("SELECT count(*) FROM events").fetchone()[0]  # type: ignore[index]
-    for side in SIDES:
-        q = con.execute("SELECT quantile_cont(clearance_min, [0.5, 0.9]) FROM clearance_t WHERE side = ?",
-                        [side]).fetchone()
-        facts[f"{side}_p"] = q[0] if q else None
-    con.close()
-    return aggs, facts
-
-
-def write_aggregates(aggs: dict[str, pa.Table], folder: Path) -> dict[str, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for name, table in aggs.items():
-        sink = pa.BufferOutputStream()
-        meta = {b"ssdd_model_version": MODEL_VERSION.encode(), b"ssdd_aggregate": name.encode()}
-        pq.write_table(table.replace_schema_metadata(meta), sink, compression="zstd")
-        path = folder / f"{name}.parquet"
-        write_atomic(path, sink.getvalue().to_pybytes(), None)
-        out[name] = path
-    return out
-
-
-# -- HTML ---------------------------------------------------------------------------------------------
 
 def _q(row: dict[str, Any]) -> Quantiles | None:
     if row.get("p50") is None:
@@ -291,18 +167,58 @@ def _tiles(facts: dict[str, Any]) -> str:
 
 
 def render_html(aggs: dict[str, pa.Table], facts: dict[str, Any], generated_at: datetime) -> str:
-    charts: list[str] = []
+    """The page top-down: header and tiles, the definitions folded away, the charts, the tables, and the
+    definitions again at the foot for a printed copy."""
+    definitions = "".join(f"<dt>{escape(t)}</dt><dd>{escape(d)}</dd>" for t, d in DEFINITIONS)
+    return (
+        _page_head(facts, generated_at) + _tiles(facts) +
+        '<details><summary>How each figure is defined</summary><dl>' + definitions + "</dl></details>"
+        "<h2>Charts</h2>" + "".join(_charts(aggs)) +
+        "<h2>Tables</h2>" + "".join(_tables(aggs)) +
+        "<h2>Definitions</h2><dl>" + definitions + "</dl></body></html>")
+
+
+def _page_head(facts: dict[str, Any], generated_at: datetime) -> str:
+    """The document head (inline CSS), the title and the line saying which crossing dates, run time and
+    canonical model the page stands for."""
+    span = (f"{facts['first_day']} to {facts['last_day']}" if facts.get("first_day") else "no trips yet")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>ssdd clearance report</title><style>{_CSS}</style></head><body>"
+        "<h1>Clearance times at the HK–Mainland land crossings</h1>"
+        f'<p class="meta">Crossing dates {escape(span)} · generated {generated_at:%Y-%m-%d %H:%M} UTC · '
+        f"canonical model {escape(MODEL_VERSION)} · aggregates in reports/aggregates/*.parquet</p>")
+
+
+def _charts(aggs: dict[str, pa.Table]) -> list[str]:
+    """Every chart in page order: clearance time first (distribution, then one per dimension, then the
+    daily trend), then what slows filings down (rejections, findings, latency)."""
+    return [_distribution_chart(aggs), *_dimension_charts(aggs), _daily_chart(aggs), _rejections_chart(aggs),
+            _findings_chart(aggs), _latency_chart(aggs)]
+
+
+def _distribution_chart(aggs: dict[str, pa.Table]) -> str:
     dist = aggs["clearance_distribution"].to_pylist()
-    charts.append(_figure("distribution", "Clearance time distribution per side (minutes)", histogram(
+    return _figure("distribution", "Clearance time distribution per side (minutes)", histogram(
         [(s, [(r["bin_lo"], r["bin_hi"], r["trips"]) for r in dist if r["side"] == s]) for s in SIDES
          if any(r["side"] == s for r in dist)], "Clearance time distribution"),
-        "The last bin of each side also holds the slowest 1 %."))
-    dims = (("control_point", "clearance_by_control_point", "Clearance time by control point", False, False),
-            ("trader", "clearance_by_trader", "Clearance time by trader", True, True),
-            ("hs_chapter", "clearance_by_hs_chapter", "Clearance time by HS chapter", True, True),
-            ("hour", "clearance_by_hour", "Clearance time by hour of arrival (HK time)", False, False),
-            ("weekday", "clearance_by_weekday", "Clearance time by weekday of arrival (HK time)", False, False))
-    for dim, name, caption, busiest, horizontal in dims:
+        "The last bin of each side also holds the slowest 1 %.")
+
+
+#: Clearance time per dimension: chart id, aggregate, caption, busiest first, horizontal rows. Traders and
+#: HS chapters are long lists, charted as rows of the busiest; the others keep their natural order as columns.
+_DIMENSIONS: Final = (
+    ("control_point", "clearance_by_control_point", "Clearance time by control point", False, False),
+    ("trader", "clearance_by_trader", "Clearance time by trader", True, True),
+    ("hs_chapter", "clearance_by_hs_chapter", "Clearance time by HS chapter", True, True),
+    ("hour", "clearance_by_hour", "Clearance time by hour of arrival (HK time)", False, False),
+    ("weekday", "clearance_by_weekday", "Clearance time by weekday of arrival (HK time)", False, False))
+
+
+def _dimension_charts(aggs: dict[str, pa.Table]) -> list[str]:
+    charts = []
+    for dim, name, caption, busiest, horizontal in _DIMENSIONS:
         cats = (HOURS if dim == "hour" else list(WEEKDAYS) if dim == "weekday"
                 else _categories(aggs[name], busiest=busiest))
         panels = _panels(aggs[name], cats)
@@ -310,6 +226,11 @@ def render_html(aggs: dict[str, pa.Table], facts: dict[str, Any], generated_at: 
         note = f"The {CHART_ROWS} busiest shown; every row is in the table below." if busiest and len(
             set(aggs[name]["key"].to_pylist())) > CHART_ROWS else ""
         charts.append(_figure(dim, caption, chart, note))
+    return charts
+
+
+def _daily_chart(aggs: dict[str, pa.Table]) -> str:
+    """p50 solid and p90 dashed per side, one point per day of arrival; a series with no value is left out."""
     daily = aggs["daily_trend"].to_pylist()
     days = sorted({str(r["day"]) for r in daily})
     series = []
@@ -319,26 +240,39 @@ def render_html(aggs: dict[str, pa.Table], facts: dict[str, Any], generated_at: 
             values = [by_day[d][q] if d in by_day else None for d in days]
             if any(v is not None for v in values):
                 series.append((f"{side} {q}", SIDE_COLOURS[side], values, dashed))
-    charts.append(_figure("daily", "Daily trend: clearance p50 and p90 per side (day of arrival, HK time)",
-                          lines(days, series, "Daily clearance trend")))
+    return _figure("daily", "Daily trend: clearance p50 and p90 per side (day of arrival, HK time)",
+                   lines(days, series, "Daily clearance trend"))
+
+
+def _rejections_chart(aggs: dict[str, pa.Table]) -> str:
     reasons = aggs["rejection_reasons"].to_pylist()[:CHART_ROWS]
-    charts.append(_figure("rejection_reasons", "Rejection reasons (events)", bars(
+    return _figure("rejection_reasons", "Rejection reasons (events)", bars(
         [f"{r['side']}: {r['reason']}" for r in reasons],
         [(s, SIDE_COLOURS[s], [float(r["events"]) if r["side"] == s else 0.0 for r in reasons]) for s in SIDES],
-        "Rejection reasons")))
+        "Rejection reasons"))
+
+
+def _findings_chart(aggs: dict[str, pa.Table]) -> str:
     findings = aggs["findings_by_trader"].to_pylist()
     traders = sorted({r["trader"] for r in findings})[:CHART_ROWS]
     sev = (("error", "#8e2c8e"), ("warning", "#d49a1f"))
-    charts.append(_figure("findings_trader", "Data-quality findings per trader (distinct findings)", bars(
+    return _figure("findings_trader", "Data-quality findings per trader (distinct findings)", bars(
         traders, [(s, colour, [float(sum(r["findings"] for r in findings if r["trader"] == t and r["severity"] == s))
-                               for t in traders]) for s, colour in sev], "Findings per trader")))
+                               for t in traders]) for s, colour in sev], "Findings per trader"))
+
+
+def _latency_chart(aggs: dict[str, pa.Table]) -> str:
     latency = aggs["filing_latency"].to_pylist()
     lat_cats = [f"{r['metric']} {r['side']}".replace(" -", "") for r in latency]
-    charts.append(_figure("filing_latency", "Lead time and acceptance latency (p50 dark, p90 light, p99 tick; minutes)",
-                          quantile_rows(lat_cats, [("", [Quantiles(int(r["n"]), r["p50"], r["p90"], r["p99"])
-                                                         for r in latency])], "Lead time and acceptance latency")))
+    return _figure("filing_latency", "Lead time and acceptance latency (p50 dark, p90 light, p99 tick; minutes)",
+                   quantile_rows(lat_cats, [("", [Quantiles(int(r["n"]), r["p50"], r["p90"], r["p99"])
+                                                  for r in latency])], "Lead time and acceptance latency"))
 
-    tables = [
+
+def _tables(aggs: dict[str, pa.Table]) -> list[str]:
+    """The aggregates as tables, in page order: each shows its first TABLE_ROWS rows and names the Parquet
+    file that holds them all."""
+    return [
         _table("clearance_by_control_point", aggs["clearance_by_control_point"], _CLEARANCE_COLS,
                lambda r: str(r["key"]), "Clearance time by control point"),
         _table("clearance_by_trader", aggs["clearance_by_trader"], _CLEARANCE_COLS, lambda r: str(r["key"]),
@@ -368,20 +302,6 @@ def render_html(aggs: dict[str, pa.Table], facts: dict[str, Any], generated_at: 
                ("quarantine_rate", "rate")), lambda r: f"{r['trader']}/{r['rule_id']}",
                "Quarantine rate per trader and rule", pct=("quarantine_rate",)),
     ]
-    span = (f"{facts['first_day']} to {facts['last_day']}" if facts.get("first_day") else "no trips yet")
-    definitions = "".join(f"<dt>{escape(t)}</dt><dd>{escape(d)}</dd>" for t, d in DEFINITIONS)
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>ssdd clearance report</title><style>{_CSS}</style></head><body>"
-        "<h1>Clearance times at the HK–Mainland land crossings</h1>"
-        f'<p class="meta">Crossing dates {escape(span)} · generated {generated_at:%Y-%m-%d %H:%M} UTC · '
-        f"canonical model {escape(MODEL_VERSION)} · aggregates in reports/aggregates/*.parquet</p>"
-        f"{_tiles(facts)}"
-        '<details><summary>How each figure is defined</summary><dl>' + definitions + "</dl></details>"
-        "<h2>Charts</h2>" + "".join(charts) +
-        "<h2>Tables</h2>" + "".join(tables) +
-        "<h2>Definitions</h2><dl>" + definitions + "</dl></body></html>")
 
 
 def build_report(workspace: Path, *, generated_at: datetime | None = None) -> ReportResult:
