@@ -15,6 +15,7 @@ import gc
 import time
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 from lxml import etree
 
@@ -30,6 +31,7 @@ _NS = uuid.UUID("00000000-0000-5000-8000-00000000be9c")
 
 
 def bundle(n: int, items: int) -> FilingBundle:
+    """Bench trip ``n``: one consignment of ``items`` goods lines, a trailer and a sealed container."""
     sid = str(uuid.uuid5(_NS, f"bench|{n}"))
     key = {"submission_id": sid, "version": 1}
     sub = row("submissions", **key, function_code="9", direction="HK_IMPORT", mode="3", control_point="LMC",
@@ -43,37 +45,8 @@ def bundle(n: int, items: int) -> FilingBundle:
                      driver_hk_id_masked="A123***(*)", driver_phone="+852 9000 0000", carrier_code="HKTRUCK",
                      carrier_name="HK Cross-border Truck Ltd", carrier_cn_customs_code="4403980009",
                      itinerary_countries=["CN", "HK"], src_file="bench/trips.csv", src_row=n + 2)
-    party = dict(address_city="Shenzhen", address_postcode="518000", contact_name="Li Lei",
-                 contact_phone="+86 755 8888 0001", contact_email="ops@example.com", src_file="bench/trader.yaml")
-    parties = [
-        row("parties", **key, consignment_seq=1, role="CONSIGNOR", name="Shenzhen Acme Metals Co., Ltd.",
-             name_zh="深圳市艾克美金属有限公司", address_lines="18 Keji South Road", address_country="CN",
-             ids_cn_uscc="91440300MA5F00012K", ids_cn_customs_code="4403960001", **party),
-        row("parties", **key, consignment_seq=1, role="CONSIGNEE", name="Kowloon Trading Limited",
-             name_zh="九龍貿易有限公司", address_lines="5 Canton Road", address_country="HK", ids_hk_brn="12345678",
-             **party),
-        row("parties", **key, consignment_seq=0, role="DECLARANT_CN", name="Huanggang Brokerage",
-             name_zh="深圳市皇岗报关有限公司", ids_cn_customs_code="4403180077"),
-        row("parties", **key, consignment_seq=0, role="DECLARANT_HK", name="Kowloon Customs Brokers Ltd",
-             ids_hk_brn="55554444"),
-        # the Mainland record: 生产销售单位 (owner) and 境内收发货人 (exporter) of goods leaving the Mainland
-        *(row("parties", **key, consignment_seq=1, role=role, name="Shenzhen Acme Metals Co., Ltd.",
-              name_zh="深圳市艾克美金属有限公司", ids_cn_uscc="91440300MA5F00012K", ids_cn_customs_code="4403960001")
-          for role in ("OWNER", "EXPORTER")),
-    ]
-    goods = [
-        row("goods_items", **key, consignment_seq=1, line_no=i, trader="acme", invoice_no=f"INV-{n}", sku=f"SKU-{i}",
-             description_en=f"Article number {i}", description_zh=f"物品{i}", hs_hk=f"{84000000 + i:08d}",
-             hs_cn=f"{8400000000 + i * 100:010d}", cn_ciq_code="999", cn_declaration_elements=["4", "0", f"型号{i}"],
-             brand="无品牌", model=f"M-{i}", quantity_value=12.5, quantity_unit="KGM", quantity_unit_raw="千克",
-             cn_qty_declared=12.5, cn_unit_declared="035", cn_qty_legal_1=12.5, cn_unit_legal_1="035",
-             cn_qty_legal_2=3.0, cn_unit_legal_2="007", hk_qty=12.5, hk_unit="KG", packages_qty=1, packages_type="CT",
-             gross_mass_kg=13.2, net_mass_kg=12.5, unit_price=8.0, line_amount_value=100.0 + i,
-             line_amount_currency="USD", country_of_origin="CN", cn_origin_place="44031",
-             cn_destination_district="44031", dangerous_goods_un_number="1234", dangerous_goods_class="3",
-             src_file="bench/lines.csv", src_sheet="", src_row=i + 1)
-        for i in range(1, items + 1)
-    ]
+    parties = _parties(key)
+    goods = _goods_items(n, key, items)
     consignment = row("consignments", **key, consignment_seq=1, trader="acme", invoice_no=f"INV-{n}",
                        ucr=f"acme-INV-{n}", cn_bill_no=f"B{n:08d}", total_packages_qty=items, total_packages_type="CT",
                        total_packages_derived=True, package_description="Carton", gross_mass_kg=13.2 * items,
@@ -95,6 +68,45 @@ def bundle(n: int, items: int) -> FilingBundle:
     )
     b.submission["content_hash"] = content_hash(b)
     return b
+
+
+def _parties(key: dict[str, Any]) -> list[dict[str, Any]]:
+    """Consignor, consignee, both declarants, and the Mainland record's owner and exporter."""
+    party = dict(address_city="Shenzhen", address_postcode="518000", contact_name="Li Lei",
+                 contact_phone="+86 755 8888 0001", contact_email="ops@example.com", src_file="bench/trader.yaml")
+    return [
+        row("parties", **key, consignment_seq=1, role="CONSIGNOR", name="Shenzhen Acme Metals Co., Ltd.",
+             name_zh="深圳市艾克美金属有限公司", address_lines="18 Keji South Road", address_country="CN",
+             ids_cn_uscc="91440300MA5F00012K", ids_cn_customs_code="4403960001", **party),
+        row("parties", **key, consignment_seq=1, role="CONSIGNEE", name="Kowloon Trading Limited",
+             name_zh="九龍貿易有限公司", address_lines="5 Canton Road", address_country="HK", ids_hk_brn="12345678",
+             **party),
+        row("parties", **key, consignment_seq=0, role="DECLARANT_CN", name="Huanggang Brokerage",
+             name_zh="深圳市皇岗报关有限公司", ids_cn_customs_code="4403180077"),
+        row("parties", **key, consignment_seq=0, role="DECLARANT_HK", name="Kowloon Customs Brokers Ltd",
+             ids_hk_brn="55554444"),
+        # the Mainland record: 生产销售单位 (owner) and 境内收发货人 (exporter) of goods leaving the Mainland
+        *(row("parties", **key, consignment_seq=1, role=role, name="Shenzhen Acme Metals Co., Ltd.",
+              name_zh="深圳市艾克美金属有限公司", ids_cn_uscc="91440300MA5F00012K", ids_cn_customs_code="4403960001")
+          for role in ("OWNER", "EXPORTER")),
+    ]
+
+
+def _goods_items(n: int, key: dict[str, Any], items: int) -> list[dict[str, Any]]:
+    """``items`` goods lines with every canonical column filled, none alike (no two lines merge)."""
+    return [
+        row("goods_items", **key, consignment_seq=1, line_no=i, trader="acme", invoice_no=f"INV-{n}", sku=f"SKU-{i}",
+             description_en=f"Article number {i}", description_zh=f"物品{i}", hs_hk=f"{84000000 + i:08d}",
+             hs_cn=f"{8400000000 + i * 100:010d}", cn_ciq_code="999", cn_declaration_elements=["4", "0", f"型号{i}"],
+             brand="无品牌", model=f"M-{i}", quantity_value=12.5, quantity_unit="KGM", quantity_unit_raw="千克",
+             cn_qty_declared=12.5, cn_unit_declared="035", cn_qty_legal_1=12.5, cn_unit_legal_1="035",
+             cn_qty_legal_2=3.0, cn_unit_legal_2="007", hk_qty=12.5, hk_unit="KG", packages_qty=1, packages_type="CT",
+             gross_mass_kg=13.2, net_mass_kg=12.5, unit_price=8.0, line_amount_value=100.0 + i,
+             line_amount_currency="USD", country_of_origin="CN", cn_origin_place="44031",
+             cn_destination_district="44031", dangerous_goods_un_number="1234", dangerous_goods_class="3",
+             src_file="bench/lines.csv", src_sheet="", src_row=i + 1)
+        for i in range(1, items + 1)
+    ]
 
 
 #: the demo broker of the official road manifest samples (cn-manifest/samples): a valid SenderID

@@ -91,57 +91,78 @@ def write_bench_inbox(root: Path, lines: int, seed: int = 7, bad_share: float = 
     trip_no = 0
     for t, n_lines in enumerate(per_trader):
         family = FAMILIES[t % len(FAMILIES)]
-        trader = f"t{t:03d}_{family.split('_')[0]}"
-        folder = root / trader
-        folder.mkdir(exist_ok=True)
-        base: dict[str, Any] = dict(MINGFAI) if t % 2 == 0 else dict(ACME)
-        base["profile"] = _PROFILES[family]
-        first_customer: dict[str, Any] = base["customers"][0]
-        base["customers"] = [{**first_customer, "names": ["香港明辉贸易有限公司", "香港明輝貿易有限公司"]}]
-        base["defaults"] = {"package_type": "CT"}   # families without a package column need it
-        (folder / "trader.yaml").write_text(_trader_yaml(trader, **base), encoding="utf-8")
-        _write_csv(folder / "item_master.csv", _master_rows(CATALOG), "utf-8-sig", newline="\n")
-        # SAP exports carry no package counts: its trips carry one invoice each, with the trucking
-        # company's stated package total in the trip plan (the ROCARS count needs one or the other)
-        per_trip = 1 if family.startswith("sap") else INVOICES_PER_TRIP
-        n_inv = -(-n_lines // LINES_PER_INVOICE)
-        n_trips = -(-n_inv // per_trip)
-        bad_trips = set(rng.sample(range(n_trips), k=round(n_trips * bad_share)))
-        trips: list[list[Any]] = [[*TRIP_HEADER, "total_packages"]]
-        rows: list[list[Any]] = []
-        written = 0
-        file_no = 0
-        for trip in range(n_trips):
-            trip_no += 1
-            invs = [f"{trader.upper()}-{trip:05d}-{k}" for k in range(per_trip) if trip * per_trip + k < n_inv]
-            day = f"2026-11-{26 + trip % 3:02d}"
-            cp = CONTROL_POINTS[trip % len(CONTROL_POINTS)]
-            packages = 0
-            for inv in invs:
-                for _ in range(LINES_PER_INVOICE):
-                    if written >= n_lines:
-                        break
-                    it = CATALOG[rng.randrange(len(CATALOG))]
-                    qty = rng.randint(1, 500)
-                    packages += max(1, qty // 10)
-                    _, row = _line(family, inv, "2026-11-25", it, qty, trip in bad_trips)
-                    rows.append(row)
-                    written += 1
-                    if len(rows) >= MAX_LINES_PER_FILE:
-                        manifest["files"].append(_flush(folder, family, rows, file_no))
-                        rows, file_no = [], file_no + 1
-            trips.append([f"TR{trip_no:07d}", cp, f"{day} {6 + trip % 14:02d}:{(trip * 7) % 60:02d}", "HK_IMPORT",
-                          f"HK{trip_no % 9999:04d}", f"粤Z·{trip_no % 99999:05d}港", "陳大文", f"D{trip_no:09d}",
-                          f"CAR{t:03d}", f"V{trip_no:07d}", "", "", f"SL{trip_no:08d}", ";".join(invs),
-                          f"4403{t:04d}0{trip_no % 10000:04d}",  # 货物运输批次号: 13 characters, 0 = export
-                          ";".join(f"WB{trip_no:07d}{k:02d}" for k in range(len(invs))),   # 提运单号 per invoice
-                          "", "", "", "", "M", "CA",          # no trailer or container; a mechanical carrier seal
-                          packages if per_trip == 1 else ""])
-        if rows:
-            manifest["files"].append(_flush(folder, family, rows, file_no))
-        _write_csv(folder / "trip_plan.csv", trips, "utf-8-sig", newline="\n")
+        folder = _trader_folder(root, t, family)
+        trip_no = _write_trader_exports(folder, family, t, n_lines, trip_no, rng, bad_share, manifest["files"])
     (root / "MANIFEST.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
     return manifest
+
+
+def _trader_folder(root: Path, t: int, family: str) -> Path:
+    """Trader number ``t``'s folder with its settings and item master; the settings alternate between
+    the two sample traders, with this family's profile."""
+    trader = f"t{t:03d}_{family.split('_')[0]}"
+    folder = root / trader
+    folder.mkdir(exist_ok=True)
+    base: dict[str, Any] = dict(MINGFAI) if t % 2 == 0 else dict(ACME)
+    base["profile"] = _PROFILES[family]
+    first_customer: dict[str, Any] = base["customers"][0]
+    base["customers"] = [{**first_customer, "names": ["香港明辉贸易有限公司", "香港明輝貿易有限公司"]}]
+    base["defaults"] = {"package_type": "CT"}   # families without a package column need it
+    (folder / "trader.yaml").write_text(_trader_yaml(trader, **base), encoding="utf-8")
+    _write_csv(folder / "item_master.csv", _master_rows(CATALOG), "utf-8-sig", newline="\n")
+    return folder
+
+
+def _write_trader_exports(folder: Path, family: str, t: int, n_lines: int, trip_no: int, rng: random.Random,
+                          bad_share: float, files: list[dict[str, Any]]) -> int:
+    """One trader's export files (appended to ``files``) and trip plan; trips are numbered on from
+    ``trip_no`` across traders, and the last number used is returned."""
+    trader = folder.name
+    # SAP exports carry no package counts: its trips carry one invoice each, with the trucking
+    # company's stated package total in the trip plan (the ROCARS count needs one or the other)
+    per_trip = 1 if family.startswith("sap") else INVOICES_PER_TRIP
+    n_inv = -(-n_lines // LINES_PER_INVOICE)
+    n_trips = -(-n_inv // per_trip)
+    bad_trips = set(rng.sample(range(n_trips), k=round(n_trips * bad_share)))
+    trips: list[list[Any]] = [[*TRIP_HEADER, "total_packages"]]
+    rows: list[list[Any]] = []
+    written = 0
+    file_no = 0
+    for trip in range(n_trips):
+        trip_no += 1
+        invs = [f"{trader.upper()}-{trip:05d}-{k}" for k in range(per_trip) if trip * per_trip + k < n_inv]
+        packages = 0
+        for inv in invs:
+            for _ in range(LINES_PER_INVOICE):
+                if written >= n_lines:
+                    break
+                it = CATALOG[rng.randrange(len(CATALOG))]
+                qty = rng.randint(1, 500)
+                packages += max(1, qty // 10)
+                _, row = _line(family, inv, "2026-11-25", it, qty, trip in bad_trips)
+                rows.append(row)
+                written += 1
+                if len(rows) >= MAX_LINES_PER_FILE:
+                    files.append(_flush(folder, family, rows, file_no))
+                    rows, file_no = [], file_no + 1
+        trips.append(_trip_row(t, trip, trip_no, invs, packages if per_trip == 1 else ""))
+    if rows:
+        files.append(_flush(folder, family, rows, file_no))
+    _write_csv(folder / "trip_plan.csv", trips, "utf-8-sig", newline="\n")
+    return trip_no
+
+
+def _trip_row(t: int, trip: int, trip_no: int, invs: list[str], total_packages: int | str) -> list[Any]:
+    """The trip plan row of trader ``t``'s trip ``trip`` (``trip_no`` across the inbox)."""
+    day = f"2026-11-{26 + trip % 3:02d}"
+    cp = CONTROL_POINTS[trip % len(CONTROL_POINTS)]
+    return [f"TR{trip_no:07d}", cp, f"{day} {6 + trip % 14:02d}:{(trip * 7) % 60:02d}", "HK_IMPORT",
+            f"HK{trip_no % 9999:04d}", f"粤Z·{trip_no % 99999:05d}港", "陳大文", f"D{trip_no:09d}",
+            f"CAR{t:03d}", f"V{trip_no:07d}", "", "", f"SL{trip_no:08d}", ";".join(invs),
+            f"4403{t:04d}0{trip_no % 10000:04d}",  # 货物运输批次号: 13 characters, 0 = export
+            ";".join(f"WB{trip_no:07d}{k:02d}" for k in range(len(invs))),   # 提运单号 per invoice
+            "", "", "", "", "M", "CA",          # no trailer or container; a mechanical carrier seal
+            total_packages]
 
 
 def _flush(folder: Path, family: str, rows: list[list[Any]], n: int) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 (``<shared>/reference/cn-customs/codes/``), and the code sets and crosswalks the Mainland
 declaration needs beyond them (品牌类型, 出口享惠情况, 征免性质 → 征减免税方式).
 
-Called by :class:`transforms.devtools.reference_build.Builder`; every table here records its source file,
+Called by :func:`transforms.devtools.reference_build.build`; every table here records its source file,
 and the tables copied from the official pack are marked ``official`` in ``manifest.json`` so a
 check knows it may hold a trip on them.
 """

@@ -27,11 +27,13 @@ import hashlib
 import io
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -56,6 +58,9 @@ TRACKED_SAMPLES: Final = DATA_DIR / "samples"
 Z90: Final = 1.2815515655446004  # standard normal 90th percentile
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _CODE_OF: Final = {v: k for k, v in CN_RESPONSE_CODES.items()}
+_MINUTE: Final = timedelta(minutes=1)
+#: one trip's random draws (uniform ``u``, standard normal ``z``), at fixed positions
+_Draws = npt.NDArray[np.float64]
 
 
 class _Strict(BaseModel):
@@ -186,7 +191,27 @@ class _Trip:
         return occurred
 
 
-def _trip_events(trip: Mapping[str, Any], params: SimulatorParams, salt: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Filing:
+    """What one trip's events are drawn from: the filing's identity, instants and references."""
+
+    sid: str
+    version: int
+    control_point: str
+    crossing: datetime
+    filed_at: datetime
+    ccrn: str
+    batch: str | None
+
+    @property
+    def cn_by_id(self) -> bool:
+        """Mainland events quote the submission id only when the ledger knows no trip batch number."""
+        return self.batch is None
+
+
+def _filing(trip: Mapping[str, Any], params: SimulatorParams, salt: str) -> _Filing:
+    """The trip's filing, with the defaults a simulated answer needs; fails on a trip customs could not
+    answer (a control point without clearance parameters, no expected crossing)."""
     sid = str(trip["submission_id"])
     raw_version = trip.get("version")
     version = 1 if raw_version is None or pd.isna(raw_version) else int(raw_version)
@@ -199,54 +224,78 @@ def _trip_events(trip: Mapping[str, Any], params: SimulatorParams, salt: str) ->
         raise ValueError(f"submission {sid} has no expected_crossing_at")
     filed_at = _utc(trip.get("filed_at")) or crossing - timedelta(hours=6)
     ccrn = _text(trip.get("ccrn")) or f"SIM{_seed(salt, 'ccrn', sid) % 10**12:012d}"
-    batch = _text(trip.get("cn_trip_batch_no"))
-    rng = np.random.default_rng(_seed(salt, sid, str(version)))
+    return _Filing(sid, version, cp, crossing, filed_at, ccrn, _text(trip.get("cn_trip_batch_no")))
+
+
+def _trip_events(trip: Mapping[str, Any], params: SimulatorParams, salt: str) -> list[dict[str, Any]]:
+    """One trip's events (with their file-order keys), drawn from the trip's own RNG."""
+    f = _filing(trip, params, salt)
+    rng = np.random.default_rng(_seed(salt, f.sid, str(f.version)))
     u = rng.random(10)  # fixed draw layout: a rate change never reshuffles the other draws
     z = rng.standard_normal(7)
-    minutes = timedelta(minutes=1)
-    t = _Trip(sid, version, cp, crossing)
+    t = _Trip(f.sid, f.version, f.control_point, f.crossing)
+    hk_ack, cn_ack, rejected = _acknowledgements(t, f, params, u, z)
+    arrive = f.crossing + params.arrival_delay_minutes.minutes(z[3]) * _MINUTE
+    if not rejected:
+        arrive = max(arrive, max(hk_ack, cn_ack) + _MINUTE)  # a truck cannot cross before it is accepted
+        _crossing(t, f, params, u, z, arrive, export=_text(trip.get("direction")) == "HK_EXPORT")
+    rows = _awkward_cases(t.rows, f, params, u, arrive, salt)
+    for row in rows:
+        row["_trip"] = f.sid  # ties in time keep a trip's rows together, in their sequence
+    return rows
 
+
+def _acknowledgements(t: _Trip, f: _Filing, params: SimulatorParams, u: _Draws,
+                      z: _Draws) -> tuple[datetime, datetime, bool]:
+    """Both sides' answer to the filing: Hong Kong ACI_ACCEPTED then CCRN_ISSUED (or REJECTED), the
+    Mainland 01 (or 03). Returns the two acknowledgement instants and whether either side rejected."""
     hk_rejected, cn_rejected = bool(u[0] < params.rates.hk_reject), bool(u[1] < params.rates.cn_reject)
-    hk_ack = filed_at + params.acknowledgement_minutes.minutes(z[0]) * minutes
-    cn_ack = filed_at + params.acknowledgement_minutes.minutes(z[1]) * minutes
+    hk_ack = f.filed_at + params.acknowledgement_minutes.minutes(z[0]) * _MINUTE
+    cn_ack = f.filed_at + params.acknowledgement_minutes.minutes(z[1]) * _MINUTE
     if hk_rejected:
         reason = params.hk_reject_reasons[int(u[8] * len(params.hk_reject_reasons))]
         t.add("HK", "REJECTED", hk_ack, by_id=True, detail=reason)
     else:
         hk_ack = t.add("HK", "ACI_ACCEPTED", hk_ack, by_id=True)
-        t.add("HK", "CCRN_ISSUED", hk_ack + params.ccrn_after_ack_minutes.minutes(z[2]) * minutes, by_id=True,
-              reference=ccrn)
-    cn_by_id = batch is None
+        t.add("HK", "CCRN_ISSUED", hk_ack + params.ccrn_after_ack_minutes.minutes(z[2]) * _MINUTE, by_id=True,
+              reference=f.ccrn)
     if cn_rejected:
         reason = params.cn_reject_reasons[int(u[9] * len(params.cn_reject_reasons))]
-        t.add("CN", "CN_MANIFEST_REJECTED", cn_ack, by_id=cn_by_id, reference=batch, detail=reason)
+        t.add("CN", "CN_MANIFEST_REJECTED", cn_ack, by_id=f.cn_by_id, reference=f.batch, detail=reason)
     else:
-        t.add("CN", "CN_MANIFEST_ACCEPTED", cn_ack, by_id=cn_by_id, reference=batch)
+        t.add("CN", "CN_MANIFEST_ACCEPTED", cn_ack, by_id=f.cn_by_id, reference=f.batch)
+    return hk_ack, cn_ack, hk_rejected or cn_rejected
 
-    arrive = crossing + params.arrival_delay_minutes.minutes(z[3]) * minutes
-    if not (hk_rejected or cn_rejected):
-        arrive = max(arrive, max(hk_ack, cn_ack) + minutes)  # a truck cannot cross before it is accepted
-        hk_clear = params.hk_clearance_minutes[cp].minutes(z[5]) * minutes
-        transit = params.transit_minutes.minutes(z[6]) * minutes
-        hk_release = bool(u[2] < params.rates.hk_release)
 
-        def hk_leg(arrived: datetime) -> datetime:
-            arrived = t.add("HK", "ARRIVED", arrived, by_id=False, reference=ccrn)
-            if hk_release:
-                t.add("HK", "RELEASED", arrived + hk_clear, by_id=False, reference=ccrn)
-            return arrived + hk_clear
+def _crossing(t: _Trip, f: _Filing, params: SimulatorParams, u: _Draws, z: _Draws, arrive: datetime, *,
+              export: bool) -> None:
+    """The truck's arrival and release on each side, the first side of its direction first."""
+    cp, ccrn, batch = f.control_point, f.ccrn, f.batch
+    hk_clear = params.hk_clearance_minutes[cp].minutes(z[5]) * _MINUTE
+    transit = params.transit_minutes.minutes(z[6]) * _MINUTE
+    hk_release = bool(u[2] < params.rates.hk_release)
 
-        def cn_leg(arrived: datetime) -> datetime:
-            arrived = t.add("CN", "ARRIVED", arrived, by_id=cn_by_id, reference=batch)
-            clear = params.cn_clearance_minutes[cp].minutes(z[4], params.clearance_factor(arrived))
-            return t.add("CN", "CN_RELEASED", arrived + clear * minutes, by_id=cn_by_id, reference=batch)
+    def hk_leg(arrived: datetime) -> datetime:
+        arrived = t.add("HK", "ARRIVED", arrived, by_id=False, reference=ccrn)
+        if hk_release:
+            t.add("HK", "RELEASED", arrived + hk_clear, by_id=False, reference=ccrn)
+        return arrived + hk_clear
 
-        if _text(trip.get("direction")) == "HK_EXPORT":
-            cn_leg(hk_leg(arrive) + transit)
-        else:
-            hk_leg(cn_leg(arrive) + transit)
+    def cn_leg(arrived: datetime) -> datetime:
+        arrived = t.add("CN", "ARRIVED", arrived, by_id=f.cn_by_id, reference=batch)
+        clear = params.cn_clearance_minutes[cp].minutes(z[4], params.clearance_factor(arrived))
+        return t.add("CN", "CN_RELEASED", arrived + clear * _MINUTE, by_id=f.cn_by_id, reference=batch)
 
-    rows = t.rows
+    if export:
+        cn_leg(hk_leg(arrive) + transit)
+    else:
+        hk_leg(cn_leg(arrive) + transit)
+
+
+def _awkward_cases(rows: list[dict[str, Any]], f: _Filing, params: SimulatorParams, u: _Draws, arrive: datetime,
+                   salt: str) -> list[dict[str, Any]]:
+    """The trip's rows with the faults real feeds have, each at its rate: the last event written
+    first, an event sent twice, an event quoting a reference no filing has."""
     if len(rows) >= 2 and u[5] < params.rates.out_of_order:
         # the trip's last event lands in the file just before the one it follows
         by_time = sorted(rows, key=lambda r: r["_key"])
@@ -258,11 +307,9 @@ def _trip_events(trip: Mapping[str, Any], params: SimulatorParams, salt: str) ->
         rows.append(dup)
     if u[6] < params.rates.unknown_reference:
         unknown = _event_row("HK" if u[7] < 0.5 else "CN", "ARRIVED", arrive, submission_id=None,
-                             reference=f"SIMX{_seed(salt, 'unknown', sid) % 10**12:012d}", detail=None,
+                             reference=f"SIMX{_seed(salt, 'unknown', f.sid) % 10**12:012d}", detail=None,
                              version=None, control_point=None, crossing_date=None, seq=len(rows))
         rows.append(unknown)
-    for row in rows:
-        row["_trip"] = sid  # ties in time keep a trip's rows together, in their sequence
     return rows
 
 
