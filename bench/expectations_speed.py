@@ -33,7 +33,8 @@ AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Hong_Kong"))
 
 def _frames(lines: int, bad: float) -> dict[str, object]:
     from expectations.rules import RULES
-    from expectations.synthetic import break_rule, clean_frames
+    from expectations.synthetic import clean_frames
+    from expectations.synthetic_defects import break_rule
     from transforms.model.reference import Reference
 
     ref = Reference.load()

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from expectations.context import ValidationFrames
-from expectations.rules import Rule
+from expectations.rule import Rule
 from transforms.model.canonical import FINDINGS, TABLES
 
 __all__ = ["FINDING_COLUMNS", "NOT_CHECKABLE_COLUMNS", "as_text", "finalise", "not_checkable_rows", "one_per_cell",

@@ -35,7 +35,7 @@ from great_expectations.expectations.expectation_configuration import parse_resu
 from great_expectations.validator.validation_statistics import calc_validation_statistics
 
 from expectations import checks
-from expectations.rules import Rule
+from expectations.rule import Rule
 
 __all__ = ["DATASOURCE", "RESULT_FORMAT", "Status", "merge_batches", "merge_rule_results", "merge_suite_results",
            "rule_result", "suite_result"]

@@ -24,7 +24,8 @@ from great_expectations.core.expectation_validation_result import (
 from expectations.context import SUITE_TABLES, RunContext, ValidationFrames, build_frames
 from expectations.findings import NOT_CHECKABLE_COLUMNS, finalise, not_checkable_rows, rule_findings
 from expectations.results import rule_result, suite_result
-from expectations.rules import RULES, Rule, rules_for
+from expectations.rule import Rule
+from expectations.rules import RULES, rules_for
 
 if TYPE_CHECKING:
     from transforms.model.reference import Reference

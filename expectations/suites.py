@@ -5,7 +5,8 @@ from __future__ import annotations
 import great_expectations as gx
 
 from expectations.context import SUITE_TABLES
-from expectations.rules import RULES, Rule, rules_for
+from expectations.rule import Rule
+from expectations.rules import RULES, rules_for
 
 __all__ = ["build_suite", "build_suites"]
 

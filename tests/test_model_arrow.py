@@ -7,7 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from transforms.model.canonical import MASS, MONEY, QTY, _decimal_array, _list_array, _plain_array
+from transforms.model.arrow import _decimal_array, _list_array, _plain_array
+from transforms.model.canonical import MASS, MONEY, QTY
 
 
 def _by_strings(values: pd.Series, typ: pa.Decimal128Type) -> pa.Array:

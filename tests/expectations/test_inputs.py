@@ -9,7 +9,8 @@ import pandas as pd
 
 from expectations import validate
 from expectations.rules import RULES
-from expectations.synthetic import Frames, break_rule, clean_frames
+from expectations.synthetic import Frames, clean_frames
+from expectations.synthetic_defects import break_rule
 from transforms.model.reference import Reference
 
 

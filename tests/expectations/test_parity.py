@@ -19,7 +19,8 @@ from expectations.context import SUITE_TABLES, RunContext, ValidationFrames, bui
 from expectations.results import RESULT_FORMAT
 from expectations.rules import RULES
 from expectations.suites import build_suite
-from expectations.synthetic import Frames, break_rule, clean_frames
+from expectations.synthetic import Frames, clean_frames
+from expectations.synthetic_defects import break_rule
 from transforms.model.reference import Reference
 
 BROKEN_PER_RULE = 80

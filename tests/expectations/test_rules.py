@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from expectations import validate
-from expectations.rules import RULES, Rule
-from expectations.synthetic import Frames, break_rule
+from expectations.rule import Rule
+from expectations.rules import RULES
+from expectations.synthetic import Frames
+from expectations.synthetic_defects import break_rule
 from transforms.model.reference import Reference
 
 

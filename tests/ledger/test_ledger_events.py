@@ -9,7 +9,7 @@ import pytest
 
 from tests.ledger.ledger_helpers import AS_OF, CROSSING, event, file_it, trip_id
 from transforms.filing.ledger import EventOutcome, Ledger, fold_status
-from transforms.model.canonical import to_arrow
+from transforms.model.arrow import to_arrow
 
 Apply = Callable[..., EventOutcome]
 MIN = timedelta(minutes=1)

@@ -13,7 +13,8 @@ from lxml import etree
 
 from tests.ledger.ledger_helpers import AS_OF
 from transforms.filing.responses import RowReject, read_response_file, read_responses, xml_parser
-from transforms.model.canonical import EVENTS, to_arrow
+from transforms.model.arrow import to_arrow
+from transforms.model.canonical import EVENTS
 
 HEADER = "submission_id,reference,side,event,occurred_at,detail\n"
 SID = "e75079e4-2783-5210-ace9-7b99501f0880"

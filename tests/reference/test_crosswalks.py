@@ -78,7 +78,8 @@ def test_a_tariff_rule_holds_only_when_the_tariff_is_official(tmp_path: Path) ->
 
     from expectations import validate
     from expectations.rules import RULES
-    from expectations.synthetic import break_rule, clean_frames
+    from expectations.synthetic import clean_frames
+    from expectations.synthetic_defects import break_rule
 
     as_of = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Hong_Kong"))
     rule = next(r for r in RULES if r.key == "V15.legal_unit_1")

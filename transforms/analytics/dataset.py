@@ -40,7 +40,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pydantic import SecretStr
 
-from transforms.model.canonical import FILING_TABLES, MODEL_VERSION, TABLES, to_arrow
+from transforms.model.arrow import to_arrow
+from transforms.model.canonical import FILING_TABLES, MODEL_VERSION, TABLES
 from transforms.plumbing.atomic import temp_path, write_atomic
 from transforms.plumbing.personal import PiiHasher, hash_table, hasher, redact_findings
 
