@@ -13,7 +13,7 @@ import pytest
 
 from tests.ledger.ledger_helpers import AS_OF, CROSSING, HKT, event, file_it, trip_id
 from transforms.filing.ledger import Decision, EventOutcome, Ledger, LedgerError, ledger_path
-from transforms.filing.ledger_migrations import MIGRATIONS
+from transforms.filing.ledger.migrations import MIGRATIONS
 from transforms.model.canonical import EVENTS
 from transforms.model.identity import submission_id_for
 
