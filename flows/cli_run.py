@@ -62,13 +62,14 @@ def run(
     from flows.server import ServerError
     from flows.service import file_inbox, prepare_workspace  # locks, task runner, archive, alerts
     from transforms.ingest.inbox import trader_folders
-    from transforms.plumbing.pool import worth_workers
+    from transforms.plumbing.runtime import reading, worth_a_pool
 
     prepare_workspace(settings)
     try:
         # a night read on worker processes starts their fork server now, while this process imports
         log_path = boot(settings.workspace, settings.prefect_startup_timeout,
-                        warm_workers=worth_workers(trader_folders(settings.inbox), settings.workers, settings.runner))
+                        warm_workers=worth_a_pool(reading(trader_folders(settings.inbox)), settings.workers,
+                                                 settings.runner))
     except ServerError as exc:
         fail(f"the local Prefect API could not start: {exc}")
     try:

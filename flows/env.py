@@ -103,7 +103,7 @@ def boot(workspace: Path, startup_timeout: int, *, warm_workers: bool = False) -
     configure(workspace, startup_timeout=startup_timeout)
     starting = start_ephemeral_server_early(startup_timeout)
     if warm_workers:
-        from transforms.plumbing.pool import warm_up
+        from transforms.plumbing.runtime import warm_up
 
         warm_up()
     if starting is not None:

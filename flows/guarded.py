@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from flows.handoff import Handoff
 from transforms.filing.submissions import FilingResult
 from transforms.ingest import folders, store
 from transforms.ingest.folders import TraderIngest
 from transforms.model import faults
 from transforms.model.faults import InternalError
 from transforms.model.inputs import Assembly, FileReport
+from transforms.plumbing.runtime import Handoff
 from transforms.plumbing.settings import Settings
 
 T = TypeVar("T")

@@ -13,13 +13,12 @@ from typing import Any
 from prefect.futures import PrefectFuture
 
 from flows import guarded
-from flows.clock import Clock
-from flows.handoff import Handoff
 from transforms.filing.submissions import FilingResult
 from transforms.model import faults
 from transforms.model.faults import InternalError
 from transforms.model.inputs import Assembly, FileReport
 from transforms.ops.summary import RunSummary, SubmissionEntry, pending_invoices, run_status, submission_entries
+from transforms.plumbing.runtime import Clock, Handoff
 
 
 @dataclass

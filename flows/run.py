@@ -3,8 +3,8 @@
 
 This module is the choreography only: the stages' Prefect tasks are in :mod:`flows.tasks`, the fault
 boundary around them in :mod:`flows.guarded`, what the night keeps between batches in
-:mod:`flows.night`, and the decisions in ``transforms``. Import this module only after
-:func:`flows.env.configure`.
+:mod:`flows.night`, worker processes and memory hand-offs in :mod:`transforms.plumbing.runtime`, and the
+decisions in ``transforms``. Import this module only after :func:`flows.env.configure`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ import pandas as pd
 from prefect import flow, get_run_logger
 
 from flows import guarded, tasks
-from flows.clock import Clock
-from flows.handoff import Boxes, Handoff
 from flows.logs import bind_run_id
 from flows.night import Night
 from transforms.assembly.batches import plan_batches, trader_load
@@ -38,7 +36,7 @@ from transforms.model.reference import Reference
 from transforms.ops.summary import RunSummary, check_reconciled, count_lines, traders_of_trips, write_json_atomic
 from transforms.plumbing.atomic import sweep_orphan_temps
 from transforms.plumbing.personal import forget_personal
-from transforms.plumbing.pool import process_pool, worth_workers
+from transforms.plumbing.runtime import Boxes, Clock, Handoff, Workers, reading
 from transforms.plumbing.settings import Settings
 from transforms.plumbing.timeutil import parse_as_of
 
@@ -96,13 +94,14 @@ def nightly_filing(settings: Settings) -> RunSummary:
 
 
 def _ingest_inbox(settings: Settings, night: Night) -> list[TraderIngest]:
-    """Every trader folder read and mapped, on the night's process pool when it is worth one."""
+    """Every trader folder read and mapped, on worker processes when they are worth it; they held the
+    raw cells while reading, so they are shut down (their memory given back) once all are read."""
     inbox = settings.inbox
     store_root = settings.workspace / "store"
     folders = trader_folders(inbox)
-    pool = process_pool(settings.workers) if worth_workers(folders, settings.workers, settings.runner) else None
     ingests: list[TraderIngest] = []
-    try:
+    with Workers(settings.workers, settings.runner) as readers:
+        pool = readers.pool_for(reading(folders))
         box = Handoff(pool) if pool is not None else None
         futures = [tasks.ingest_task.submit(folder, inbox, settings.profiles_dir, store_root, box)
                    for folder in folders]
@@ -110,9 +109,6 @@ def _ingest_inbox(settings: Settings, night: Night) -> list[TraderIngest]:
             ingests.append(guarded.ingested(fut, folder, inbox, night.fail))
             for f in ingests[-1].files:
                 progress("file", path=f.path, status=f.status, total=None)
-    finally:
-        if pool is not None:
-            pool.shutdown()   # its workers held the raw cells while reading; give the memory back
     return ingests
 
 

@@ -21,7 +21,6 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.handoff import Handoff
 from flows.policy import IO_RETRY
 from transforms.analytics.dataset import append_events, append_tables
 from transforms.analytics.responses import responses_summary
@@ -51,6 +50,7 @@ from transforms.ops.summary import RunSummary
 from transforms.plumbing.crashpoints import kill_point
 from transforms.plumbing.paths import feedback_folder
 from transforms.plumbing.personal import personal_values, remember_personal
+from transforms.plumbing.runtime import Handoff
 from transforms.plumbing.settings import Settings
 
 

@@ -10,26 +10,10 @@ from typing import Any
 
 import pytest
 
-import transforms.plumbing.pool as pool_module
-from transforms.plumbing.pool import worth_workers
+import transforms.plumbing.runtime as runtime
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = (REPO / "data" / "samples" / "AS_OF").read_text(encoding="utf-8").strip()
-
-
-def test_worth_workers_needs_the_local_runner_two_workers_two_folders_and_enough_bytes(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    a, b = tmp_path / "a", tmp_path / "b"
-    for folder, size in ((a, 600), (b, 500)):
-        folder.mkdir()
-        (folder / "export.csv").write_bytes(b"x" * size)
-    monkeypatch.setattr(pool_module, "POOL_MIN_BYTES", 1_000)
-    assert worth_workers([a, b], 2, "local")
-    assert not worth_workers([a, b], 2, "dask")  # Dask's own worker processes read the folders
-    assert not worth_workers([a, b], 1, "local")  # one worker: nothing to gain over this process
-    assert not worth_workers([a], 2, "local")    # one folder is one unit of work
-    monkeypatch.setattr(pool_module, "POOL_MIN_BYTES", 1_101)
-    assert not worth_workers([a, b], 2, "local")  # 1,100 bytes in all: reading them here is cheaper
 
 
 def _outbox(ws: Path) -> dict[str, bytes]:
@@ -53,9 +37,9 @@ def test_folders_read_on_worker_processes_file_what_one_process_files(
     here = night("here", 1)
 
     # the sample inbox is small: lower the bar so it is read on two workers, and count what they read
-    monkeypatch.setattr(pool_module, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(runtime, "READ_BYTES_PER_START_UP", 0)
     submitted: list[str] = []
-    real_pool = run_module.process_pool
+    real_pool = runtime.process_pool
 
     def counted_pool(workers: int) -> Any:
         pool = real_pool(workers)
@@ -68,7 +52,7 @@ def test_folders_read_on_worker_processes_file_what_one_process_files(
         pool.submit = submit  # type: ignore[method-assign]
         return pool
 
-    monkeypatch.setattr(run_module, "process_pool", counted_pool)
+    monkeypatch.setattr(runtime, "process_pool", counted_pool)
     pooled = night("pooled", 2)
     assert sorted(submitted) == ["ingest_folder(acme)", "ingest_folder(mingfai)"]
 

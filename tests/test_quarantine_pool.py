@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 import transforms.filing.quarantine as quarantine
+import transforms.plumbing.runtime as runtime
 from transforms.filing.quarantine import report_jobs
 
 
@@ -33,7 +34,7 @@ def _cells(book: Path) -> dict[str, list[list[object]]]:
 
 def test_pool_and_single_process_write_the_same_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     findings = _inbox(tmp_path)
-    monkeypatch.setattr(quarantine, "POOL_MIN_FINDINGS", 0)   # three small files: force the pool
+    monkeypatch.setattr(runtime, "WORKBOOK_FINDINGS_PER_START_UP", 0)   # three small files: force the pool
     out = {}
     for workers in (1, 2):
         jobs = report_jobs(findings, inbox=tmp_path / "inbox", out_dir=tmp_path / f"q{workers}", trader="acme",

@@ -28,7 +28,7 @@ from transforms.model.bundle import records
 from transforms.model.identity import quarantine_item_id
 from transforms.plumbing.atomic import write_atomic
 from transforms.plumbing.personal import mask_personal
-from transforms.plumbing.pool import process_pool
+from transforms.plumbing.runtime import Workers, writing_workbooks
 
 if TYPE_CHECKING:
     from transforms.filing.submissions import FilingResult
@@ -214,20 +214,16 @@ def _render_report(job: ReportJob) -> tuple[bytes, bytes]:
     return _workbook(job.rows, job.source, job.language, job.encoding), _csv(job.rows)
 
 
-# Below this many findings in all, a pool's start-up costs more than it saves.
-POOL_MIN_FINDINGS = 5_000
-
-
 def publish_reports(jobs: Sequence[ReportJob], workers: int = 1) -> list[Path]:
-    """Render every job (on ``workers`` processes when there is enough to do) and publish each file
-    atomically; returns the workbook paths. Files are independent: one trader's hundred files of
-    findings take half the time on two cores."""
-    total = sum(len(j.rows) for j in jobs)
-    if workers > 1 and len(jobs) > 1 and total >= POOL_MIN_FINDINGS:
-        with process_pool(min(workers, len(jobs))) as pool:
+    """Render every job (on ``workers`` processes when there is enough to do: transforms.plumbing.runtime)
+    and publish each file atomically; returns the workbook paths. Files are independent: one trader's
+    hundred files of findings take half the time on two cores."""
+    with Workers(workers) as renderers:
+        pool = renderers.pool_for(writing_workbooks(sum(len(j.rows) for j in jobs), len(jobs)))
+        if pool is not None:
             rendered = list(zip(jobs, pool.map(_render_report, jobs), strict=True))
-    else:
-        rendered = [(j, _render_report(j)) for j in jobs]
+        else:
+            rendered = [(j, _render_report(j)) for j in jobs]
     written: list[Path] = []
     for job, (xlsx, csv_bytes) in rendered:
         job.target.parent.mkdir(parents=True, exist_ok=True)

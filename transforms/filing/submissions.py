@@ -14,7 +14,6 @@ import sqlite3
 import traceback
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ from transforms.model.faults import describe, sentences
 from transforms.model.reference import Reference
 from transforms.plumbing.atomic import write_many_atomic
 from transforms.plumbing.crashpoints import kill_point
-from transforms.plumbing.pool import process_pool
+from transforms.plumbing.runtime import Workers, rendering
 
 T = TypeVar("T")
 
@@ -115,27 +114,15 @@ def _render_checked(job: RenderJob) -> Rendered:
     return Rendered(job.bundle.submission_id, outputs, dump_bundle(job.bundle), [], [])
 
 
-class _Renderer:
-    """Renders jobs in this process, or on a pool of worker processes kept for one batch of the night.
-
-    Rendering is CPU-bound lxml work; the workers come from the run's fork server (transforms.plumbing.pool)."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __call__(self, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
-        """Results in job order. On the pool, every job is submitted before this returns, so the
-        workers render while the caller publishes the previous chunk."""
-        if self.workers <= 1 or len(jobs) < 64:
-            return (_render(j) for j in jobs)
-        if self._pool is None:
-            self._pool = process_pool(self.workers)
-        return self._pool.map(_render, jobs, chunksize=max(1, min(32, len(jobs) // (self.workers * 4))))
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
+def _rendered(jobs: Sequence[RenderJob], workers: Workers) -> Iterator[Rendered]:
+    """The chunk's jobs rendered, in job order: in this process, or on the batch's worker processes
+    when the chunk is worth them (rendering is CPU-bound lxml work; transforms.plumbing.runtime).
+    On the pool, every job is submitted before this returns, so the workers render while the caller
+    publishes the previous chunk."""
+    pool = workers.pool_for(rendering(len(jobs)))
+    if pool is None:
+        return (_render(j) for j in jobs)
+    return pool.map(_render, jobs, chunksize=max(1, min(32, len(jobs) // (workers.workers * 4))))
 
 
 def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[list[str], list[str]]],
@@ -150,10 +137,9 @@ def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[l
     their deterministic order; without it, the bundles' order), so a re-run of the same night writes
     the same Mainland file names and two trips never share one."""
     done: list[list[FilingResult]] = []   # per chunk, in chunk order
-    renderer = _Renderer(workers)
     outbox = _Outbox(workspace)
     in_flight: deque[_Chunk] = deque()
-    try:
+    with Workers(workers) as renderers:
         numbered = ((message_seqs[b.submission_id] if message_seqs is not None else i, b)
                     for i, b in enumerate(bundles))
         for chunk in _chunks(numbered, PUBLISH_CHUNK):
@@ -164,15 +150,13 @@ def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[l
             # up to IN_FLIGHT chunks are queued on the workers while the oldest is published, so
             # they never wait for this process (chunks hold different trips: their ledger
             # decisions are independent)
-            in_flight.append(_Chunk(renderer(jobs), {j.bundle.submission_id: j.bundle for j in jobs}, decisions,
-                                    results))
+            in_flight.append(_Chunk(_rendered(jobs, renderers), {j.bundle.submission_id: j.bundle for j in jobs},
+                                    decisions, results))
             if len(in_flight) > IN_FLIGHT:
                 _publish(in_flight.popleft(), ledger=ledger, outbox=outbox, run_id=run_id, as_of=as_of,
                          traders=traders)
         while in_flight:
             _publish(in_flight.popleft(), ledger=ledger, outbox=outbox, run_id=run_id, as_of=as_of, traders=traders)
-    finally:
-        renderer.close()
     return [r for chunk_results in done for r in chunk_results]
 
 
