@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli_common import console
+from flows.cli_common import console, settings_or_fail
 
 
 def config_show(workspace: Annotated[Path | None, typer.Option()] = None) -> None:
     """Print the effective settings and where each value came from (secrets masked)."""
-    from transforms.plumbing.settings import explain, load_settings
+    from transforms.plumbing.settings import explain
 
-    settings = load_settings(workspace=workspace)
+    settings = settings_or_fail(workspace=workspace)
     t = Table("setting", "value", "from")
     for name, value, src in explain(settings, workspace=workspace):
         t.add_row(name, value, src)

@@ -9,18 +9,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 from rich.table import Table
 
-from flows.cli_common import AsOfOption, WorkspaceOption, console, fail
+from flows.cli_common import AsOfOption, WorkspaceOption, console, fail, settings_or_fail
 
 if TYPE_CHECKING:
     from transforms.filing.ledger import Ledger
     from transforms.plumbing.settings import Settings
 
 
-def _ledger(workspace: Path | None) -> tuple[Settings, Ledger]:
+def _ledger(workspace: Path | None, **flags: object) -> tuple[Settings, Ledger]:
     from transforms.filing.ledger import Ledger
-    from transforms.plumbing.settings import load_settings
 
-    settings = load_settings(workspace=workspace)
+    settings = settings_or_fail(workspace=workspace, **flags)
     return settings, Ledger(settings.ledger_location)
 
 
@@ -51,11 +50,11 @@ def cancel(
     from transforms.filing.ledger import LedgerError
     from transforms.filing.submissions import WriterOptions, cancel_submission
     from transforms.plumbing.locks import LockTimeout, trader_locks
-    from transforms.plumbing.timeutil import AsOfError, parse_as_of
+    from transforms.plumbing.timeutil import as_of_or_now
 
-    settings, ledger = _ledger(workspace)
+    settings, ledger = _ledger(workspace, as_of=as_of)
+    moment = as_of_or_now(settings.as_of)
     try:
-        moment = parse_as_of(as_of)
         current = ledger.current(submission_id) or {}
         traders = sorted(current.get("traders") or [])
         with trader_locks(settings.workspace, traders, settings.lock_timeout_seconds):
@@ -66,7 +65,7 @@ def cancel(
                                       sender_id=settings.cn_sender_id,
                                       transmitter_name=settings.cn_transmitter_name))
         deliver_versions(settings, [result.outputs])   # the deletions go to the client too
-    except (LedgerError, AsOfError, LockTimeout, FileNotFoundError, ValueError) as exc:
+    except (LedgerError, LockTimeout, FileNotFoundError, ValueError) as exc:
         fail(str(exc).splitlines()[0])
     console.print(f"cancelled {submission_id} as version {result.version}: "
                   + ", ".join(result.outputs.values()), highlight=False)

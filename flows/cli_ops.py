@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from flows.cli_common import InboxOption, OutputsWorkspaceOption, console, err, fail
+from flows.cli_common import InboxOption, OutputsWorkspaceOption, console, err, fail, settings_or_fail
 
 if TYPE_CHECKING:
     from transforms.plumbing.settings import Settings
@@ -28,15 +28,6 @@ def _require_pii_key(command: str) -> None:
     if not os.environ.get("SSDD_PII_KEY"):
         fail(f"{command} runs unattended on real drivers' data, so it needs SSDD_PII_KEY in the environment "
              "(a long random secret for hashing personal data); set it and start again.")
-
-
-def _settings(**flags: object) -> Settings:
-    from transforms.plumbing.settings import load_settings
-
-    try:
-        return load_settings(**flags)
-    except ValueError as exc:
-        fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 
 def _need_inbox(settings: Settings) -> None:
@@ -62,7 +53,7 @@ def serve(
     on loopback (database in the workspace) and stops it on exit.
     """
     _require_pii_key("ssdd serve")
-    settings = _settings(inbox=inbox, workspace=workspace)
+    settings = settings_or_fail(inbox=inbox, workspace=workspace)
     _need_inbox(settings)
     from flows.server import ServerError, prefect_api
     from flows.service import prepare_workspace
@@ -106,7 +97,7 @@ def watch(
 ) -> None:
     """File each trader folder as soon as its files have stopped changing."""
     _require_pii_key("ssdd watch")
-    settings = _settings(inbox=inbox, workspace=workspace, archive=archive, watch_settle_seconds=settle,
+    settings = settings_or_fail(inbox=inbox, workspace=workspace, archive=archive, watch_settle_seconds=settle,
                          watch_poll_seconds=poll)
     _need_inbox(settings)
     if archive is None and "archive" not in settings.model_fields_set:
@@ -162,7 +153,7 @@ def deployments_render(
     """Write the deployments defined in flows/deployments.py to prefect.yaml."""
     from flows.env import configure
 
-    settings = _settings()
+    settings = settings_or_fail()
     configure(None)
     from flows.deployments import PREFECT_YAML, render_prefect_yaml
     from transforms.plumbing.paths import REPO_ROOT
@@ -186,7 +177,7 @@ def prune(
     until filings_retention_years after customs released the truck, and the ledger is never pruned."""
     from transforms.ops.retention import delete, plan
 
-    settings = _settings(workspace=workspace)
+    settings = settings_or_fail(workspace=workspace)
     if not settings.workspace.is_dir():
         fail(f"Workspace folder {settings.workspace} does not exist; pass --workspace DIR.")
     items = plan(settings.workspace, settings.retention_days, filings_retention_years=settings.filings_retention_years,
@@ -214,7 +205,7 @@ def check_nightly(
     """Exit 1 (and alert) when no run has finished within --max-age-hours (for cron or monitoring)."""
     from transforms.ops.notify import alert, newest_summary
 
-    settings = _settings(workspace=workspace)
+    settings = settings_or_fail(workspace=workspace)
     found = newest_summary(settings.workspace)
     now = datetime.now().astimezone()
     if found is not None:

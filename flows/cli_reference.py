@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import console, fail
+from flows.cli_common import console, fail, settings_or_fail
 
 
 def import_tariff_cmd(
@@ -21,9 +21,8 @@ def import_tariff_cmd(
     """Load an official China tariff into the workspace; its rows may then hold a trip (V15, V16)."""
     from transforms.ingest.tariff_import import TariffImportError, import_tariff
     from transforms.model.reference import Reference
-    from transforms.plumbing.settings import load_settings
 
-    settings = load_settings(workspace=workspace)
+    settings = settings_or_fail(workspace=workspace)
     if not file.is_file():
         fail(f"{file} does not exist; name the tariff workbook to import.")
     try:

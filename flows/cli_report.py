@@ -11,15 +11,13 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import console, fail
+from flows.cli_common import console, fail, settings_or_fail
 
 AnalyticsWorkspaceOption = Annotated[Path | None, typer.Option(help="Workspace folder (with analytics/).")]
 
 
 def _workspace(workspace: Path | None) -> Path:
-    from transforms.plumbing.settings import load_settings
-
-    ws = load_settings(workspace=workspace).workspace
+    ws = settings_or_fail(workspace=workspace).workspace
     if not ws.is_dir():
         fail(f"Workspace folder {ws} does not exist; pass --workspace DIR (the folder `ssdd run` wrote to).")
     return ws
@@ -44,10 +42,10 @@ def last_run(workspace: Path) -> tuple[Path | None, str | None]:
 def _all_traders_locked(workspace: Path) -> Iterator[None]:
     """Every trader's lock (transforms.plumbing.locks): one writer at a time, as for `ssdd run`."""
     from transforms.plumbing.locks import LockTimeout, known_traders, trader_locks
-    from transforms.plumbing.settings import load_settings
 
+    timeout = settings_or_fail(workspace=workspace).lock_timeout_seconds
     try:
-        with trader_locks(workspace, known_traders(workspace), load_settings(workspace=workspace).lock_timeout_seconds):
+        with trader_locks(workspace, known_traders(workspace), timeout):
             yield
     except LockTimeout as exc:
         fail(str(exc), 1)
@@ -80,9 +78,8 @@ def analytics_sync_events(workspace: AnalyticsWorkspaceOption = None) -> None:
     """Append every ledger event missing from analytics/events (e.g. after a crash mid-run)."""
     from transforms.analytics.dataset import append_events
     from transforms.filing.ledger import Ledger
-    from transforms.plumbing.settings import load_settings
 
-    settings = load_settings(workspace=_workspace(workspace))
+    settings = settings_or_fail(workspace=_workspace(workspace))
     with Ledger(settings.ledger_location) as ledger:
         added = append_events(settings.workspace / "analytics", ledger.events(), "sync-events")
     console.print(f"{added} events added to {settings.workspace / 'analytics' / 'events'}", highlight=False,
@@ -108,17 +105,17 @@ def simulate_responses(
     business receipts, DecImportResponse) into <root>/<form>/InBox; the rest stays in the response CSV."""
     from transforms.devtools.simulator import ResponsesTargetError, responses_folder, simulate, write_responses
     from transforms.filing.ledger import Ledger
-    from transforms.plumbing.settings import load_settings
     from transforms.plumbing.timeutil import AsOfError, parse_as_of
 
     ws = _workspace(workspace)
     last_inbox, last_as_of = last_run(ws)
-    settings = load_settings(workspace=ws, as_of=as_of)
-    when = settings.as_of or last_as_of
-    if when is None:  # never the wall clock: a replay of the same night must write the same file
-        fail(f"no run in {ws / 'runs'} recorded its --as-of; pass --as-of (e.g. 2026-11-26T08:00).")
+    settings = settings_or_fail(workspace=ws, as_of=as_of)
+    now = settings.as_of
     try:
-        now = parse_as_of(when)
+        if now is None:  # the last run's as-of, text its summary.json recorded: parsed where it is read
+            if last_as_of is None:  # never the wall clock: a replay of the same night must write the same file
+                fail(f"no run in {ws / 'runs'} recorded its --as-of; pass --as-of (e.g. 2026-11-26T08:00).")
+            now = parse_as_of(last_as_of)
         target = responses_folder(inbox, last_inbox)
     except (AsOfError, ResponsesTargetError) as exc:
         fail(str(exc))

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import AsOfOption, InboxOption, OutputsWorkspaceOption, console, fail
+from flows.cli_common import AsOfOption, InboxOption, OutputsWorkspaceOption, console, fail, settings_or_fail
 
 if TYPE_CHECKING:
     from transforms.ops.summary import RunSummary
@@ -46,16 +46,8 @@ def run(
     internal errors: the traders or trips they touched were held, every other one was filed, and
     summary.json lists them under internal_errors.
     """
-    from transforms.plumbing.settings import load_settings
-    from transforms.plumbing.timeutil import AsOfError, parse_as_of
-
-    try:
-        settings = load_settings(inbox=inbox, workspace=workspace, as_of=as_of,
-                                 fail_on_quarantine=fail_on_quarantine, archive=archive, runner=runner,
-                                 dask_address=address)
-        parse_as_of(settings.as_of)
-    except (AsOfError, ValueError) as exc:
-        fail(str(exc).splitlines()[0])
+    settings = settings_or_fail(inbox=inbox, workspace=workspace, as_of=as_of, fail_on_quarantine=fail_on_quarantine,
+                                archive=archive, runner=runner, dask_address=address)
     if not settings.inbox.is_dir():
         fail(f"Inbox folder {settings.inbox} does not exist; pass --inbox DIR.")
     from flows.env import boot

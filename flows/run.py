@@ -38,7 +38,7 @@ from transforms.plumbing.atomic import sweep_orphan_temps
 from transforms.plumbing.personal import forget_personal
 from transforms.plumbing.runtime import Boxes, Clock, Handoff, Workers, reading
 from transforms.plumbing.settings import Settings
-from transforms.plumbing.timeutil import parse_as_of
+from transforms.plumbing.timeutil import as_of_or_now
 
 # The workspace folders a run writes into (hidden temp files of crashed runs are swept from them).
 WORKSPACE_WRITTEN = ("outbox", "runs", "analytics", "quarantine", "reports", "store")
@@ -49,7 +49,7 @@ def nightly_filing(settings: Settings) -> RunSummary:
     """File every trader folder in the inbox once, as of ``settings.as_of``."""
     logger = get_run_logger()
     clock = Clock(progress)
-    as_of = parse_as_of(settings.as_of)
+    as_of = as_of_or_now(settings.as_of)   # flows.service.file_inbox has pinned it already
     run_id = f"{as_of.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     bind_run_id(run_id)  # on every log record of this process from here on (flows.logs)
     forget_personal()    # the drivers this run reads are noted afresh (transforms.plumbing.personal)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from transforms.ops.notify import internal_errors, near_crossings, newest_summar
 from transforms.ops.summary import RunSummary
 from transforms.plumbing.locks import trader_locks
 from transforms.plumbing.settings import Settings
-from transforms.plumbing.timeutil import parse_as_of
+from transforms.plumbing.timeutil import as_of_or_now
 
 log = logging.getLogger("ssdd.service")
 
@@ -78,7 +79,8 @@ def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSu
 
     # One "now" per run: without --as-of the moment is taken here, once, and every stage and the
     # after-run alerts see the same one (not a second, later clock read after the flow).
-    settings = settings.model_copy(update={"as_of": parse_as_of(settings.as_of).isoformat()})
+    as_of = as_of_or_now(settings.as_of)
+    settings = settings.model_copy(update={"as_of": as_of})
     workspace = settings.workspace
     previous = newest_summary(workspace)
     flow = nightly_filing.with_options(task_runner=task_runner(settings))
@@ -101,11 +103,11 @@ def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSu
         log.info("archived %s (sha256 %s) to %s", a.path, a.sha256, a.archived_to)
     log.info("run %s %s: %d files, %d submissions, %d archived", summary.run_id, summary.status,
              len(summary.files), len(summary.submissions), len(archived))
-    _after_run(settings, summary, previous[1] if previous else None)
+    _after_run(settings, summary, as_of, previous[1] if previous else None)
     return summary
 
 
-def _after_run(settings: Settings, summary: RunSummary, previous: dict[str, Any] | None) -> None:
+def _after_run(settings: Settings, summary: RunSummary, as_of: datetime, previous: dict[str, Any] | None) -> None:
     import json
 
     doc = json.loads(summary.to_json())
@@ -125,7 +127,7 @@ def _after_run(settings: Settings, summary: RunSummary, previous: dict[str, Any]
         return
     with Ledger(settings.ledger_location) as ledger:
         crossings = [(asdict(s), (ledger.current(s.submission_id) or {}).get("expected_crossing_at")) for s in held]
-    near = near_crossings(crossings, parse_as_of(summary.as_of), settings.notify_held_within_hours)
+    near = near_crossings(crossings, as_of, settings.notify_held_within_hours)
     if near:
         alert(settings, "held_near_crossing", f"{len(near)} held trip(s) cross within "
               f"{settings.notify_held_within_hours:g} h and are not filed.", run_id=summary.run_id, trips=near)

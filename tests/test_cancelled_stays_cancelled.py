@@ -5,9 +5,13 @@ cancelled filing do not mark it released."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+from flows.cli import app
 from tests.conftest import DEMO_SENDER_ID, DEMO_TRANSMITTER
 from transforms.filing.ledger import Ledger
 from transforms.filing.submissions import WriterOptions, cancel_submission
@@ -45,3 +49,20 @@ def test_cancelled_trip_is_not_refiled_by_the_next_run(tmp_path: Path, run_flow:
     assert [h["version"] for h in ledger.history(sid)] == [1, 2]
     assert ledger.status(sid) == "cancelled"          # the responses to v1 are stored, the trip stays cancelled
     assert night.totals()["submissions_cancelled"] == 1
+
+
+def test_ssdd_cancel_files_the_cancellation_at_its_as_of(tmp_path: Path, run_flow: Any) -> None:
+    inbox, ws = tmp_path / "inbox", tmp_path / "ws"
+    shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", inbox / "acme")
+    [sub] = run_flow(inbox, ws, AS_OF).submissions
+    sid = sub.submission_id
+    runner = CliRunner()
+    bad = runner.invoke(app, ["cancel", sid, "--workspace", str(ws), "--as-of", "tonight"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert bad.output.startswith("ssdd: --as-of 'tonight' is not an ISO-8601 date-time")
+    done = runner.invoke(app, ["cancel", sid, "--workspace", str(ws), "--as-of", "2026-11-25T21:00"])
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith(f"cancelled {sid} as version 2: ")
+    [_, cancel] = Ledger(ws / "ledger.sqlite").history(sid)   # no offset: 21:00 Hong Kong time
+    assert (cancel["status"], cancel["as_of"]) == ("cancelled", datetime(2026, 11, 25, 13, 0, tzinfo=UTC))
+    assert str(cancel["run_id"]).startswith("cancel-20261125T210000-")

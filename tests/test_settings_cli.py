@@ -3,6 +3,7 @@ CLI explains itself in one sentence, never a traceback."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tests.families import fixtures
-from transforms.plumbing.settings import explain, load_settings
-from transforms.plumbing.timeutil import parse_as_of
+from transforms.plumbing.settings import SettingsError, explain, load_settings
+from transforms.plumbing.timeutil import HK_TZ, parse_as_of
 
 
 def test_precedence_flag_over_env_over_toml_over_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,6 +37,50 @@ def test_secrets_are_refused_in_the_settings_file(tmp_path: Path) -> None:
 def test_as_of_without_offset_is_hong_kong_time() -> None:
     assert parse_as_of("2026-11-25T20:00").isoformat() == "2026-11-25T20:00:00+08:00"
     assert parse_as_of("2026-11-25T12:00:00Z").isoformat() == "2026-11-25T12:00:00+00:00"
+
+
+def test_as_of_is_parsed_once_by_the_settings_into_an_aware_moment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flag = load_settings(workspace=tmp_path, as_of="2026-11-25T20:00:00+08:00").as_of
+    assert isinstance(flag, datetime) and flag.isoformat() == "2026-11-25T20:00:00+08:00"
+    assert flag.strftime("%Y%m%dT%H%M%S") == "20261125T200000"   # the run id's stamp
+    naive = load_settings(workspace=tmp_path, as_of="2026-11-25T20:00").as_of
+    assert naive is not None and naive.utcoffset() == timedelta(hours=8)   # no offset: Hong Kong time
+    monkeypatch.setenv("SSDD_AS_OF", "2026-11-25T12:00:00Z")
+    assert str(load_settings(workspace=tmp_path).as_of) == "2026-11-25 12:00:00+00:00"
+    monkeypatch.setenv("SSDD_AS_OF", " ")   # blank is unset: the run takes its own "now"
+    assert load_settings(workspace=tmp_path).as_of is None
+    monkeypatch.delenv("SSDD_AS_OF")
+    (tmp_path / "ssdd.toml").write_text("as_of = 2026-11-25T20:00:00\n")   # a TOML date-time, no offset
+    assert load_settings(workspace=tmp_path).as_of == datetime(2026, 11, 25, 20, tzinfo=HK_TZ)
+    shown = {name: (value, src) for name, value, src in explain(load_settings(workspace=tmp_path))}
+    assert shown["as_of"] == ("2026-11-25T20:00:00+08:00", str(tmp_path / "ssdd.toml"))
+
+
+@pytest.mark.parametrize("where", ["flag", "env", "toml"])
+def test_a_bad_as_of_is_refused_in_one_sentence_wherever_it_was_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    flags: dict[str, object] = {"workspace": tmp_path}
+    if where == "flag":
+        flags["as_of"] = "tomorrow"
+    elif where == "env":
+        monkeypatch.setenv("SSDD_AS_OF", "tomorrow")
+    else:
+        (tmp_path / "ssdd.toml").write_text('as_of = "tomorrow"\n')
+    with pytest.raises(SettingsError) as refused:
+        load_settings(**flags)
+    assert str(refused.value) == ("--as-of 'tomorrow' is not an ISO-8601 date-time such as 2026-11-25T20:00 or "
+                                  "2026-11-25T20:00:00+08:00.")
+
+
+def test_any_refused_setting_is_one_sentence_on_every_command(tmp_path: Path) -> None:
+    env = {"SSDD_WORKERS": "many"}
+    for command in (["config", "show"], ["quarantine", "list"], ["report"]):
+        done = CliRunner().invoke(app, [*command, "--workspace", str(tmp_path)], env=env)
+        assert done.exit_code == 2, (command, done.output)
+        assert done.output.startswith("ssdd: setting workers 'many' is refused: Input should be a valid integer"), \
+            (command, done.output)
+        assert "Traceback" not in done.output and "validation error" not in done.output
 
 
 def test_run_with_a_bad_as_of_or_missing_inbox_says_one_sentence(tmp_path: Path) -> None:

@@ -8,16 +8,19 @@ Secrets (the analytics hash key, database passwords) come only from the environm
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from transforms.plumbing.timeutil import parse_as_of
 
 SETTINGS_FILE = "ssdd.toml"
 #: Default keep-periods (days) per workspace folder for `ssdd prune`; outbox and ledger follow
@@ -32,8 +35,9 @@ class Settings(BaseSettings):
 
     inbox: Path = Field(Path("inbox"), description="Folder with one sub-folder per trader.")
     workspace: Path = Field(Path("workspace"), description="Where outputs, ledger and runs are written.")
-    as_of: str | None = Field(
-        None, description="ISO-8601 'now' for every time rule; without an offset it means Hong Kong time.")
+    as_of: datetime | None = Field(
+        None, description="ISO-8601 'now' for every time rule; without an offset it means Hong Kong time; "
+                          "unset: the moment the run starts.")
     ledger_url: str | None = Field(
         None, description="Ledger database URL; default sqlite:///<workspace>/ledger.sqlite.")
     profiles_dir: Path | None = Field(None, description="Extra folder of user profile YAML files.")
@@ -102,6 +106,15 @@ class Settings(BaseSettings):
         None, description="Dask scheduler (tcp://HOST:PORT) for runner=dask; default: a LocalCluster.")
     dask_workers: int = Field(2, ge=1, le=256, description="Workers of the LocalCluster when no dask_address.")
 
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of_moment(cls, value: Any) -> datetime | None:
+        """Parsed here, once, whether it came as a flag, ``SSDD_AS_OF`` or ``ssdd.toml`` (text or a TOML
+        date-time): everything downstream receives an aware moment. Blank is unset, as no flag."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return parse_as_of(value)
+
     @field_validator("retention_days", mode="before")
     @classmethod
     def _retention_defaults(cls, value: Any) -> Any:
@@ -164,10 +177,30 @@ class _TomlSource(PydanticBaseSettingsSource):
         return data
 
 
+class SettingsError(ValueError):
+    """A setting the model refused, in one sentence: the CLI prints it as it is."""
+
+
 def load_settings(**flags: Any) -> Settings:
-    """Settings from flags (None values are 'not given') over env over ssdd.toml over defaults."""
+    """Settings from flags (None values are 'not given') over env over ssdd.toml over defaults.
+
+    A refused value raises :class:`SettingsError` naming the first problem, not pydantic's report
+    (whose first line, "1 validation error for Settings", says nothing)."""
     given = {k: v for k, v in flags.items() if v is not None}
-    return Settings(**given)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise SettingsError(_first_problem(exc)) from None
+
+
+def _first_problem(exc: ValidationError) -> str:
+    problem = exc.errors()[0]
+    error = problem.get("ctx", {}).get("error")
+    if problem["type"] == "value_error" and isinstance(error, ValueError):
+        return str(error)  # a sentence this module wrote (as_of, retention_days)
+    name = ".".join(str(part) for part in problem["loc"])
+    shown = "" if name in SECRET_FIELDS else f" {problem['input']!r}"   # a secret never prints
+    return f"setting {name}{shown} is refused: {problem['msg']}."
 
 
 def explain(settings: Settings, **flags: Any) -> list[tuple[str, str, str]]:
@@ -183,7 +216,8 @@ def explain(settings: Settings, **flags: Any) -> list[tuple[str, str, str]]:
     rows = []
     for name in Settings.model_fields:
         value = getattr(settings, name)
-        shown = "********" if isinstance(value, SecretStr) else str(value)
+        shown = "********" if isinstance(value, SecretStr) else value.isoformat() if isinstance(value, datetime) \
+            else str(value)
         if name in given:
             src = "flag"
         elif f"SSDD_{name.upper()}" in os.environ:
