@@ -14,17 +14,19 @@ import argparse
 import gc
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from lxml import etree
 
-from transforms.filing.writers.base import Output
+from transforms.filing.writers.base import Filer, Output
 from transforms.filing.writers.context import WriterContext
-from transforms.filing.writers.registry import applicable
+from transforms.filing.writers.registry import declared_settings, for_trip
 from transforms.model.bundle import FilingBundle, content_hash
 from transforms.model.canonical import row
 from transforms.model.reference import Reference
+from transforms.plumbing.settings import Settings
 
 AS_OF = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 _NS = uuid.UUID("00000000-0000-5000-8000-00000000be9c")
@@ -113,19 +115,32 @@ def _goods_items(n: int, key: dict[str, Any], items: int) -> list[dict[str, Any]
 SENDER = "5345766374655_DXPESW0000001256"
 
 
-def context() -> WriterContext:
-    return WriterContext(reference=Reference.load(), as_of=AS_OF, sender_id=SENDER,
-                         transmitter_name="深圳市示例报关有限公司")
+TRANSMITTER = "深圳市示例报关有限公司"
+
+#: a trip's writers, each with the context filing gives it
+TripWriters = Callable[[FilingBundle], list[tuple[Filer, WriterContext]]]
 
 
-def _outputs(b: FilingBundle, ctx: WriterContext) -> list[Output]:
-    return [out for w in applicable(b) for out in w.outputs(b, ctx)]
+def settings() -> Settings:
+    """The run's settings, the Mainland ones (which the Mainland writers declare) set to the demo broker's."""
+    return Settings(cn_sender_id=SENDER, cn_transmitter_name=TRANSMITTER)
 
 
-def _elements(b: FilingBundle, ctx: WriterContext) -> dict[str, int]:
+def trip_writers() -> TripWriters:
+    """As filing does it: each writer's declared settings read once, then per trip the writers that
+    apply, each given the run's context with its own settings."""
+    run, declared = WriterContext(reference=Reference.load(), as_of=AS_OF), declared_settings(settings())
+    return lambda b: for_trip(b, run, declared)
+
+
+def _outputs(b: FilingBundle, writers: list[tuple[Filer, WriterContext]]) -> list[Output]:
+    return [out for w, ctx in writers for out in w.outputs(b, ctx)]
+
+
+def _elements(b: FilingBundle, writers: TripWriters) -> dict[str, int]:
     """Elements per writer (the files of one writer summed) for one bundle."""
     counts: dict[str, int] = {}
-    for w in applicable(b):
+    for w, ctx in writers(b):
         counts[w.id] = sum(sum(1 for _ in etree.fromstring(o.data).iter()) for o in w.outputs(b, ctx))
     return counts
 
@@ -136,27 +151,28 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=10)
     ap.add_argument("--side-by-side", action="store_true", help="also publish both ways and compare")
     args = ap.parse_args()
-    ctx = context()
+    writers = trip_writers()
     bundles = [bundle(n, args.items) for n in range(args.bundles)]
     gc.collect()
     gc.freeze()  # the prepared bundles are not the writers' garbage: keep them out of every GC pass
-    _outputs(bundles[0], ctx)  # warm up: schemas compiled, code lists loaded
+    _outputs(bundles[0], writers(bundles[0]))  # warm up: schemas compiled, code lists loaded
 
     total = 0.0
     size = files = 0
     for b in bundles:
         t0 = time.perf_counter()
-        for w in applicable(b):
+        trip = writers(b)
+        for w, ctx in trip:
             if w.preflight(b, ctx):
                 raise SystemExit(f"{w.id}: preflight problem")
-        outs = _outputs(b, ctx)   # rendered and validated
+        outs = _outputs(b, trip)   # rendered and validated
         total += time.perf_counter() - t0
         size += sum(len(o.data) for o in outs)
         files += len(outs)
 
     goods = args.bundles * args.items
-    per_item = {k: v / args.items for k, v in _elements(bundles[0], ctx).items()}
-    more, base = _elements(bundle(0, args.items + 1), ctx), _elements(bundle(0, args.items), ctx)
+    per_item = {k: v / args.items for k, v in _elements(bundles[0], writers).items()}
+    more, base = _elements(bundle(0, args.items + 1), writers), _elements(bundle(0, args.items), writers)
     print(f"bundles: {args.bundles} x {args.items} goods items = {goods} goods items, "
           f"{files / args.bundles:.0f} files each")
     print(f"preflight + render + validate: {total:8.3f} s   ({total / goods * 1e3:.3f} ms per goods item)")
@@ -166,10 +182,10 @@ def main() -> None:
               f"{more[wid] - base[wid]} per additional item")
     print(f"output: {size / args.bundles / 1024:.1f} KiB per bundle")
     if args.side_by_side:
-        side_by_side(bundles, ctx, goods)
+        side_by_side(bundles, writers, goods)
 
 
-def side_by_side(bundles: list[FilingBundle], ctx: WriterContext, goods: int) -> None:
+def side_by_side(bundles: list[FilingBundle], writers: TripWriters, goods: int) -> None:
     """Publish the same bundles twice: the obvious route (one process; per file: preflight, render,
     validate, write + fsync + rename) and ours (``file_submissions``: two worker processes, the
     Mainland plan computed once, one data sync per chunk, plus the ledger's decide and record)."""
@@ -177,14 +193,14 @@ def side_by_side(bundles: list[FilingBundle], ctx: WriterContext, goods: int) ->
     from pathlib import Path
 
     from transforms.filing.ledger import Ledger
-    from transforms.filing.submissions import WriterOptions, file_submissions
+    from transforms.filing.submissions import file_submissions
     from transforms.plumbing.atomic import write_atomic
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
         for b in bundles:
-            for w in applicable(b):
+            for w, ctx in writers(b):
                 if w.preflight(b, ctx):
                     raise SystemExit("preflight problem")
                 for out in w.outputs(b, ctx):   # validated trees
@@ -196,9 +212,8 @@ def side_by_side(bundles: list[FilingBundle], ctx: WriterContext, goods: int) ->
         ws.mkdir()
         t0 = time.perf_counter()
         results = file_submissions(bundles, held={}, ledger=Ledger(ws / "ledger.sqlite"), workspace=ws, run_id="bench",
-                                   as_of=AS_OF, options=WriterOptions(sender_id=SENDER,
-                                                                      transmitter_name=ctx.transmitter_name),
-                                   workers=2, traders={b.submission_id: "acme" for b in bundles})
+                                   as_of=AS_OF, settings=settings(), workers=2,
+                                   traders={b.submission_id: "acme" for b in bundles})
         ours = time.perf_counter() - t0
         assert all(r.status == "filed" for r in results), {r.status for r in results}
     print(f"obvious route (1 process, fsync per file): {obvious:7.2f} s  {goods / obvious:8,.0f} goods items/s")

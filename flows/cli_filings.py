@@ -48,7 +48,7 @@ def cancel(
     released."""
     from transforms.filing.delivery import deliver_versions
     from transforms.filing.ledger import LedgerError
-    from transforms.filing.submissions import WriterOptions, cancel_submission
+    from transforms.filing.submissions import cancel_submission
     from transforms.plumbing.locks import LockTimeout, trader_locks
     from transforms.plumbing.timeutil import as_of_or_now
 
@@ -61,9 +61,7 @@ def cancel(
             result = cancel_submission(
                 submission_id, ledger=ledger, workspace=settings.workspace,
                 run_id=f"cancel-{moment.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}", as_of=moment,
-                options=WriterOptions(max_items=settings.max_items_per_declaration,
-                                      sender_id=settings.cn_sender_id,
-                                      transmitter_name=settings.cn_transmitter_name))
+                settings=settings)
         deliver_versions(settings, [result.outputs])   # the deletions go to the client too
     except (LedgerError, LockTimeout, FileNotFoundError, ValueError) as exc:
         fail(str(exc).splitlines()[0])

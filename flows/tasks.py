@@ -38,7 +38,7 @@ from transforms.filing.delivery import deliver_versions
 from transforms.filing.ledger import Ledger
 from transforms.filing.quarantine import ReportSettings, publish_reports, report_jobs
 from transforms.filing.responses import read_responses
-from transforms.filing.submissions import FilingResult, WriterOptions, file_submissions
+from transforms.filing.submissions import FilingResult, file_submissions
 from transforms.ingest import store
 from transforms.ingest.folders import TraderIngest, ingest_folder
 from transforms.model import faults
@@ -110,10 +110,8 @@ def file_task(frames_in: Handoff[dict[str, pd.DataFrame]], checked_in: Handoff[C
               seqs_in: Handoff[dict[str, int]]) -> Handoff[list[FilingResult]]:
     frames, checked, traders = frames_in.value, checked_in.value, traders_in.value
     ledger = Ledger(settings.ledger_location)
-    options = WriterOptions(max_items=settings.max_items_per_declaration, sender_id=settings.cn_sender_id,
-                            transmitter_name=settings.cn_transmitter_name)
     results = file_submissions(split_bundles(frames), held=checked.held, ledger=ledger, workspace=settings.workspace,
-                               run_id=run_id, as_of=as_of, options=options, workers=settings.workers,
+                               run_id=run_id, as_of=as_of, settings=settings, workers=settings.workers,
                                traders=traders, message_seqs=seqs_in.value)
     deliver_versions(settings, [r.outputs for r in results if r.status in ("filed", "amended")])
     return Handoff(results)

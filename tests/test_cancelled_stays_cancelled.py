@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from flows.cli import app
 from tests.conftest import DEMO_SENDER_ID, DEMO_TRANSMITTER
 from transforms.filing.ledger import Ledger
-from transforms.filing.submissions import WriterOptions, cancel_submission
+from transforms.filing.submissions import cancel_submission
+from transforms.plumbing.settings import Settings
 from transforms.plumbing.timeutil import parse_as_of
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +30,8 @@ def test_cancelled_trip_is_not_refiled_by_the_next_run(tmp_path: Path, run_flow:
     ledger = Ledger(ws / "ledger.sqlite")
     cancelled = cancel_submission(sid, ledger=ledger, workspace=ws, run_id="cancel-1",
                                   as_of=parse_as_of("2026-11-25T21:00:00+08:00"),
-                                  options=WriterOptions(sender_id=DEMO_SENDER_ID, transmitter_name=DEMO_TRANSMITTER))
+                                  settings=Settings(workspace=ws, cn_sender_id=DEMO_SENDER_ID,
+                                                    cn_transmitter_name=DEMO_TRANSMITTER))
     assert (cancelled.status, cancelled.version) == ("cancelled", 2)
     responses = inbox / "_responses"
     responses.mkdir()

@@ -213,13 +213,15 @@ def test_every_filed_sample_trip_passes_the_mainland_writers_preflights(sample_r
     from datetime import datetime
 
     from transforms.filing.writers import cn_conveyance, cn_dec, cn_manifest
+    from transforms.filing.writers.cn_settings import MainlandSettings
     from transforms.filing.writers.context import WriterContext
     from transforms.model.bundle import load_bundle
     from transforms.model.reference import Reference
 
     settings = tomllib.loads((SAMPLES / "ssdd.toml").read_text(encoding="utf-8"))
     ctx = WriterContext(reference=Reference.load(), as_of=datetime.fromisoformat(AS_OF),
-                        sender_id=settings["cn_sender_id"], transmitter_name=settings["cn_transmitter_name"])
+                        settings=MainlandSettings(cn_sender_id=settings["cn_sender_id"],
+                                                  cn_transmitter_name=settings["cn_transmitter_name"]))
     assert settings["cn_sender_id"] == "5345766374655_DXPESW0000001256"
     filed = sorted((sample_run["ws"] / "store" / "filed").glob("*.json.gz"))
     bundles = {b.submission["trip_ref"]: b for b in (load_bundle(p.read_bytes()) for p in filed)}

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from tests.conftest import DEMO_SENDER_ID, DEMO_TRANSMITTER
 from transforms.filing.ledger import Ledger, LedgerError
-from transforms.filing.submissions import WriterOptions, cancel_submission
+from transforms.filing.submissions import cancel_submission
+from transforms.plumbing.settings import Settings
 from transforms.plumbing.timeutil import parse_as_of
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,7 +59,8 @@ def test_amend_then_cancel_then_refuse_after_arrival(tmp_path: Path, run_flow: A
     ledger = Ledger(ws / "ledger.sqlite")
     result = cancel_submission(sid, ledger=ledger, workspace=ws, run_id="cancel-1",
                                as_of=parse_as_of("2026-11-25T22:00:00+08:00"),
-                               options=WriterOptions(sender_id=DEMO_SENDER_ID, transmitter_name=DEMO_TRANSMITTER))
+                               settings=Settings(workspace=ws, cn_sender_id=DEMO_SENDER_ID,
+                                                 cn_transmitter_name=DEMO_TRANSMITTER))
     assert (result.status, result.version) == ("cancelled", 3)
     # a cancellation deletes the road manifest and the confirmation; the declaration (暂存 in the
     # broker's client) is deleted there, so no DecMessage is sent

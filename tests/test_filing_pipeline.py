@@ -10,7 +10,8 @@ import pytest
 import transforms.filing.submissions as filing
 from bench.writers_speed import AS_OF, SENDER, bundle
 from transforms.filing.ledger import Ledger
-from transforms.filing.submissions import WriterOptions, file_submissions
+from transforms.filing.submissions import file_submissions
+from transforms.plumbing.settings import Settings
 
 
 def _file(root: Path, workers: int, n: int) -> tuple[list[tuple[str, str, int]], dict[str, bytes]]:
@@ -18,7 +19,8 @@ def _file(root: Path, workers: int, n: int) -> tuple[list[tuple[str, str, int]],
     held_id = bundles[7].submission_id
     results = file_submissions(bundles, held={held_id: (["held for the test"], ["测试暂扣"])},
                                ledger=Ledger(root / "ledger.sqlite"), workspace=root, run_id="r1", as_of=AS_OF,
-                               options=WriterOptions(sender_id=SENDER, transmitter_name="深圳市示例报关有限公司"),
+                               settings=Settings(workspace=root, cn_sender_id=SENDER,
+                                                 cn_transmitter_name="深圳市示例报关有限公司"),
                                workers=workers, traders={b.submission_id: "acme" for b in bundles})
     files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "outbox").rglob("*.xml"))}
     return [(r.submission_id, r.status, r.version) for r in results], files

@@ -174,7 +174,8 @@ def reference() -> Reference:
 
 @pytest.fixture
 def ctx(reference: Reference) -> WriterContext:
-    return WriterContext(reference=reference, as_of=AS_OF, sender_id="5301123456789_DXPESW0000012345")
+    """The context filing gives the single submission and the Hong Kong filing: no settings (they declare none)."""
+    return WriterContext(reference=reference, as_of=AS_OF)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.writers.conftest import make_bundle
+from transforms.filing.writers.cn_settings import MainlandSettings
 from transforms.filing.writers.context import WriterContext
 from transforms.model.bundle import FilingBundle, content_hash
 from transforms.model.canonical import row
@@ -33,7 +34,10 @@ def mainland_bundle(direction: str = "HK_IMPORT", function_code: str = "9", vers
     return b.stamp(version, function_code) if (version, function_code) != (1, "9") else b
 
 
-def mainland_ctx(reference: Reference, **overrides: object) -> WriterContext:
-    values: dict[str, object] = dict(reference=reference, as_of=AS_OF, sender_id=SENDER, transmitter_name=TRANSMITTER)
-    values.update(overrides)
-    return WriterContext(**values)  # type: ignore[arg-type]
+def mainland_ctx(reference: Reference, message_seq: int = 0, **settings: object) -> WriterContext:
+    """The context filing gives a Mainland writer: the run's, with the Mainland settings (``settings``
+    overrides them by setting name: ``cn_sender_id=``, ``max_items_per_declaration=``…)."""
+    values: dict[str, object] = dict(cn_sender_id=SENDER, cn_transmitter_name=TRANSMITTER)
+    values.update(settings)
+    return WriterContext(reference=reference, as_of=AS_OF, message_seq=message_seq,
+                         settings=MainlandSettings(**values))  # type: ignore[arg-type]

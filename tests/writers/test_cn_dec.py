@@ -13,6 +13,7 @@ from tests.writers.conftest import AS_OF
 from tests.writers.dec_bundles import dec_bundle, dec_many_lines
 from tests.writers.test_cn_dec_schema import OFFICIAL, official_sample
 from transforms.filing.writers import cn_dec
+from transforms.filing.writers.cn_settings import MainlandSettings
 from transforms.filing.writers.context import WriterContext
 from transforms.filing.writers.schemas import SCHEMA_DIR
 from transforms.filing.writers.values import MappingError, serialise
@@ -26,7 +27,7 @@ XS = "{http://www.w3.org/2001/XMLSchema}"
 
 @pytest.fixture
 def ctx() -> WriterContext:
-    return WriterContext(reference=Reference.load(), as_of=AS_OF)
+    return WriterContext(reference=Reference.load(), as_of=AS_OF, settings=MainlandSettings())
 
 
 def docs(bundle: FilingBundle, ctx: WriterContext) -> list[tuple[str, etree._Element]]:
@@ -130,8 +131,9 @@ def test_51_merged_items_make_two_declarations(ctx: WriterContext) -> None:
     # 商品项号 of 50 items would exceed the official maxLength 100: left empty (optional); 1 item fits
     assert [val(t, "DecContainers/Container/GoodsNo") for t in (first, second)] == ["", "1"]
     assert len(docs(dec_many_lines(50), ctx)) == 1
-    assert len(docs(dec_many_lines(51), WriterContext(reference=ctx.reference, as_of=AS_OF, max_items=80))) == 2
-    assert len(docs(dec_many_lines(51), WriterContext(reference=ctx.reference, as_of=AS_OF, max_items=20))) == 3
+    for limit, declarations in ((80, 2), (20, 3)):   # the official DecList maximum (50) still applies above it
+        given = ctx.given(MainlandSettings(max_items_per_declaration=limit))
+        assert len(docs(dec_many_lines(51), given)) == declarations
 
 
 def test_duty_mode_comes_from_the_levy_nature_crosswalk(ctx: WriterContext) -> None:

@@ -130,7 +130,7 @@ def test_missing_batch_number_holds_the_trip(reference: Reference) -> None:
 
 
 def test_placeholder_sender_id_holds_the_trip(reference: Reference) -> None:
-    reasons = _reasons(mainland_bundle(), reference, sender_id="SSDD")
+    reasons = _reasons(mainland_bundle(), reference, cn_sender_id="SSDD")
     assert reasons[0] == (
         "The setting cn_sender_id 'SSDD' is not a Mainland single-window sender id (expected the 13-character "
         "customs registration code, then _DXPESW and the client number, e.g. 5345766374655_DXPESW0000001256); "

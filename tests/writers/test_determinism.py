@@ -21,7 +21,7 @@ from tests.writers.conftest import AS_OF, make_bundle
 from transforms.model.reference import Reference
 from transforms.filing.writers.context import WriterContext
 from transforms.filing.writers.registry import DOCUMENT_WRITERS
-ctx = WriterContext(reference=Reference.load(), as_of=AS_OF, sender_id="5301123456789_DXPESW0000012345")
+ctx = WriterContext(reference=Reference.load(), as_of=AS_OF)
 for bundle in (make_bundle(), make_bundle(direction="HK_EXPORT")):
     for w in DOCUMENT_WRITERS:
         sys.stdout.write(w.render(bundle, ctx).hex() + "\\n")

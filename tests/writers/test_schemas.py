@@ -31,7 +31,7 @@ CASES: dict[str, Callable[[], FilingBundle]] = {
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("w", DOCUMENT_WRITERS, ids=lambda w: w.id)
 def test_output_validates_with_lxml_and_xmlschema(w, case: str, reference: Reference) -> None:  # type: ignore[no-untyped-def]
-    ctx = WriterContext(reference=reference, as_of=AS_OF, max_items=50)
+    ctx = WriterContext(reference=reference, as_of=AS_OF)
     data = w.render(CASES[case](), ctx)
     assert validate(w.id, data) == []
     assert xmlschema_errors(w.id, data) == []

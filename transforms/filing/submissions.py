@@ -1,7 +1,8 @@
 """Decide, render, validate and place the files of each clean submission.
 
 Order per submission (invariant 3 of architecture.md): the ledger decides the version; the writers
-that apply to the trip (:func:`transforms.filing.writers.registry.applicable`) must all pass their preflight
+that apply to the trip (:func:`transforms.filing.writers.registry.applicable`), each given the run's
+context and only the settings it declared, must all pass their preflight
 (an unmapped national code holds the trip, never a blank in the XML); their files (single submission,
 Hong Kong filing, the Mainland messages) are rendered and validated in memory; each is written to a temporary name,
 fsynced, validated and renamed; only then is the ledger committed. A crash before the commit
@@ -21,14 +22,15 @@ from typing import NamedTuple, TypeVar
 
 from transforms.filing.ledger import Decision, Ledger
 from transforms.filing.writers.base import Output, SchemaFailure
-from transforms.filing.writers.context import DEFAULT_SENDER_ID, WriterContext
-from transforms.filing.writers.registry import applicable
+from transforms.filing.writers.context import WriterContext
+from transforms.filing.writers.registry import declared_settings, for_trip
 from transforms.model.bundle import FilingBundle, content_hash, dump_bundle, load_bundle
 from transforms.model.faults import describe, sentences
 from transforms.model.reference import Reference
 from transforms.plumbing.atomic import write_many_atomic
 from transforms.plumbing.crashpoints import kill_point
 from transforms.plumbing.runtime import Workers, rendering
+from transforms.plumbing.settings import Settings
 
 T = TypeVar("T")
 
@@ -47,20 +49,11 @@ class FilingResult:
 
 
 @dataclass(frozen=True)
-class WriterOptions:
-    """The run's settings the writers use (``max_items_per_declaration``, ``cn_sender_id``,
-    ``cn_transmitter_name``)."""
-
-    max_items: int = 50
-    sender_id: str = DEFAULT_SENDER_ID
-    transmitter_name: str | None = None
-
-
-@dataclass(frozen=True)
 class RenderJob:
     bundle: FilingBundle
     as_of: datetime
-    options: WriterOptions
+    #: each writer's own settings by writer id (:func:`~transforms.filing.writers.registry.declared_settings`)
+    settings: Mapping[str, object]
     #: the trip's slot among the run's trips: its road messages' SendTime (and so file names) follow it
     message_seq: int = 0
 
@@ -99,17 +92,15 @@ def _render(job: RenderJob) -> Rendered:
 
 
 def _render_checked(job: RenderJob) -> Rendered:
-    o = job.options
-    ctx = WriterContext(reference=Reference.load(), as_of=job.as_of, max_items=o.max_items, sender_id=o.sender_id,
-                        transmitter_name=o.transmitter_name, message_seq=job.message_seq)
-    writers = applicable(job.bundle)
+    run = WriterContext(reference=Reference.load(), as_of=job.as_of, message_seq=job.message_seq)
+    writers = for_trip(job.bundle, run, job.settings)
     problems: dict[str, str] = {}   # en -> zh; the road messages share their trip-level sentences
-    for w in writers:
+    for w, ctx in writers:
         for p in w.preflight(job.bundle, ctx):
             problems.setdefault(p.message_en, p.message_zh)
     if problems:
         return Rendered(job.bundle.submission_id, [], b"", list(problems), list(problems.values()))
-    outputs = [out for w in writers for out in w.outputs(job.bundle, ctx)]
+    outputs = [out for w, ctx in writers for out in w.outputs(job.bundle, ctx)]
     # serialised here, off the publishing process
     return Rendered(job.bundle.submission_id, outputs, dump_bundle(job.bundle), [], [])
 
@@ -126,17 +117,19 @@ def _rendered(jobs: Sequence[RenderJob], workers: Workers) -> Iterator[Rendered]
 
 
 def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[list[str], list[str]]],
-                     ledger: Ledger, workspace: Path, run_id: str, as_of: datetime, options: WriterOptions,
+                     ledger: Ledger, workspace: Path, run_id: str, as_of: datetime, settings: Settings,
                      workers: int, traders: dict[str, str],
                      message_seqs: Mapping[str, int] | None = None) -> list[FilingResult]:
     """File every bundle not held by the checks, ``PUBLISH_CHUNK`` at a time: decide, render on the
     worker processes, publish with one data sync, then record in the ledger. Bundles are consumed
-    as they come, so memory stays flat however many trips the run files.
+    as they come, so memory stays flat however many trips the run files. Each writer is given only
+    the settings it declares, read from ``settings`` once.
 
     ``message_seqs`` gives each trip its message slot (the run numbers its trips across batches, in
     their deterministic order; without it, the bundles' order), so a re-run of the same night writes
     the same Mainland file names and two trips never share one."""
     done: list[list[FilingResult]] = []   # per chunk, in chunk order
+    declared = declared_settings(settings)
     outbox = _Outbox(workspace)
     in_flight: deque[_Chunk] = deque()
     with Workers(workers) as renderers:
@@ -146,7 +139,7 @@ def file_submissions(bundles: Iterable[FilingBundle], *, held: dict[str, tuple[l
             results: list[FilingResult] = []
             done.append(results)
             with ledger.batch():   # the chunk's held trips are recorded in one transaction
-                jobs, decisions = _decide(chunk, held, ledger, run_id, as_of, options, traders, results)
+                jobs, decisions = _decide(chunk, held, ledger, run_id, as_of, declared, traders, results)
             # up to IN_FLIGHT chunks are queued on the workers while the oldest is published, so
             # they never wait for this process (chunks hold different trips: their ledger
             # decisions are independent)
@@ -183,7 +176,7 @@ class _Outbox:
 
 
 def _decide(chunk: list[tuple[int, FilingBundle]], held: dict[str, tuple[list[str], list[str]]], ledger: Ledger,
-            run_id: str, as_of: datetime, options: WriterOptions, traders: dict[str, str],
+            run_id: str, as_of: datetime, declared: Mapping[str, object], traders: dict[str, str],
             results: list[FilingResult]) -> tuple[list[RenderJob], dict[str, Decision]]:
     jobs: list[RenderJob] = []
     decisions: dict[str, Decision] = {}
@@ -196,7 +189,7 @@ def _decide(chunk: list[tuple[int, FilingBundle]], held: dict[str, tuple[list[st
             results.append(_faulted(b, traders, describe(exc), "".join(traceback.format_exception(exc))))
             continue
         if job is not None:
-            jobs.append(RenderJob(job, as_of, options, seq))
+            jobs.append(RenderJob(job, as_of, declared, seq))
     return jobs, decisions
 
 
@@ -324,7 +317,7 @@ def filed_bundle_path(workspace: Path, submission_id: str, version: int) -> Path
 
 
 def cancel_submission(submission_id: str, *, ledger: Ledger, workspace: Path, run_id: str, as_of: datetime,
-                      options: WriterOptions) -> FilingResult:
+                      settings: Settings) -> FilingResult:
     """Render and publish the cancellation (function code 1) of a filed trip, then record it.
 
     The ledger refuses (LedgerError, one sentence) an unknown, held, already cancelled, arrived or
@@ -336,7 +329,7 @@ def cancel_submission(submission_id: str, *, ledger: Ledger, workspace: Path, ru
         raise FileNotFoundError(f"cannot cancel {submission_id}: the filed content {source.name} is missing from "
                                 "store/filed, so the cancellation cannot be rendered.")
     bundle = load_bundle(source.read_bytes()).stamp(decision.version, decision.function_code)
-    rendered = _render(RenderJob(bundle, as_of, options))
+    rendered = _render(RenderJob(bundle, as_of, declared_settings(settings)))
     if rendered.en:
         raise ValueError(f"cannot cancel {submission_id}: {rendered.en[0]}")
     outputs = {out.key: out.relative for out in rendered.outputs}

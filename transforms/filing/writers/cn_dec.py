@@ -2,7 +2,7 @@
 
 ``preflight(bundle, ctx)`` lists what holds the trip; ``documents(bundle, ctx)`` returns
 ``[(file name, tree), …]``, one ``DecMessage`` per declaration (a consignment, split at
-``ctx.max_items`` merged items), to be validated against ``data/schemas/dec-message.xsd`` (derived from
+``max_items_per_declaration`` merged items), to be validated against ``data/schemas/dec-message.xsd`` (derived from
 the official schema, see ``docs/mainland-messages.md``). Elements follow the official ``xs:sequence``
 order; like the official sample and real messages, every element of DecHead, DecList, DecFreeTxt and
 DecSign is sent, empty when ssdd does not declare it. ssdd does not sign: the declarant's Single Window

@@ -1,8 +1,9 @@
 """Plan the 报关单 of one trip: every DecHead value resolved, goods merged into items, declarations split.
 
 Each consignment (one invoice, one domestic trade party, one overseas party, one bill) is declared on
-its own 报关单; more than ``ctx.max_items`` merged items split it into several declarations, each with
-the totals of its own items. :func:`plan` returns the declarations numbered ``1..k`` over the trip, or
+its own 报关单; more than ``max_items_per_declaration`` merged items (a Mainland setting, see
+:mod:`transforms.filing.writers.cn_settings`) split it into several declarations, each with the totals of
+its own items. :func:`plan` returns the declarations numbered ``1..k`` over the trip, or
 the problems that hold the trip. National codes come only from the ``xw_*`` crosswalks.
 """
 
@@ -15,6 +16,7 @@ from typing import Final
 
 from transforms.filing.writers.cn_dec_head import CN_PORTS, consignment_head
 from transforms.filing.writers.cn_dec_items import DecItem, Problems, merge_items
+from transforms.filing.writers.cn_settings import MainlandSettings
 from transforms.filing.writers.context import XW_TRANSPORT_MODE, CodeMaps, WriterContext
 from transforms.filing.writers.values import (
     MASS_SCALE,
@@ -97,6 +99,7 @@ def plan(bundle: FilingBundle, ctx: WriterContext) -> tuple[list[Declaration], l
         trip["IEDate"] = f"{hk_time(sub['expected_crossing_at'], 'submissions.expected_crossing_at'):%Y%m%d}"
     ref = _Codes(ctx.reference.crosswalk(XW_DUTY_MODE, maps.on), ctx.reference.crosswalk(XW_CONTAINER, maps.on),
                  ctx.reference.codes(CN_PORTS, maps.on), ctx.reference.codes(CN_DISTRICTS, maps.on))
+    max_items = min(ctx.settings_as(MainlandSettings).max_items_per_declaration, MAX_ITEMS)
     goods: dict[int, list[Row]] = {}
     for g in bundle.goods_items:
         goods.setdefault(int(g["consignment_seq"]), []).append(g)
@@ -104,7 +107,7 @@ def plan(bundle: FilingBundle, ctx: WriterContext) -> tuple[list[Declaration], l
     for c in sorted(bundle.consignments, key=lambda r: int(r["consignment_seq"])):
         seq = int(c["consignment_seq"])
         lines = sorted(goods.get(seq, ()), key=lambda r: int(r["line_no"]))
-        out.extend(_consignment(bundle, c, lines, trip, ref, maps, min(ctx.max_items, MAX_ITEMS), batch or "", pr))
+        out.extend(_consignment(bundle, c, lines, trip, ref, maps, max_items, batch or "", pr))
     if pr.items:
         return [], pr.items
     for k, d in enumerate(out, start=1):

@@ -16,6 +16,7 @@ from typing import Final
 from lxml import etree
 
 from transforms.filing.writers.cn_road import MANIFEST_TYPE, SCHEMAS, codes, facets
+from transforms.filing.writers.cn_settings import MainlandSettings
 from transforms.filing.writers.context import XW_CHANGE_REASON, XW_FUNCTION_CODE, WriterContext, control_point_problem
 from transforms.filing.writers.values import MappingProblem, hk_time, opt_text, problem, text
 from transforms.model.bundle import FilingBundle, Row
@@ -150,8 +151,9 @@ def _resolve(bundle: FilingBundle, ctx: WriterContext, pr: Problems) -> Trip | N
                          "The Mainland cargo transport batch number (货物运输批次号)", "货物运输批次号")
     mode = pr.check(text(sub["mode"], "submissions.mode"), "Declaration.BorderTransportMeansTypeCodeType",
                     "mode", "Transport mode (CN012)", "运输方式代码")
-    sender = _sender(ctx, pr)
-    transmitter = party_name(bundle.parties_of(0, "FILER")) or ctx.transmitter_name
+    settings = ctx.settings_as(MainlandSettings)
+    sender = _sender(settings.cn_sender_id, pr)
+    transmitter = party_name(bundle.parties_of(0, "FILER")) or settings.cn_transmitter_name
     if transmitter is None:
         pr.missing("cn_transmitter_name", "The manifest transmitter's name (舱单传输人名称)", "舱单传输人名称",
                    fix_en="the setting cn_transmitter_name is set", fix_zh="设置 cn_transmitter_name")
@@ -183,19 +185,19 @@ def _change_reason(fc: str, cn_fc: str | None, ctx: WriterContext, bundle: Filin
     return reason
 
 
-def _sender(ctx: WriterContext, pr: Problems) -> str | None:
+def _sender(sender_id: str, pr: Problems) -> str | None:
     """Head/SenderID: the 13-character customs registration code of the transmitting enterprise, then
     ``_DXPESW`` and its single-window client number (structure.md §5; samples
     ``5345766374655_DXPESW0000001256``), as the setting ``cn_sender_id`` gives it."""
-    why = facets("Head.HeadSenderIdentificationIDType", pr.file).problem(ctx.sender_id)
+    why = facets("Head.HeadSenderIdentificationIDType", pr.file).problem(sender_id)
     if why is None:
-        return ctx.sender_id
+        return sender_id
     pr.items.append(problem(
-        "cn", "cn_sender_id", ctx.sender_id, None,
-        f"The setting cn_sender_id '{ctx.sender_id}' is not a Mainland single-window sender id (expected the "
+        "cn", "cn_sender_id", sender_id, None,
+        f"The setting cn_sender_id '{sender_id}' is not a Mainland single-window sender id (expected the "
         "13-character customs registration code, then _DXPESW and the client number, e.g. "
         "5345766374655_DXPESW0000001256); the trip is held until the setting is corrected.",
-        f"设置 cn_sender_id“{ctx.sender_id}”不是单一窗口发送方代码（应为 13 位海关注册编码加 _DXPESW 及客户端编号，"
+        f"设置 cn_sender_id“{sender_id}”不是单一窗口发送方代码（应为 13 位海关注册编码加 _DXPESW 及客户端编号，"
         "如 5345766374655_DXPESW0000001256）；该车次暂缓申报，待更正设置后处理。"))
     return None
 

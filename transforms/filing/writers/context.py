@@ -1,4 +1,5 @@
-"""What a writer needs besides the bundle: reference data, the run's as-of time and a few settings.
+"""What a writer works with besides the bundle: the run's shared context (reference data, as-of, the
+trip's message slot) and the settings that writer declared, nothing more.
 
 National codes are reached only through the ``xw_*`` crosswalks of :class:`transforms.model.reference.Reference`,
 taken as of the trip's crossing date (a code list in force when the truck crosses, not when we run).
@@ -7,19 +8,17 @@ taken as of the trip's crossing date (a code list in force when the truck crosse
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from transforms.filing.writers.values import MappingProblem, fmt_date, hk_time, is_missing, problem
 from transforms.model.bundle import FilingBundle
 from transforms.model.reference import Reference
 from transforms.plumbing.timeutil import HK_TZ
 
-#: The setting's default, which is no single-window sender id: the road message writers hold every
-#: trip (one sentence) until ``cn_sender_id`` is set to ``<customs code 13>_DXPESW<client no>``.
-DEFAULT_SENDER_ID: Final = "SSDD"
+S = TypeVar("S")
 
 XW_TRANSPORT_MODE: Final = "xw_transport_mode_rec19_cn"
 XW_PACKAGE: Final = "xw_package_rec21_cn"
@@ -76,33 +75,41 @@ def load_code_maps(ref: Reference, on: date) -> CodeMaps:
 
 @dataclass(frozen=True)
 class WriterContext:
-    """Inputs shared by every writer for a run.
+    """The run's context as one writer sees it for one trip.
 
-    ``as_of`` (tz-aware) stamps the Mainland message heads (``SendTime``), never the wall clock, so a
-    replay with the same as-of writes the same bytes. ``crossing_date`` overrides the day whose code
-    lists are used (default: each submission's own ``crossing_date``). ``max_items`` caps the
-    DecList items of one 报关单-ready Declaration block. ``sender_id`` is the Mainland ``SenderID``.
-    ``transmitter_name`` is the road manifests' 舱单传输人 (``RepresentativePerson/Name``) when the trip
-    has no FILER party. ``message_seq`` is this trip's slot among the messages of the run: its road
-    messages are sent at as-of + ``MESSAGE_SLOT_MS`` × slot milliseconds, so each has its own file name."""
+    Shared by every writer: ``reference`` (the code lists), ``as_of`` (tz-aware; it stamps the message
+    heads, never the wall clock, so a replay with the same as-of writes the same bytes),
+    ``crossing_date`` (overrides the day whose code lists are used; default: each submission's own
+    ``crossing_date``) and ``message_seq``, this trip's slot among the messages of the run (its road
+    messages are sent at as-of + ``MESSAGE_SLOT_MS`` × slot milliseconds, so each has its own file name).
+
+    Its own: ``settings``, the instance of the ``settings_type`` the writer declared, which the filing
+    step fills from the run's settings and gives to that writer only; None for a writer that declares
+    none, so the single submission and the Hong Kong filing never see a Mainland setting."""
 
     reference: Reference
     as_of: datetime
-    max_items: int = 50
-    sender_id: str = DEFAULT_SENDER_ID
     crossing_date: date | None = None
-    transmitter_name: str | None = None
     message_seq: int = 0
+    settings: object = None
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None or self.as_of.utcoffset() is None:
             raise ValueError("WriterContext.as_of must be timezone-aware")
-        if self.max_items < 1:
-            raise ValueError(f"WriterContext.max_items must be at least 1, got {self.max_items}")
         if self.message_seq < 0:
             raise ValueError(f"WriterContext.message_seq must not be negative, got {self.message_seq}")
-        if not self.sender_id.strip():
-            raise ValueError("WriterContext.sender_id must not be blank")
+
+    def given(self, settings: object) -> WriterContext:
+        """This context for a writer that declared ``settings`` (the filing step's per-writer copy)."""
+        return self if settings is self.settings else replace(self, settings=settings)
+
+    def settings_as(self, kind: type[S]) -> S:
+        """The writer's own settings, as the type it declared. Reading a kind it was not given is a
+        writer defect (it reads settings it never declared), so it fails here, not with a blank value."""
+        if not isinstance(self.settings, kind):
+            raise TypeError(f"the writer was given {type(self.settings).__name__} settings, not the "
+                            f"{kind.__name__} it reads: a writer reads only the settings_type it declares")
+        return self.settings
 
     def code_date(self, bundle: FilingBundle) -> date:
         """The day whose code lists apply: the override, else the trip's crossing date (HK local)."""

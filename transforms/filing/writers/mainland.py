@@ -1,7 +1,8 @@
 """The Mainland filing as the channel takes it: one message per file, each validated before filing.
 
-Three writers, each declaring the trips it applies to and the China Single Window client form its
-files go to (``cn_delivery = single_window``):
+Three writers, each declaring the trips it applies to, the settings it needs (the Mainland ones:
+:class:`~transforms.filing.writers.cn_settings.MainlandSettings`) and the China Single Window client form
+its files go to (``cn_delivery = single_window``):
 
 - ``cn_dec``: one 报关单 ``DecMessage`` per declaration (:mod:`transforms.filing.writers.cn_dec`), to the
   client's declaration form. A cancellation sends none: the declaration was stored (暂存, OperType G)
@@ -20,31 +21,26 @@ from typing import Final
 from lxml import etree
 
 from transforms.filing.writers import cn_conveyance, cn_dec, cn_manifest
-from transforms.filing.writers.base import Output, SchemaFailure
+from transforms.filing.writers.base import AMENDMENT, ORIGINAL, Declared, Output, SchemaFailure, Trips
 from transforms.filing.writers.cn_road import serialise_message, validate_message
+from transforms.filing.writers.cn_settings import MainlandSettings
 from transforms.filing.writers.context import WriterContext
 from transforms.filing.writers.values import MappingProblem, serialise
 from transforms.model.bundle import FilingBundle
 
 #: UN/ECE Rec 19 road transport: the road manifest and conveyance confirmation exist for it only.
 ROAD: Final = "3"
-#: our function codes: 9 original, 5 amendment, 1 cancellation
-_CANCELLATION: Final = "1"
 
 
-def _is_road(bundle: FilingBundle) -> bool:
-    return str(bundle.submission.get("mode")) == ROAD
-
-
-class CnDecWriter:
+class CnDecWriter(Declared):
     """报关单 DecMessage, one file per declaration (``cn_dec_1`` … ``cn_dec_<n>``)."""
 
     id: Final = "cn_dec"
     folder: Final = "cn/dec"
-    single_window_form: Final = "dec"
-
-    def applies_to(self, bundle: FilingBundle) -> bool:
-        return _is_road(bundle) and str(bundle.submission.get("function_code")) != _CANCELLATION
+    #: no cancellation: the stored (暂存) declaration is deleted in the declarant's client
+    trips = Trips(modes=(ROAD,), function_codes=(ORIGINAL, AMENDMENT))
+    settings_type = MainlandSettings
+    single_window_form = "dec"
 
     def preflight(self, bundle: FilingBundle, ctx: WriterContext) -> list[MappingProblem]:
         return cn_dec.preflight(bundle, ctx)
@@ -62,16 +58,16 @@ class CnDecWriter:
         return "<CnDecWriter id='cn_dec'>"
 
 
-class _RoadWriter:
-    """What the two road message writers share: validation against the official (flattened) schema
-    that the message's own Head names, and the channel's serialisation."""
+class _RoadWriter(Declared):
+    """What the two road message writers share: their declaration (every road trip, originals,
+    amendments and cancellations alike), validation against the official (flattened) schema that the
+    message's own Head names, and the channel's serialisation."""
 
     id: str
     folder: Final = "cn/rmft"
-    single_window_form: Final = "manifest"
-
-    def applies_to(self, bundle: FilingBundle) -> bool:
-        return _is_road(bundle)
+    trips = Trips(modes=(ROAD,))
+    settings_type = MainlandSettings
+    single_window_form = "manifest"
 
     def _validated(self, key: str, name: str, tree: etree._Element) -> Output:
         errors = validate_message(tree)
