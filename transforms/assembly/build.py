@@ -3,6 +3,7 @@
 Consignment totals come from group sums over the lines; an *independent* total (a trip plan's
 stated total for a single-invoice trip, or a totals row of a file that holds just that invoice) is
 kept apart in ``stated_gross_mass_kg`` so the line-sum check has something real to compare with.
+The goods lines' Mainland units come from :mod:`transforms.assembly.cn_units`.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from transforms.assembly.cn_units import mainland_units
 from transforms.assembly.conveyance_record import bill_numbers, equipment_rows
 from transforms.model.canonical import GOODS_ITEMS, empty_frame
 from transforms.model.inputs import CellProblem
-from transforms.model.reference import Reference, normalise_key
+from transforms.model.reference import Reference
 from transforms.plumbing.text import shown
 from transforms.plumbing.timeutil import HK_TZ
 
 if TYPE_CHECKING:
     from transforms.model.inputs import TraderInput
 
-_KG = "035"
 # Filled from trader.yaml / the commercial columns by transforms.assembly.mainland_record; null until then.
 _MAINLAND_CONSIGNMENT_COLUMNS = (
     "contract_no", "trading_country", "cn_foreign_port", "marks_and_numbers", "goods_place", "cn_entry_type",
@@ -46,44 +47,6 @@ def _clean(v: Any) -> Any:
     if isinstance(v, float) and np.isnan(v):
         return None
     return v
-
-
-def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
-
-
-def _mainland_units(lines: pd.DataFrame, reference: Reference) -> None:
-    """GUnit, legal units and legal quantities, in place."""
-    unit_cn = reference.crosswalk("xw_unit_rec20_cn")
-    tariff = reference.table("cn_tariff_lines")
-    legal = {n: dict(zip(tariff["hs_cn"], tariff[f"unit_{n}"].where(tariff[f"unit_{n}"].str.strip() != ""),
-                         strict=True)) for n in ("1", "2")}
-    units = reference.table("cn_units")
-    words = {normalise_key(str(n)).translate(_TRAD_TO_SIMP): str(c)
-             for c, n in zip(units["code"], units["name_zh"], strict=True)}
-    raw = _col(lines, "quantity_unit_raw")
-    by_word = {v: words.get(normalise_key(v).translate(_TRAD_TO_SIMP)) for v in raw.dropna().unique()}
-    hs = lines["hs_cn"].astype(object)
-    tariff_1 = hs.map(lambda h: legal["1"].get(h) if isinstance(h, str) else None)
-    tariff_2 = hs.map(lambda h: legal["2"].get(h) if isinstance(h, str) else None)
-    declared = raw.map(lambda v: by_word.get(v) if isinstance(v, str) else None)
-    # a bare piece count declares in the tariff line's own count unit; otherwise the Rec 20 crosswalk
-    count_unit = lines["quantity_unit"].isin(list(_COUNT_UNITS)) & tariff_1.notna() & (tariff_1 != _KG)
-    declared = declared.where(declared.notna(), tariff_1.where(count_unit))
-    declared = declared.where(declared.notna(), lines["quantity_unit"].map(
-        lambda u: unit_cn.get(u) if isinstance(u, str) else None))
-    lines["cn_qty_declared"] = lines["quantity_value"]
-    lines["cn_unit_declared"] = declared
-    qty = lines["quantity_value"].astype("float64")
-    net = pd.to_numeric(_col(lines, "net_mass_kg"), errors="coerce").astype("float64")
-    for n, from_tariff in (("1", tariff_1), ("2", tariff_2)):
-        col = f"cn_unit_legal_{n}"
-        unit = _col(lines, col)
-        unit = unit.where(unit.notna(), from_tariff)
-        lines[col] = unit
-        same = (unit == declared) | (unit.isin(list(_PIECE_UNITS)) & declared.isin(list(_PIECE_UNITS)))
-        legal_qty = np.where(unit == _KG, net, np.where(same, qty, np.nan))
-        lines[f"cn_qty_legal_{n}"] = pd.Series(legal_qty, index=lines.index).where(unit.notna())
 
 
 def _file_totals(traders: dict[str, TraderInput], key: str) -> dict[str, float]:
@@ -126,7 +89,8 @@ def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, Tr
     lines["consignment_seq"] = first_of_invoice.groupby(lines["submission_id"]).cumsum().astype("int64")
     lines["line_no"] = lines.groupby(["submission_id", "consignment_seq"]).cumcount() + 1
     lines["version"] = 0
-    _mainland_units(lines, reference)
+    for column, values in mainland_units(lines, reference).items():
+        lines[column] = values
     goods = lines[[c for c in GOODS_ITEMS.names if c in lines.columns]].copy()
 
     trip_rows = {str(r["submission_id"]): {str(k): _clean(v) for k, v in r.items()} for r in trips.to_dict("records")}
