@@ -8,6 +8,7 @@ The goods lines' Mainland units come from :mod:`transforms.assembly.cn_units`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from transforms.plumbing.timeutil import HK_TZ
 
 if TYPE_CHECKING:
     from transforms.model.inputs import TraderInput
+    from transforms.model.trader import Customer, SelfParty, TraderSettings
 
 # Filled from trader.yaml / the commercial columns by transforms.assembly.mainland_record; null until then.
 _MAINLAND_CONSIGNMENT_COLUMNS = (
@@ -30,15 +32,8 @@ _MAINLAND_CONSIGNMENT_COLUMNS = (
     "cn_decl_trn_rel", "cn_dec_type", "freight_amount_value", "freight_amount_currency", "freight_mark",
     "insurance_amount_value", "insurance_amount_currency", "insurance_mark", "place_of_loading",
 )
-_COUNT_UNITS = frozenset({"H87", "C62"})
-# China units that each count single pieces (台 座 辆 艘 架 个 只 头 张 件 支 枝 根 条 把 块 片 棵 株):
-# a number of pieces (Rec 20 H87) is the same number in any of them. Sets (套), pairs (双, 对),
-# rolls and groups are not pieces and are never converted.
-_PIECE_UNITS = frozenset({"001", "002", "003", "004", "005", "007", "008", "009", "010", "011", "012", "013",
-                          "014", "015", "016", "017", "020", "027", "028"})
-# The Mainland unit list is written in Simplified characters; HK exports write the same words in
-# Traditional ones (個 臺 雙 …). Only unit words are translated, nothing else.
-_TRAD_TO_SIMP = str.maketrans("個臺雙條張隻塊噸聯卷輛對", "个台双条张只块吨联卷辆对")
+# Line columns a consignment is summed or picked from; a source without one contributes nulls.
+_CONSIGNMENT_INPUTS = ("packages_type", "customer", "incoterm", "gross_mass_kg", "net_mass_kg", "packages_qty")
 
 
 def _clean(v: Any) -> Any:
@@ -135,10 +130,49 @@ def _bills(trips: dict[str, dict[str, Any]], sub_problems: list[tuple[str, CellP
     return out
 
 
+@dataclass(frozen=True)
+class _Invoices:
+    """What every consignment row is made from besides its own lines: the trips, the plan's waybill
+    numbers, the Rec 21 package words and the stated gross mass of files that hold a single invoice."""
+
+    trips: dict[str, dict[str, Any]]
+    bills: dict[tuple[str, str], str]
+    package_words: dict[str, str]
+    file_gross: dict[str, float]
+
+
 def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], bills: dict[tuple[str, str], str],
                   traders: dict[str, TraderInput], reference: Reference, sub_problems: list[tuple[str, CellProblem]],
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    for c in ("packages_type", "customer", "incoterm", "gross_mass_kg", "net_mass_kg", "packages_qty"):
+    """One consignment per invoice of a trip, with its consignor and consignee; what an invoice lacks
+    or mixes is appended to ``sub_problems`` (in the order currency, package type, customer)."""
+    table, mixed = _invoice_table(lines)
+    words = dict(zip(*(reference.table("rec21_package_types")[c] for c in ("code", "name")), strict=True))
+    invoices = _Invoices(trips, bills, words, _file_totals(traders, "gross_mass_kg"))
+    consignments: list[dict[str, Any]] = []
+    parties: list[dict[str, Any]] = []
+    for rec in table.to_dict("records"):
+        row = {str(k): _clean(v) for k, v in rec.items()}
+        sid, seq = str(row["submission_id"]), int(row["consignment_seq"])
+        trader = traders[str(row["trader"])]
+        ts = trader.settings
+        inv = shown(row["invoice_no"])
+        if (row["line_amount_currency_n"] or 0) > 1:
+            sub_problems.append((sid, _mixed_currencies(row, inv, mixed[(sid, seq)])))
+        pkg_type = _package_type(row, inv, ts, sid, sub_problems)
+        customer = ts.customer(row["customer"])
+        if customer is None:
+            sub_problems.append((sid, _unknown_customer(row, inv)))
+        consignments.append(_consignment(row, sid, seq, inv, ts, customer, pkg_type, invoices))
+        parties.extend(_trade_parties(sid, seq, ts.self_, customer, trader.settings_label))
+    return consignments, parties
+
+
+def _invoice_table(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[Any, list[str]]]:
+    """One row per (submission, consignment): its first line's trader, invoice and source, the sums of
+    its lines, its first currency, package type, customer and incoterm, and how many currencies and
+    package types its lines state (``*_n``); with the currencies of each consignment that mixes them."""
+    for c in _CONSIGNMENT_INPUTS:
         if c not in lines:
             lines[c] = None
     g = lines.groupby(["submission_id", "consignment_seq"], sort=True)
@@ -147,73 +181,76 @@ def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], bills: 
     picks = g[["line_amount_currency", "packages_type", "customer", "incoterm"]].first()
     counts = g[["line_amount_currency", "packages_type"]].nunique()
     table = head.join(sums).join(picks).join(counts.add_suffix("_n")).reset_index()
+    # keyed (submission_id, consignment_seq) as the groupby gives them
     mixed = {k: sorted(set(v)) for k, v in lines.dropna(subset=["line_amount_currency"]).groupby(
         ["submission_id", "consignment_seq"])["line_amount_currency"]} if (counts["line_amount_currency"] > 1).any() \
         else {}
-    words = dict(zip(*(reference.table("rec21_package_types")[c] for c in ("code", "name")), strict=True))
-    file_gross = _file_totals(traders, "gross_mass_kg")
-    consignments: list[dict[str, Any]] = []
-    parties: list[dict[str, Any]] = []
-    for rec in table.to_dict("records"):
-        row = {str(k): _clean(v) for k, v in rec.items()}
-        sid, seq = str(row["submission_id"]), int(row["consignment_seq"])
-        ts = traders[str(row["trader"])].settings
-        trip = trips[sid]
-        inv = shown(row["invoice_no"])
-        if (row["line_amount_currency_n"] or 0) > 1:
-            cur = mixed[(sid, seq)]
-            sub_problems.append((sid, _problem(
-                row, "line_amount_currency", "/".join(cur), "A04",
-                f"invoice '{inv}' mixes currencies {', '.join(cur)}; one invoice must use one currency.",
-                f"发票「{inv}」混用币制 {', '.join(cur)}；同一发票只能使用一种币制。")))
-        pkg_type = row["packages_type"] if (row["packages_type_n"] or 0) == 1 else None
-        if pkg_type is None and ts.defaults.package_type:
-            pkg_type = ts.defaults.package_type
-            sub_problems.append((sid, _problem(
-                row, "packages_type", pkg_type, "A05W",
-                f"invoice '{inv}' states no package type; the trader default '{pkg_type}' from trader.yaml was used.",
-                f"发票「{inv}」未注明包装种类，已使用 trader.yaml 中的默认值「{pkg_type}」。")))
-        one_invoice_trip = len(trip.get("invoice_nos") or []) == 1
-        stated_pkgs = trip.get("total_packages_qty") if one_invoice_trip else None
-        total_pkgs = stated_pkgs if stated_pkgs is not None else row["packages_qty"]
-        stated_gross = trip.get("stated_gross_mass_kg") if one_invoice_trip else None
-        if stated_gross is None:
-            stated_gross = file_gross.get(str(row["src_file"]))
-        customer = ts.customer(row["customer"])
-        if customer is None:
-            sub_problems.append((sid, _unknown_customer(row, inv)))
-        trader = str(row["trader"])
-        consignments.append({
-            "submission_id": sid, "version": 0, "consignment_seq": seq, "trader": trader, "invoice_no": str(inv),
-            "ucr": f"{trader}-{inv}"[:35], "cn_bill_no": bills.get((sid, str(inv))),
-            "total_packages_qty": int(total_pkgs) if total_pkgs is not None else None,
-            "total_packages_type": pkg_type, "total_packages_derived": stated_pkgs is None,
-            "package_description": words.get(pkg_type, pkg_type) if pkg_type else None,
-            "gross_mass_kg": row["gross_mass_kg"], "net_mass_kg": row["net_mass_kg"],
-            "stated_gross_mass_kg": stated_gross, "invoice_amount_value": row["line_amount_value"],
-            "invoice_amount_currency": row["line_amount_currency"] if (row["line_amount_currency_n"] or 0) == 1
-            else None,
-            "incoterm": row["incoterm"], "cn_transaction_method": ts.declaration.cn_transaction_method,
-            "freight_payment_method": "1", "cn_trade_mode": ts.declaration.cn_trade_mode,
-            "cn_levy_nature": ts.declaration.cn_levy_nature, "cn_procedure_code": "RD01",
-            "cn_origin_district": ts.declaration.cn_origin_district,
-            "country_of_consignment": ts.self_.country if trip["direction"] == "HK_IMPORT" else "HK",
-            "country_of_destination": "HK" if trip["direction"] == "HK_IMPORT" else (
-                customer.country if customer else None),
-            "equipment_refs": [trip["container_no"]] if trip.get("container_no") else None,
-            **dict.fromkeys(_MAINLAND_CONSIGNMENT_COLUMNS),
-            "src_file": row["src_file"], "src_sheet": row["src_sheet"], "src_row": int(row["src_row"]),
-        })
-        label = traders[trader].settings_label
-        for role, party in (("CONSIGNOR", ts.self_), ("CONSIGNEE", customer)):
-            if party is None:
-                continue
-            parties.append({
-                "submission_id": sid, "version": 0, "consignment_seq": seq, "role": role, "name": party.name_en,
-                "name_zh": party.name_zh, "address_lines": party.address, "address_city": party.city,
-                "address_country": party.country, "ids_hk_brn": party.ids.hk_brn, "ids_cn_uscc": party.ids.cn_uscc,
-                "ids_cn_customs_code": party.ids.cn_customs_code, "src_file": label})
-    return consignments, parties
+    return table, mixed
+
+
+def _mixed_currencies(row: dict[str, Any], inv: str, currencies: list[str]) -> CellProblem:
+    return _problem(row, "line_amount_currency", "/".join(currencies), "A04",
+                    f"invoice '{inv}' mixes currencies {', '.join(currencies)}; one invoice must use one currency.",
+                    f"发票「{inv}」混用币制 {', '.join(currencies)}；同一发票只能使用一种币制。")
+
+
+def _package_type(row: dict[str, Any], inv: str, ts: TraderSettings, sid: str,
+                  sub_problems: list[tuple[str, CellProblem]]) -> str | None:
+    """The one package type the invoice's lines state, else trader.yaml's default (a warning, A05W)."""
+    pkg_type: str | None = row["packages_type"] if (row["packages_type_n"] or 0) == 1 else None
+    if pkg_type is None and ts.defaults.package_type:
+        pkg_type = ts.defaults.package_type
+        sub_problems.append((sid, _problem(
+            row, "packages_type", pkg_type, "A05W",
+            f"invoice '{inv}' states no package type; the trader default '{pkg_type}' from trader.yaml was used.",
+            f"发票「{inv}」未注明包装种类，已使用 trader.yaml 中的默认值「{pkg_type}」。")))
+    return pkg_type
+
+
+def _consignment(row: dict[str, Any], sid: str, seq: int, inv: str, ts: TraderSettings, customer: Customer | None,
+                 pkg_type: str | None, invoices: _Invoices) -> dict[str, Any]:
+    """The consignment record of one invoice. The trip plan's stated packages and gross mass count only
+    for a trip of a single invoice (else they are the truck's, not the invoice's)."""
+    trip = invoices.trips[sid]
+    one_invoice_trip = len(trip.get("invoice_nos") or []) == 1
+    stated_pkgs = trip.get("total_packages_qty") if one_invoice_trip else None
+    total_pkgs = stated_pkgs if stated_pkgs is not None else row["packages_qty"]
+    stated_gross = trip.get("stated_gross_mass_kg") if one_invoice_trip else None
+    if stated_gross is None:
+        stated_gross = invoices.file_gross.get(str(row["src_file"]))
+    trader = str(row["trader"])
+    importing = trip["direction"] == "HK_IMPORT"
+    return {
+        "submission_id": sid, "version": 0, "consignment_seq": seq, "trader": trader, "invoice_no": str(inv),
+        "ucr": f"{trader}-{inv}"[:35], "cn_bill_no": invoices.bills.get((sid, str(inv))),
+        "total_packages_qty": int(total_pkgs) if total_pkgs is not None else None,
+        "total_packages_type": pkg_type, "total_packages_derived": stated_pkgs is None,
+        "package_description": invoices.package_words.get(pkg_type, pkg_type) if pkg_type else None,
+        "gross_mass_kg": row["gross_mass_kg"], "net_mass_kg": row["net_mass_kg"],
+        "stated_gross_mass_kg": stated_gross, "invoice_amount_value": row["line_amount_value"],
+        "invoice_amount_currency": row["line_amount_currency"] if (row["line_amount_currency_n"] or 0) == 1
+        else None,
+        "incoterm": row["incoterm"], "cn_transaction_method": ts.declaration.cn_transaction_method,
+        "freight_payment_method": "1", "cn_trade_mode": ts.declaration.cn_trade_mode,
+        "cn_levy_nature": ts.declaration.cn_levy_nature, "cn_procedure_code": "RD01",
+        "cn_origin_district": ts.declaration.cn_origin_district,
+        "country_of_consignment": ts.self_.country if importing else "HK",
+        "country_of_destination": "HK" if importing else (customer.country if customer else None),
+        "equipment_refs": [trip["container_no"]] if trip.get("container_no") else None,
+        **dict.fromkeys(_MAINLAND_CONSIGNMENT_COLUMNS),
+        "src_file": row["src_file"], "src_sheet": row["src_sheet"], "src_row": int(row["src_row"]),
+    }
+
+
+def _trade_parties(sid: str, seq: int, consignor: SelfParty, consignee: Customer | None,
+                   settings_label: str) -> list[dict[str, Any]]:
+    """The consignor (the trader) and the consignee (its customer, when trader.yaml lists it)."""
+    return [{
+        "submission_id": sid, "version": 0, "consignment_seq": seq, "role": role, "name": party.name_en,
+        "name_zh": party.name_zh, "address_lines": party.address, "address_city": party.city,
+        "address_country": party.country, "ids_hk_brn": party.ids.hk_brn, "ids_cn_uscc": party.ids.cn_uscc,
+        "ids_cn_customs_code": party.ids.cn_customs_code, "src_file": settings_label}
+        for role, party in (("CONSIGNOR", consignor), ("CONSIGNEE", consignee)) if party is not None]
 
 
 def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput], parties: list[dict[str, Any]],
