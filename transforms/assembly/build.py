@@ -3,11 +3,13 @@
 Consignment totals come from group sums over the lines; an *independent* total (a trip plan's
 stated total for a single-invoice trip, or a totals row of a file that holds just that invoice) is
 kept apart in ``stated_gross_mass_kg`` so the line-sum check has something real to compare with.
-The goods lines' Mainland units come from :mod:`transforms.assembly.cn_units`.
+The goods lines' Mainland units come from :mod:`transforms.assembly.cn_units`; a trip's mode of
+transport, equipment and waybill numbers from its plan row (:mod:`transforms.assembly.conveyance_record`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.assembly.cn_units import mainland_units
-from transforms.assembly.conveyance_record import bill_numbers, equipment_rows
+from transforms.assembly.conveyance_record import bill_numbers, equipment_rows, transport_mode
 from transforms.model.canonical import GOODS_ITEMS, empty_frame
 from transforms.model.inputs import CellProblem
 from transforms.model.reference import Reference
@@ -92,7 +94,8 @@ def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, Tr
     bills = _bills(trip_rows, sub_problems)
     consignments, parties = _consignments(lines, trip_rows, bills, traders, reference, sub_problems)
     sources = _sources(lines, trip_rows, traders)
-    subs, transport, trailers, equipment, seals = _conveyance(trip_rows, traders, parties, sub_problems)
+    subs, transport, trailers, equipment, seals = _conveyance(trip_rows, traders, parties,
+                                                              reference.alias_map("transport_mode"), sub_problems)
 
     def frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
         return pd.DataFrame(rows) if rows else empty_frame(name)
@@ -254,7 +257,10 @@ def _trade_parties(sid: str, seq: int, consignor: SelfParty, consignee: Customer
 
 
 def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput], parties: list[dict[str, Any]],
-                sub_problems: list[tuple[str, CellProblem]]) -> tuple[list[dict[str, Any]], ...]:
+                modes: Mapping[str, str], sub_problems: list[tuple[str, CellProblem]],
+                ) -> tuple[list[dict[str, Any]], ...]:
+    """Per trip: its submission header (mode from the plan or trader.yaml), truck, carrier party and
+    equipment; an unusable plan cell is appended to ``sub_problems`` (the trip is held)."""
     subs: list[dict[str, Any]] = []
     transport: list[dict[str, Any]] = []
     trailers: list[dict[str, Any]] = []
@@ -264,8 +270,10 @@ def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput
         carrier = traders[str(trip["trader"])].settings.carrier
         crossing = pd.Timestamp(trip["expected_crossing_at"]) if trip["expected_crossing_at"] is not None else None
         where = {"src_file": trip["src_file"], "src_sheet": trip["src_sheet"], "src_row": int(trip["src_row"])}
+        problems: list[CellProblem] = []
         subs.append({
-            "submission_id": sid, "version": 0, "function_code": "9", "direction": trip["direction"], "mode": "3",
+            "submission_id": sid, "version": 0, "function_code": "9", "direction": trip["direction"],
+            "mode": transport_mode(trip, carrier, modes, problems),
             "control_point": trip["control_point"], "trip_ref": trip["trip_ref"], "carrier_code": trip["carrier_code"],
             "expected_crossing_at": crossing,
             "crossing_date": crossing.tz_convert(HK_TZ).date() if crossing is not None else None,
@@ -280,7 +288,6 @@ def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput
         parties.append({"submission_id": sid, "version": 0, "consignment_seq": 0, "role": "CARRIER",
                         "name": carrier.name_en if carrier else trip["carrier_code"],
                         "ids_cn_customs_code": carrier.cn_customs_code if carrier else None, **where})
-        problems: list[CellProblem] = []
         more = equipment_rows(sid, trip, carrier, problems)
         sub_problems.extend((sid, p) for p in problems)
         for rows, new in zip((trailers, equipment, seals), more, strict=True):

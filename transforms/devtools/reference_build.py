@@ -153,6 +153,22 @@ CURRENCY_ALIASES: Final = {
     "RUB": "卢布|盧布", "NZD": "新西兰元|紐西蘭元|纽币",
 }
 
+# Rec 19 code → words a trip plan's transport_mode column may hold (English, Simplified, Traditional).
+# The Chinese names are those of the China manifest list CN012 (shared/reference/cn-manifest/codes/
+# CN012_transport_mode.csv) and the declaration's 运输方式; 汽车运输 is the carriers' own word for a
+# truck trip. A word that names two modes (水路, 陆运: sea or river, road or rail) is left out: it is
+# never guessed.
+TRANSPORT_MODE_ALIASES: Final = {
+    "1": "sea|maritime|ocean|海运|海運|海上运输|海上運輸",
+    "2": "rail|railway|train|铁路|鐵路|铁路运输|鐵路運輸|火车|火車",
+    "3": "road|truck|lorry|公路|公路运输|公路運輸|汽车运输|汽車運輸|汽车|汽車|货车|貨車|卡车|卡車",
+    "4": "air|air freight|airfreight|空运|空運|航空|航空运输|航空運輸",
+    "5": "mail|post|postal|邮政|郵政|邮政运输|郵政運輸|邮件运输|郵件運輸",
+    "6": "multimodal|多式联运|多式聯運",
+    "7": "pipeline|管道运输|管道運輸|固定设施运输|固定設施運輸",
+    "8": "inland water|inland waterway|river|内河|內河|内河运输|內河運輸",
+}
+
 # (aliases, Rec 20 code, note). A note starting "overrides" marks an alias that shadows a code.
 _COUNT = "count word; the trader's word stays in quantity_unit_raw and has its own China unit in cn_units"
 UNIT_ALIASES: Final = (
@@ -379,10 +395,12 @@ class Builder:
                           f"aliases: {CURATED}")
 
         rec19 = self.cl("unece_rec19_transport_modes.csv")
-        t19 = self.put(Out("rec19_transport_modes", ("code", "name")))
+        t19 = self.put(Out("rec19_transport_modes", ("code", "name", "aliases")))
         for r in rec19:
-            t19.add(code=r["code"], name=r["name"])
-        t19.source(*_sources(rec19))
+            t19.add(code=r["code"], name=r["name"],
+                    aliases=_dedupe(TRANSPORT_MODE_ALIASES.get(r["code"], "").split("|"), exclude=(r["name"],)))
+        t19.source(*_sources(rec19), f"aliases: {CURATED} (Chinese names after the China manifest list CN012 and "
+                   "the declaration's 运输方式)")
 
         rec20, rec21 = self.cl("unece_rec20_units_subset.csv"), self.cl("unece_rec21_package_types.csv")
         t20 = self.put(Out("rec20_units", ("code", "name", "kind")))
@@ -569,7 +587,8 @@ class Builder:
                 raise ValueError(f"{table.name}: duplicate {first}")
         self._check_alias_table("unit_aliases", "rec20", "rec20_units")
         self._check_alias_table("package_aliases", "rec21", "rec21_package_types")
-        for name, code_col in (("countries", "alpha2"), ("currencies", "code"), ("control_points", "immd_code")):
+        for name, code_col in (("countries", "alpha2"), ("currencies", "code"), ("control_points", "immd_code"),
+                               ("rec19_transport_modes", "code")):
             self._check_alias_column(name, code_col, "names" if name == "control_points" else "aliases")
 
     def _check_alias_table(self, name: str, col: str, target: str) -> None:
@@ -622,8 +641,12 @@ TABLE_DOCS: Final[dict[str, tuple[str, str, str, str]]] = {
         "aliases (`|`), minor_units (empty when not applicable)",
         "pycountry 26.2.16 database; minor units from datasets/currency-codes (SIX); aliases curated",
         "high; aliases curated"),
-    "rec19_transport_modes": ("UN/ECE Rec 19 modes of transport (road = 3).", "code, name",
-                              "OASIS UBL 2.3 genericode TransportModeCode-2.3", "high"),
+    "rec19_transport_modes": (
+        "UN/ECE Rec 19 modes of transport (road = 3): the trip's `mode`, and the words a trip plan's "
+        "transport_mode column may hold.",
+        "code, name, aliases (`|`: English, Simplified and Traditional words for the mode)",
+        "OASIS UBL 2.3 genericode TransportModeCode-2.3; aliases curated (Chinese names after CN012)",
+        "high (codes, names); aliases curated"),
     "rec20_units": (
         "UN/ECE Rec 20 units used by the canonical record: a subset of units (kind=unit) plus every Rec 21 "
         "package code in its Rec 20 form, X + code (kind=package), so a carton count can be a quantity (XCT).",
