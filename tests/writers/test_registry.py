@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from tests.writers.conftest import make_bundle
 from tests.writers.dec_bundles import dec_bundle
 from tests.writers.mainland import mainland_ctx
+from transforms.assembly.assemble import assemble
+from transforms.devtools.samples import AS_OF, write_sample_inbox
 from transforms.filing.writers.context import DEFAULT_SENDER_ID, WriterContext
 from transforms.filing.writers.registry import (
     ALL_WRITERS,
@@ -19,7 +22,11 @@ from transforms.filing.writers.registry import (
     writer,
 )
 from transforms.filing.writers.schemas import SCHEMA_DIR
+from transforms.ingest.folders import ingest_trader
+from transforms.ingest.profiles.registry import load_profiles
+from transforms.model.bundle import split_bundles
 from transforms.model.reference import Reference
+from transforms.plumbing.timeutil import parse_as_of
 
 
 def test_registry_is_explicit_and_ordered() -> None:
@@ -137,3 +144,20 @@ def test_a_writer_declared_elsewhere_is_picked_only_for_the_trips_it_applies_to(
     assert [w.id for w in applicable(sea, writers)] == ["single", "hk", "sea_cargo"]
     [out] = [o for w in applicable(sea, writers) if w.id == "sea_cargo" for o in w.outputs(sea, ctx)]
     assert out.relative == f"outbox/sea/{sea.submission_id}_v1.xml"
+
+
+def test_a_sea_trip_in_the_trip_plan_reaches_the_sea_writer(tmp_path: Path, reference: Reference) -> None:
+    """The mode comes from the data: the sample inbox with acme's trip-plan row marked sea (海运, Rec 19
+    mode 1) gives that trip the sea writer and none of the road ones; mingfai's plan, without the column,
+    stays road."""
+    inbox = write_sample_inbox(tmp_path)
+    plan = inbox / "acme" / "trip_plan.csv"
+    header, row = plan.read_text(encoding="utf-8-sig").splitlines()
+    plan.write_text(f"{header},运输方式\n{row},海运\n", encoding="utf-8-sig")
+    ingested = [ingest_trader(inbox / t, inbox, load_profiles(), reference) for t in ("acme", "mingfai")]
+    asm = assemble([i.input for i in ingested if i.input is not None], reference, as_of=parse_as_of(AS_OF),
+                   pending_max_age=timedelta(hours=48))
+    writers = (*ALL_WRITERS, _SeaCargoWriter())
+    picked = {b.submission["trip_ref"]: [w.id for w in applicable(b, writers)] for b in split_bundles(asm.frames)}
+    road = ["single", "hk", "cn_dec", "cn_manifest", "cn_conveyance"]
+    assert picked == {"AC-T101": ["single", "hk", "sea_cargo"], "MF-T001": road, "MF-T002": road}
