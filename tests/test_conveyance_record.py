@@ -1,6 +1,7 @@
-"""The trip plan's optional columns for the Mainland messages reach the record (trailer and container
-tare and type, seal type and sealing party, waybill numbers), with trader.yaml's carrier standing in
-for empty seal cells; an unusable value holds the trip with a sentence naming the plan's cell."""
+"""The trip plan's optional columns for the Mainland messages reach the record (transport mode, trailer
+and container tare and type, seal type and sealing party, waybill numbers), with trader.yaml's carrier
+standing in for empty mode and seal cells; an unusable value holds the trip with a sentence naming the
+plan's cell."""
 
 from __future__ import annotations
 
@@ -36,10 +37,13 @@ def _holds(asm: Assembly) -> list[str]:
 
 
 def _acme_plan(inbox: Path, **cells: str) -> None:
-    """Rewrite acme's one-row trip plan with some cells changed (by header)."""
+    """Rewrite acme's one-row trip plan with some cells changed (by header; a new header is added)."""
     path = inbox / "acme" / "trip_plan.csv"
     header, row = (line.split(",") for line in path.read_text(encoding="utf-8-sig").splitlines())
     for key, value in cells.items():
+        if key not in header:
+            header.append(key)
+            row.append("")
         row[header.index(key)] = value
     path.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8-sig")
 
@@ -155,3 +159,55 @@ def test_an_unknown_code_holds_the_trip_naming_the_cell(inbox: Path, column: str
     problem = next(p for _, p in asm.submission_problems if p.rule_id == "T02")
     assert (problem.src_file, problem.src_row, problem.column, problem.value) == (
         "acme/trip_plan.csv", 2, column, value)
+
+
+def _carrier_mode(inbox: Path, trader: str, mode: str) -> None:
+    path = inbox / trader / "trader.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["carrier"]["transport_mode"] = mode
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+
+
+def test_a_plan_without_the_mode_column_is_road(inbox: Path) -> None:
+    for trader in ("acme", "mingfai"):
+        assert set(_assemble(inbox, trader).frames["submissions"]["mode"]) == {"3"}
+
+
+@pytest.mark.parametrize(("cell", "mode"), [
+    ("3", "3"), ("road", "3"), ("Road transport", "3"), ("公路运输", "3"), ("公路", "3"), ("汽车运输", "3"),
+    ("汽車運輸", "3"), (" TRUCK ", "3"), ("1", "1"), ("sea", "1"), ("海运", "1"), ("Maritime transport", "1"),
+    ("2", "2"), ("铁路运输", "2"), ("air", "4"), ("空運", "4"),
+])
+def test_the_plans_mode_is_a_rec19_code_or_a_word_for_it(inbox: Path, cell: str, mode: str) -> None:
+    _acme_plan(inbox, transport_mode=cell)
+    asm = _assemble(inbox, "acme")
+    assert _holds(asm) == []
+    assert _one(asm, "submissions")["mode"] == mode
+
+
+def test_an_empty_mode_cell_takes_the_carriers_mode_from_trader_yaml(inbox: Path) -> None:
+    _carrier_mode(inbox, "acme", "1")
+    assert _one(_assemble(inbox, "acme"), "submissions")["mode"] == "1"
+    _acme_plan(inbox, transport_mode="road")   # the plan's cell wins
+    assert _one(_assemble(inbox, "acme"), "submissions")["mode"] == "3"
+
+
+def test_a_mode_that_is_no_rec19_mode_holds_the_trip_naming_the_cell(inbox: Path) -> None:
+    _acme_plan(inbox, transport_mode="hovercraft")
+    asm = _assemble(inbox, "acme")
+    assert _holds(asm) == [
+        "acme/trip_plan.csv row 2, column transport_mode: trip 'AC-T101' has transport mode 'hovercraft', which is "
+        "not a UN/ECE Rec 19 mode of transport; write its code or name (3 or road for a truck, 1 or sea, 2 or rail, "
+        "4 or air), or leave the cell empty for trader.yaml's carrier.transport_mode (road when not set)."]
+    problem = next(p for _, p in asm.submission_problems if p.rule_id == "T02")
+    assert (problem.src_file, problem.src_row, problem.column, problem.value) == (
+        "acme/trip_plan.csv", 2, "transport_mode", "hovercraft")
+    assert problem.message_zh.startswith(
+        "acme/trip_plan.csv 第2行「transport_mode」列：车次「AC-T101」的运输方式「hovercraft」")
+    # held, so nothing is filed; the record keeps the carrier's mode (submissions.mode is never empty)
+    assert _one(asm, "submissions")["mode"] == "3"
+
+
+def test_the_chinese_header_reaches_the_mode(inbox: Path) -> None:
+    _acme_plan(inbox, **{"運輸方式": "海運"})
+    assert _one(_assemble(inbox, "acme"), "submissions")["mode"] == "1"

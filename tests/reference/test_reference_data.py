@@ -79,6 +79,9 @@ def test_control_point_offices_and_ports(ref: Reference) -> None:
         ("control_point", "港珠澳大橋", "HZM"),
         ("control_point", "文锦渡", "MKT"), ("control_point", "沙頭角", "STK"), ("control_point", "深圳湾", "SBC"),
         ("control_point", "Lok  Ma  Chau", "LMC"), ("control_point", "lmc", "LMC"),
+        ("transport_mode", "3", "3"), ("transport_mode", "Road", "3"), ("transport_mode", "公路运输", "3"),
+        ("transport_mode", "汽車運輸", "3"), ("transport_mode", "Road transport", "3"), ("transport_mode", "海运", "1"),
+        ("transport_mode", "inland  water", "8"),
     ],
 )
 def test_lookup_alias(ref: Reference, kind: str, text: str, code: str) -> None:
@@ -88,13 +91,15 @@ def test_lookup_alias(ref: Reference, kind: str, text: str, code: str) -> None:
 def test_lookup_alias_unknown(ref: Reference) -> None:
     assert ref.lookup_alias("country", "Atlantis") is None
     assert ref.lookup_alias("unit", "") is None
+    assert ref.lookup_alias("transport_mode", "水路") is None   # sea or river: never guessed
     with pytest.raises(ValueError, match="unknown alias kind"):
         ref.alias_map("colour")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("kind", "table"), [("country", "countries"), ("currency", "currencies"),
                                              ("unit", "rec20_units"), ("package", "rec21_package_types"),
-                                             ("control_point", "control_points")])
+                                             ("control_point", "control_points"),
+                                             ("transport_mode", "rec19_transport_modes")])
 def test_alias_maps_point_at_real_codes(ref: Reference, kind: str, table: str) -> None:
     assert set(ref.alias_map(kind).values()) <= ref.codes(table)  # type: ignore[arg-type]
 

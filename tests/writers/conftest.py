@@ -46,7 +46,9 @@ _HKT = dict(name="Harbour Toys (HK) Co. Limited", name_zh="海港玩具(香港)�
 
 
 def _line(sid: str, seq: int, line_no: int, invoice: str, trader: str, **values: Any) -> dict[str, Any]:
-    # the TDEC quantity is the commercial one unless a test says otherwise (as assembly fills it)
+    # the TDEC quantity is the commercial one unless a test says otherwise (as assembly fills it); the
+    # Mainland units and legal quantities are given as transforms.assembly.cn_units computes them, since
+    # the 报关单 writer derives none
     values.setdefault("hk_qty", values.get("quantity_value"))
     values.setdefault("hk_unit", values.get("quantity_unit"))
     return row("goods_items", submission_id=sid, version=1, consignment_seq=seq, line_no=line_no,
@@ -60,7 +62,8 @@ def _copper(sid: str, line_no: int, kg: float, gross: float, pkgs: int, amount: 
                  hs_hk="74081100", hs_cn="7408110000", cn_ciq_code="999",
                  cn_declaration_elements=["4", "3", "精炼铜", "横截面最大尺寸8mm", "无品牌"], brand="无品牌",
                  model="CU-8", quantity_value=kg, quantity_unit="KGM", quantity_unit_raw="千克",
-                 cn_unit_legal_1="035", cn_qty_legal_1=kg, packages_qty=pkgs, packages_type="CT",
+                 cn_qty_declared=kg, cn_unit_declared="035", cn_unit_legal_1="035", cn_qty_legal_1=kg,
+                 packages_qty=pkgs, packages_type="CT",
                  gross_mass_kg=gross, net_mass_kg=kg, unit_price=10.0005, line_amount_value=amount,
                  line_amount_currency="USD", country_of_origin="CN", cn_origin_place="44031")
 
@@ -126,8 +129,9 @@ def make_bundle(direction: str = "HK_IMPORT", control_point: str = "LMC", trip_r
         _line(sid, 2, 1, "HT-88017", "happytoys", sku="TOY-01", description_en="Plastic toy cars",
               description_zh="塑料玩具车", hs_hk="95030090", hs_cn="9503008900",
               cn_declaration_elements=["4", "0", "无品牌", "TOY-01", "塑料制"], model="TOY-01",
-              quantity_value=500.0, quantity_unit="H87", quantity_unit_raw="个", cn_unit_legal_1="007",
-              cn_unit_legal_2="035", packages_qty=8, packages_type="CT", gross_mass_kg=95.25, net_mass_kg=80.0,
+              quantity_value=500.0, quantity_unit="H87", quantity_unit_raw="个", cn_qty_declared=500.0,
+              cn_unit_declared="007", cn_unit_legal_1="007", cn_qty_legal_1=500.0, cn_unit_legal_2="035",
+              cn_qty_legal_2=80.0, packages_qty=8, packages_type="CT", gross_mass_kg=95.25, net_mass_kg=80.0,
               unit_price=24.6, line_amount_value=12300.0, line_amount_currency="HKD", country_of_origin="CN",
               cn_destination_district="44199"),
     ]
@@ -156,8 +160,9 @@ def many_lines_bundle(n: int) -> FilingBundle:
             sid, 1, i, "INV-2611-001", "acme", description_en=f"Article {i}", description_zh=f"物品{i}",
             hs_hk=f"{84000000 + i:08d}", hs_cn=f"{8400000000 + i * 100:010d}",
             cn_declaration_elements=["4", "0", f"型号{i}"], quantity_value=2.0, quantity_unit="KGM",
-            cn_unit_legal_1="035", cn_qty_legal_1=2.0, packages_qty=1, packages_type="CT", gross_mass_kg=2.5,
-            net_mass_kg=2.0, line_amount_value=10.0 + i, line_amount_currency="USD", country_of_origin="CN"))
+            cn_qty_declared=2.0, cn_unit_declared="035", cn_unit_legal_1="035", cn_qty_legal_1=2.0, packages_qty=1,
+            packages_type="CT", gross_mass_kg=2.5, net_mass_kg=2.0, line_amount_value=10.0 + i,
+            line_amount_currency="USD", country_of_origin="CN"))
     c = b.consignments[0]
     c["total_packages_qty"] = n
     c["gross_mass_kg"] = 2.5 * n

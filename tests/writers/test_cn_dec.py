@@ -181,6 +181,20 @@ def test_missing_or_unmapped_values_hold_the_trip(change, message: str,  # type:
     assert message in [p.message_en for p in cn_dec.preflight(b, ctx)]
 
 
+def test_units_and_legal_quantities_are_read_as_assembly_computed_them(ctx: WriterContext) -> None:
+    """transforms.assembly.cn_units is the one place they are derived: a legal quantity in kilograms that
+    assembly left empty is not taken from the net weight here, and a line without a China unit is not
+    mapped again; each holds the trip with a sentence naming the value."""
+    b = dec_bundle()
+    b.goods_items[0]["cn_qty_legal_1"] = None   # unit 035 千克, net weight 200 kg on the line
+    b.goods_items[2]["cn_unit_declared"] = None   # H87 maps to 007 in xw_unit_rec20_cn
+    assert [p.message_en for p in cn_dec.preflight(b, ctx)] == [
+        "The quantity in the legal first unit 035 is missing (consignment 1, line 1); the Mainland declaration "
+        "(报关单) needs it, so the trip is held until it is supplied.",
+        "Unit H87 (consignment 2, line 1) has no Mainland code in reference table xw_unit_rec20_cn; the trip is "
+        "held until the code is added."]
+
+
 def test_container_size_types_map_through_the_crosswalk(ctx: WriterContext) -> None:
     b = dec_bundle()
     for size, spec in (("22G1", "21"), ("45G1", "11"), ("22R1", "22"), ("22T1", "23")):

@@ -3,41 +3,39 @@
 Consignment totals come from group sums over the lines; an *independent* total (a trip plan's
 stated total for a single-invoice trip, or a totals row of a file that holds just that invoice) is
 kept apart in ``stated_gross_mass_kg`` so the line-sum check has something real to compare with.
+The goods lines' Mainland units come from :mod:`transforms.assembly.cn_units`; a trip's mode of
+transport, equipment and waybill numbers from its plan row (:mod:`transforms.assembly.conveyance_record`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from transforms.assembly.conveyance_record import bill_numbers, equipment_rows
+from transforms.assembly.cn_units import mainland_units
+from transforms.assembly.conveyance_record import bill_numbers, equipment_rows, transport_mode
 from transforms.model.canonical import GOODS_ITEMS, empty_frame
 from transforms.model.inputs import CellProblem
-from transforms.model.reference import Reference, normalise_key
+from transforms.model.reference import Reference
 from transforms.plumbing.text import shown
 from transforms.plumbing.timeutil import HK_TZ
 
 if TYPE_CHECKING:
     from transforms.model.inputs import TraderInput
+    from transforms.model.trader import Customer, SelfParty, TraderSettings
 
-_KG = "035"
 # Filled from trader.yaml / the commercial columns by transforms.assembly.mainland_record; null until then.
 _MAINLAND_CONSIGNMENT_COLUMNS = (
     "contract_no", "trading_country", "cn_foreign_port", "marks_and_numbers", "goods_place", "cn_entry_type",
     "cn_decl_trn_rel", "cn_dec_type", "freight_amount_value", "freight_amount_currency", "freight_mark",
     "insurance_amount_value", "insurance_amount_currency", "insurance_mark", "place_of_loading",
 )
-_COUNT_UNITS = frozenset({"H87", "C62"})
-# China units that each count single pieces (台 座 辆 艘 架 个 只 头 张 件 支 枝 根 条 把 块 片 棵 株):
-# a number of pieces (Rec 20 H87) is the same number in any of them. Sets (套), pairs (双, 对),
-# rolls and groups are not pieces and are never converted.
-_PIECE_UNITS = frozenset({"001", "002", "003", "004", "005", "007", "008", "009", "010", "011", "012", "013",
-                          "014", "015", "016", "017", "020", "027", "028"})
-# The Mainland unit list is written in Simplified characters; HK exports write the same words in
-# Traditional ones (個 臺 雙 …). Only unit words are translated, nothing else.
-_TRAD_TO_SIMP = str.maketrans("個臺雙條張隻塊噸聯卷輛對", "个台双条张只块吨联卷辆对")
+# Line columns a consignment is summed or picked from; a source without one contributes nulls.
+_CONSIGNMENT_INPUTS = ("packages_type", "customer", "incoterm", "gross_mass_kg", "net_mass_kg", "packages_qty")
 
 
 def _clean(v: Any) -> Any:
@@ -46,44 +44,6 @@ def _clean(v: Any) -> Any:
     if isinstance(v, float) and np.isnan(v):
         return None
     return v
-
-
-def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
-
-
-def _mainland_units(lines: pd.DataFrame, reference: Reference) -> None:
-    """GUnit, legal units and legal quantities, in place."""
-    unit_cn = reference.crosswalk("xw_unit_rec20_cn")
-    tariff = reference.table("cn_tariff_lines")
-    legal = {n: dict(zip(tariff["hs_cn"], tariff[f"unit_{n}"].where(tariff[f"unit_{n}"].str.strip() != ""),
-                         strict=True)) for n in ("1", "2")}
-    units = reference.table("cn_units")
-    words = {normalise_key(str(n)).translate(_TRAD_TO_SIMP): str(c)
-             for c, n in zip(units["code"], units["name_zh"], strict=True)}
-    raw = _col(lines, "quantity_unit_raw")
-    by_word = {v: words.get(normalise_key(v).translate(_TRAD_TO_SIMP)) for v in raw.dropna().unique()}
-    hs = lines["hs_cn"].astype(object)
-    tariff_1 = hs.map(lambda h: legal["1"].get(h) if isinstance(h, str) else None)
-    tariff_2 = hs.map(lambda h: legal["2"].get(h) if isinstance(h, str) else None)
-    declared = raw.map(lambda v: by_word.get(v) if isinstance(v, str) else None)
-    # a bare piece count declares in the tariff line's own count unit; otherwise the Rec 20 crosswalk
-    count_unit = lines["quantity_unit"].isin(list(_COUNT_UNITS)) & tariff_1.notna() & (tariff_1 != _KG)
-    declared = declared.where(declared.notna(), tariff_1.where(count_unit))
-    declared = declared.where(declared.notna(), lines["quantity_unit"].map(
-        lambda u: unit_cn.get(u) if isinstance(u, str) else None))
-    lines["cn_qty_declared"] = lines["quantity_value"]
-    lines["cn_unit_declared"] = declared
-    qty = lines["quantity_value"].astype("float64")
-    net = pd.to_numeric(_col(lines, "net_mass_kg"), errors="coerce").astype("float64")
-    for n, from_tariff in (("1", tariff_1), ("2", tariff_2)):
-        col = f"cn_unit_legal_{n}"
-        unit = _col(lines, col)
-        unit = unit.where(unit.notna(), from_tariff)
-        lines[col] = unit
-        same = (unit == declared) | (unit.isin(list(_PIECE_UNITS)) & declared.isin(list(_PIECE_UNITS)))
-        legal_qty = np.where(unit == _KG, net, np.where(same, qty, np.nan))
-        lines[f"cn_qty_legal_{n}"] = pd.Series(legal_qty, index=lines.index).where(unit.notna())
 
 
 def _file_totals(traders: dict[str, TraderInput], key: str) -> dict[str, float]:
@@ -126,14 +86,16 @@ def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, Tr
     lines["consignment_seq"] = first_of_invoice.groupby(lines["submission_id"]).cumsum().astype("int64")
     lines["line_no"] = lines.groupby(["submission_id", "consignment_seq"]).cumcount() + 1
     lines["version"] = 0
-    _mainland_units(lines, reference)
+    for column, values in mainland_units(lines, reference).items():
+        lines[column] = values
     goods = lines[[c for c in GOODS_ITEMS.names if c in lines.columns]].copy()
 
     trip_rows = {str(r["submission_id"]): {str(k): _clean(v) for k, v in r.items()} for r in trips.to_dict("records")}
     bills = _bills(trip_rows, sub_problems)
     consignments, parties = _consignments(lines, trip_rows, bills, traders, reference, sub_problems)
     sources = _sources(lines, trip_rows, traders)
-    subs, transport, trailers, equipment, seals = _conveyance(trip_rows, traders, parties, sub_problems)
+    subs, transport, trailers, equipment, seals = _conveyance(trip_rows, traders, parties,
+                                                              reference.alias_map("transport_mode"), sub_problems)
 
     def frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
         return pd.DataFrame(rows) if rows else empty_frame(name)
@@ -171,10 +133,49 @@ def _bills(trips: dict[str, dict[str, Any]], sub_problems: list[tuple[str, CellP
     return out
 
 
+@dataclass(frozen=True)
+class _Invoices:
+    """What every consignment row is made from besides its own lines: the trips, the plan's waybill
+    numbers, the Rec 21 package words and the stated gross mass of files that hold a single invoice."""
+
+    trips: dict[str, dict[str, Any]]
+    bills: dict[tuple[str, str], str]
+    package_words: dict[str, str]
+    file_gross: dict[str, float]
+
+
 def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], bills: dict[tuple[str, str], str],
                   traders: dict[str, TraderInput], reference: Reference, sub_problems: list[tuple[str, CellProblem]],
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    for c in ("packages_type", "customer", "incoterm", "gross_mass_kg", "net_mass_kg", "packages_qty"):
+    """One consignment per invoice of a trip, with its consignor and consignee; what an invoice lacks
+    or mixes is appended to ``sub_problems`` (in the order currency, package type, customer)."""
+    table, mixed = _invoice_table(lines)
+    words = dict(zip(*(reference.table("rec21_package_types")[c] for c in ("code", "name")), strict=True))
+    invoices = _Invoices(trips, bills, words, _file_totals(traders, "gross_mass_kg"))
+    consignments: list[dict[str, Any]] = []
+    parties: list[dict[str, Any]] = []
+    for rec in table.to_dict("records"):
+        row = {str(k): _clean(v) for k, v in rec.items()}
+        sid, seq = str(row["submission_id"]), int(row["consignment_seq"])
+        trader = traders[str(row["trader"])]
+        ts = trader.settings
+        inv = shown(row["invoice_no"])
+        if (row["line_amount_currency_n"] or 0) > 1:
+            sub_problems.append((sid, _mixed_currencies(row, inv, mixed[(sid, seq)])))
+        pkg_type = _package_type(row, inv, ts, sid, sub_problems)
+        customer = ts.customer(row["customer"])
+        if customer is None:
+            sub_problems.append((sid, _unknown_customer(row, inv)))
+        consignments.append(_consignment(row, sid, seq, inv, ts, customer, pkg_type, invoices))
+        parties.extend(_trade_parties(sid, seq, ts.self_, customer, trader.settings_label))
+    return consignments, parties
+
+
+def _invoice_table(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[Any, list[str]]]:
+    """One row per (submission, consignment): its first line's trader, invoice and source, the sums of
+    its lines, its first currency, package type, customer and incoterm, and how many currencies and
+    package types its lines state (``*_n``); with the currencies of each consignment that mixes them."""
+    for c in _CONSIGNMENT_INPUTS:
         if c not in lines:
             lines[c] = None
     g = lines.groupby(["submission_id", "consignment_seq"], sort=True)
@@ -183,77 +184,83 @@ def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], bills: 
     picks = g[["line_amount_currency", "packages_type", "customer", "incoterm"]].first()
     counts = g[["line_amount_currency", "packages_type"]].nunique()
     table = head.join(sums).join(picks).join(counts.add_suffix("_n")).reset_index()
+    # keyed (submission_id, consignment_seq) as the groupby gives them
     mixed = {k: sorted(set(v)) for k, v in lines.dropna(subset=["line_amount_currency"]).groupby(
         ["submission_id", "consignment_seq"])["line_amount_currency"]} if (counts["line_amount_currency"] > 1).any() \
         else {}
-    words = dict(zip(*(reference.table("rec21_package_types")[c] for c in ("code", "name")), strict=True))
-    file_gross = _file_totals(traders, "gross_mass_kg")
-    consignments: list[dict[str, Any]] = []
-    parties: list[dict[str, Any]] = []
-    for rec in table.to_dict("records"):
-        row = {str(k): _clean(v) for k, v in rec.items()}
-        sid, seq = str(row["submission_id"]), int(row["consignment_seq"])
-        ts = traders[str(row["trader"])].settings
-        trip = trips[sid]
-        inv = shown(row["invoice_no"])
-        if (row["line_amount_currency_n"] or 0) > 1:
-            cur = mixed[(sid, seq)]
-            sub_problems.append((sid, _problem(
-                row, "line_amount_currency", "/".join(cur), "A04",
-                f"invoice '{inv}' mixes currencies {', '.join(cur)}; one invoice must use one currency.",
-                f"发票「{inv}」混用币制 {', '.join(cur)}；同一发票只能使用一种币制。")))
-        pkg_type = row["packages_type"] if (row["packages_type_n"] or 0) == 1 else None
-        if pkg_type is None and ts.defaults.package_type:
-            pkg_type = ts.defaults.package_type
-            sub_problems.append((sid, _problem(
-                row, "packages_type", pkg_type, "A05W",
-                f"invoice '{inv}' states no package type; the trader default '{pkg_type}' from trader.yaml was used.",
-                f"发票「{inv}」未注明包装种类，已使用 trader.yaml 中的默认值「{pkg_type}」。")))
-        one_invoice_trip = len(trip.get("invoice_nos") or []) == 1
-        stated_pkgs = trip.get("total_packages_qty") if one_invoice_trip else None
-        total_pkgs = stated_pkgs if stated_pkgs is not None else row["packages_qty"]
-        stated_gross = trip.get("stated_gross_mass_kg") if one_invoice_trip else None
-        if stated_gross is None:
-            stated_gross = file_gross.get(str(row["src_file"]))
-        customer = ts.customer(row["customer"])
-        if customer is None:
-            sub_problems.append((sid, _unknown_customer(row, inv)))
-        trader = str(row["trader"])
-        consignments.append({
-            "submission_id": sid, "version": 0, "consignment_seq": seq, "trader": trader, "invoice_no": str(inv),
-            "ucr": f"{trader}-{inv}"[:35], "cn_bill_no": bills.get((sid, str(inv))),
-            "total_packages_qty": int(total_pkgs) if total_pkgs is not None else None,
-            "total_packages_type": pkg_type, "total_packages_derived": stated_pkgs is None,
-            "package_description": words.get(pkg_type, pkg_type) if pkg_type else None,
-            "gross_mass_kg": row["gross_mass_kg"], "net_mass_kg": row["net_mass_kg"],
-            "stated_gross_mass_kg": stated_gross, "invoice_amount_value": row["line_amount_value"],
-            "invoice_amount_currency": row["line_amount_currency"] if (row["line_amount_currency_n"] or 0) == 1
-            else None,
-            "incoterm": row["incoterm"], "cn_transaction_method": ts.declaration.cn_transaction_method,
-            "freight_payment_method": "1", "cn_trade_mode": ts.declaration.cn_trade_mode,
-            "cn_levy_nature": ts.declaration.cn_levy_nature, "cn_procedure_code": "RD01",
-            "cn_origin_district": ts.declaration.cn_origin_district,
-            "country_of_consignment": ts.self_.country if trip["direction"] == "HK_IMPORT" else "HK",
-            "country_of_destination": "HK" if trip["direction"] == "HK_IMPORT" else (
-                customer.country if customer else None),
-            "equipment_refs": [trip["container_no"]] if trip.get("container_no") else None,
-            **dict.fromkeys(_MAINLAND_CONSIGNMENT_COLUMNS),
-            "src_file": row["src_file"], "src_sheet": row["src_sheet"], "src_row": int(row["src_row"]),
-        })
-        label = traders[trader].settings_label
-        for role, party in (("CONSIGNOR", ts.self_), ("CONSIGNEE", customer)):
-            if party is None:
-                continue
-            parties.append({
-                "submission_id": sid, "version": 0, "consignment_seq": seq, "role": role, "name": party.name_en,
-                "name_zh": party.name_zh, "address_lines": party.address, "address_city": party.city,
-                "address_country": party.country, "ids_hk_brn": party.ids.hk_brn, "ids_cn_uscc": party.ids.cn_uscc,
-                "ids_cn_customs_code": party.ids.cn_customs_code, "src_file": label})
-    return consignments, parties
+    return table, mixed
+
+
+def _mixed_currencies(row: dict[str, Any], inv: str, currencies: list[str]) -> CellProblem:
+    return _problem(row, "line_amount_currency", "/".join(currencies), "A04",
+                    f"invoice '{inv}' mixes currencies {', '.join(currencies)}; one invoice must use one currency.",
+                    f"发票「{inv}」混用币制 {', '.join(currencies)}；同一发票只能使用一种币制。")
+
+
+def _package_type(row: dict[str, Any], inv: str, ts: TraderSettings, sid: str,
+                  sub_problems: list[tuple[str, CellProblem]]) -> str | None:
+    """The one package type the invoice's lines state, else trader.yaml's default (a warning, A05W)."""
+    pkg_type: str | None = row["packages_type"] if (row["packages_type_n"] or 0) == 1 else None
+    if pkg_type is None and ts.defaults.package_type:
+        pkg_type = ts.defaults.package_type
+        sub_problems.append((sid, _problem(
+            row, "packages_type", pkg_type, "A05W",
+            f"invoice '{inv}' states no package type; the trader default '{pkg_type}' from trader.yaml was used.",
+            f"发票「{inv}」未注明包装种类，已使用 trader.yaml 中的默认值「{pkg_type}」。")))
+    return pkg_type
+
+
+def _consignment(row: dict[str, Any], sid: str, seq: int, inv: str, ts: TraderSettings, customer: Customer | None,
+                 pkg_type: str | None, invoices: _Invoices) -> dict[str, Any]:
+    """The consignment record of one invoice. The trip plan's stated packages and gross mass count only
+    for a trip of a single invoice (else they are the truck's, not the invoice's)."""
+    trip = invoices.trips[sid]
+    one_invoice_trip = len(trip.get("invoice_nos") or []) == 1
+    stated_pkgs = trip.get("total_packages_qty") if one_invoice_trip else None
+    total_pkgs = stated_pkgs if stated_pkgs is not None else row["packages_qty"]
+    stated_gross = trip.get("stated_gross_mass_kg") if one_invoice_trip else None
+    if stated_gross is None:
+        stated_gross = invoices.file_gross.get(str(row["src_file"]))
+    trader = str(row["trader"])
+    importing = trip["direction"] == "HK_IMPORT"
+    return {
+        "submission_id": sid, "version": 0, "consignment_seq": seq, "trader": trader, "invoice_no": str(inv),
+        "ucr": f"{trader}-{inv}"[:35], "cn_bill_no": invoices.bills.get((sid, str(inv))),
+        "total_packages_qty": int(total_pkgs) if total_pkgs is not None else None,
+        "total_packages_type": pkg_type, "total_packages_derived": stated_pkgs is None,
+        "package_description": invoices.package_words.get(pkg_type, pkg_type) if pkg_type else None,
+        "gross_mass_kg": row["gross_mass_kg"], "net_mass_kg": row["net_mass_kg"],
+        "stated_gross_mass_kg": stated_gross, "invoice_amount_value": row["line_amount_value"],
+        "invoice_amount_currency": row["line_amount_currency"] if (row["line_amount_currency_n"] or 0) == 1
+        else None,
+        "incoterm": row["incoterm"], "cn_transaction_method": ts.declaration.cn_transaction_method,
+        "freight_payment_method": "1", "cn_trade_mode": ts.declaration.cn_trade_mode,
+        "cn_levy_nature": ts.declaration.cn_levy_nature, "cn_procedure_code": "RD01",
+        "cn_origin_district": ts.declaration.cn_origin_district,
+        "country_of_consignment": ts.self_.country if importing else "HK",
+        "country_of_destination": "HK" if importing else (customer.country if customer else None),
+        "equipment_refs": [trip["container_no"]] if trip.get("container_no") else None,
+        **dict.fromkeys(_MAINLAND_CONSIGNMENT_COLUMNS),
+        "src_file": row["src_file"], "src_sheet": row["src_sheet"], "src_row": int(row["src_row"]),
+    }
+
+
+def _trade_parties(sid: str, seq: int, consignor: SelfParty, consignee: Customer | None,
+                   settings_label: str) -> list[dict[str, Any]]:
+    """The consignor (the trader) and the consignee (its customer, when trader.yaml lists it)."""
+    return [{
+        "submission_id": sid, "version": 0, "consignment_seq": seq, "role": role, "name": party.name_en,
+        "name_zh": party.name_zh, "address_lines": party.address, "address_city": party.city,
+        "address_country": party.country, "ids_hk_brn": party.ids.hk_brn, "ids_cn_uscc": party.ids.cn_uscc,
+        "ids_cn_customs_code": party.ids.cn_customs_code, "src_file": settings_label}
+        for role, party in (("CONSIGNOR", consignor), ("CONSIGNEE", consignee)) if party is not None]
 
 
 def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput], parties: list[dict[str, Any]],
-                sub_problems: list[tuple[str, CellProblem]]) -> tuple[list[dict[str, Any]], ...]:
+                modes: Mapping[str, str], sub_problems: list[tuple[str, CellProblem]],
+                ) -> tuple[list[dict[str, Any]], ...]:
+    """Per trip: its submission header (mode from the plan or trader.yaml), truck, carrier party and
+    equipment; an unusable plan cell is appended to ``sub_problems`` (the trip is held)."""
     subs: list[dict[str, Any]] = []
     transport: list[dict[str, Any]] = []
     trailers: list[dict[str, Any]] = []
@@ -263,8 +270,10 @@ def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput
         carrier = traders[str(trip["trader"])].settings.carrier
         crossing = pd.Timestamp(trip["expected_crossing_at"]) if trip["expected_crossing_at"] is not None else None
         where = {"src_file": trip["src_file"], "src_sheet": trip["src_sheet"], "src_row": int(trip["src_row"])}
+        problems: list[CellProblem] = []
         subs.append({
-            "submission_id": sid, "version": 0, "function_code": "9", "direction": trip["direction"], "mode": "3",
+            "submission_id": sid, "version": 0, "function_code": "9", "direction": trip["direction"],
+            "mode": transport_mode(trip, carrier, modes, problems),
             "control_point": trip["control_point"], "trip_ref": trip["trip_ref"], "carrier_code": trip["carrier_code"],
             "expected_crossing_at": crossing,
             "crossing_date": crossing.tz_convert(HK_TZ).date() if crossing is not None else None,
@@ -279,7 +288,6 @@ def _conveyance(trips: dict[str, dict[str, Any]], traders: dict[str, TraderInput
         parties.append({"submission_id": sid, "version": 0, "consignment_seq": 0, "role": "CARRIER",
                         "name": carrier.name_en if carrier else trip["carrier_code"],
                         "ids_cn_customs_code": carrier.cn_customs_code if carrier else None, **where})
-        problems: list[CellProblem] = []
         more = equipment_rows(sid, trip, carrier, problems)
         sub_problems.extend((sid, p) for p in problems)
         for rows, new in zip((trailers, equipment, seals), more, strict=True):

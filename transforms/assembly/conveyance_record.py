@@ -1,4 +1,10 @@
-"""The truck's equipment and the waybill numbers, from a trip-plan row (and trader.yaml's carrier).
+"""The trip's mode of transport, the truck's equipment and the waybill numbers, from a trip-plan row (and
+trader.yaml's carrier).
+
+The mode (UN/ECE Rec 19, ``submissions.mode``) decides which writers a trip gets (the registry's
+``applies_to``): the plan's optional ``transport_mode`` column, a code or a word for it
+(``data/reference/rec19_transport_modes.csv``: code, name and curated aliases such as road, 公路运输,
+汽车运输), else ``carrier.transport_mode`` of ``trader.yaml``, else road (3).
 
 The Mainland conveyance confirmation (MT4401/MT4402) needs each trailer's tare (托架或拖挂车自重) and
 type (CC019), each container's size-type (集装箱尺寸和类型, CN007) and tare (集装箱自重), and each
@@ -19,10 +25,12 @@ size-type codes, the 1995 ``22G1`` as well as the older ``22GP`` of the official
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Final
 
 from transforms.model.inputs import CellProblem
-from transforms.model.trader import Carrier
+from transforms.model.reference import normalise_key
+from transforms.model.trader import ROAD_MODE, Carrier
 
 RULE: Final = "T02"
 #: CN007 (pattern only): ISO 6346 size and type codes.
@@ -64,6 +72,29 @@ def _checked(trip: dict[str, Any], column: str, allowed: frozenset[str] | re.Pat
         "accepts; correct it in the trip plan.",
         f"的{what_zh}「{trip.get(column)}」不是内地承运确报可接受的代码；请在车次计划中更正。"))
     return None
+
+
+def transport_mode(trip: dict[str, Any], carrier: Carrier | None, modes: Mapping[str, str],
+                   problems: list[CellProblem]) -> str:
+    """The trip's Rec 19 mode: the plan's ``transport_mode`` cell resolved through ``modes`` (the
+    ``transport_mode`` alias map of the reference data), else the carrier's declared default. A cell
+    that names no mode is appended to ``problems`` (the trip is held); its record keeps the default,
+    since ``submissions.mode`` is never empty, and nothing is filed for a held trip."""
+    default = carrier.transport_mode if carrier else ROAD_MODE
+    cell = trip.get("transport_mode")
+    if cell is None or not str(cell).strip():
+        return default
+    mode = modes.get(normalise_key(str(cell)))
+    if mode is not None:
+        return mode
+    problems.append(_problem(
+        trip, "transport_mode", str(cell),
+        f"has transport mode '{cell}', which is not a UN/ECE Rec 19 mode of transport; write its code or name "
+        "(3 or road for a truck, 1 or sea, 2 or rail, 4 or air), or leave the cell empty for trader.yaml's "
+        "carrier.transport_mode (road when not set).",
+        f"的运输方式「{cell}」不是 UN/ECE 第19号建议书的运输方式；请填写其代码或名称（汽车 3 或 公路运输，海运 1，"
+        "铁路 2，空运 4），或留空以使用 trader.yaml 的 carrier.transport_mode（未填写时为公路运输）。"))
+    return default
 
 
 def bill_numbers(trip: dict[str, Any], problems: list[CellProblem]) -> dict[str, str]:

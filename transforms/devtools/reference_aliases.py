@@ -57,6 +57,22 @@ COUNTRY_ALIASES: Final = {
     "PE": "秘鲁|秘魯", "ZA": "南非", "EG": "埃及", "NG": "尼日利亚|尼日利亞",
 }
 
+# Rec 19 code → words a trip plan's transport_mode column may hold (English, Simplified, Traditional).
+# The Chinese names are those of the China manifest list CN012 (shared/reference/cn-manifest/codes/
+# CN012_transport_mode.csv) and the declaration's 运输方式; 汽车运输 is the carriers' own word for a
+# truck trip. A word that names two modes (水路, 陆运: sea or river, road or rail) is left out: it is
+# never guessed.
+TRANSPORT_MODE_ALIASES: Final = {
+    "1": "sea|maritime|ocean|海运|海運|海上运输|海上運輸",
+    "2": "rail|railway|train|铁路|鐵路|铁路运输|鐵路運輸|火车|火車",
+    "3": "road|truck|lorry|公路|公路运输|公路運輸|汽车运输|汽車運輸|汽车|汽車|货车|貨車|卡车|卡車",
+    "4": "air|air freight|airfreight|空运|空運|航空|航空运输|航空運輸",
+    "5": "mail|post|postal|邮政|郵政|邮政运输|郵政運輸|邮件运输|郵件運輸",
+    "6": "multimodal|多式联运|多式聯運",
+    "7": "pipeline|管道运输|管道運輸|固定设施运输|固定設施運輸",
+    "8": "inland water|inland waterway|river|内河|內河|内河运输|內河運輸",
+}
+
 # ISO 4217 → names traders write. The Chinese customs name is added automatically.
 CURRENCY_ALIASES: Final = {
     "CNY": "人民币|人民幣|RMB", "USD": "美元|美金|US$|US Dollars", "HKD": "港币|港幣|港元|港纸|港紙|HK$",
@@ -128,7 +144,8 @@ def check_aliases(tables: Tables) -> None:
     """Every alias table and alias column can be read one way only."""
     _check_alias_table(tables, "unit_aliases", "rec20", "rec20_units")
     _check_alias_table(tables, "package_aliases", "rec21", "rec21_package_types")
-    for name, code_col in (("countries", "alpha2"), ("currencies", "code"), ("control_points", "immd_code")):
+    for name, code_col in (("countries", "alpha2"), ("currencies", "code"), ("control_points", "immd_code"),
+                           ("rec19_transport_modes", "code")):
         _check_alias_column(tables, name, code_col, "names" if name == "control_points" else "aliases")
 
 

@@ -12,7 +12,13 @@ import json
 import re
 from typing import Final
 
-from transforms.devtools.reference_aliases import CONTROL_POINT_NAMES, COUNTRY_ALIASES, CURATED, CURRENCY_ALIASES
+from transforms.devtools.reference_aliases import (
+    CONTROL_POINT_NAMES,
+    COUNTRY_ALIASES,
+    CURATED,
+    CURRENCY_ALIASES,
+    TRANSPORT_MODE_ALIASES,
+)
 from transforms.devtools.reference_official import official_tables
 from transforms.devtools.reference_table import (
     CN_2018,
@@ -123,10 +129,12 @@ def _currencies(tables: Tables) -> None:
 def _unece_lists(tables: Tables) -> None:
     """UN/ECE Rec 19 transport modes, Rec 20 units (with every Rec 21 code in its X-form) and Rec 21."""
     rec19 = tables.cl("unece_rec19_transport_modes.csv")
-    t19 = tables.make("rec19_transport_modes", ("code", "name"))
+    t19 = tables.make("rec19_transport_modes", ("code", "name", "aliases"))
     for r in rec19:
-        t19.add(code=r["code"], name=r["name"])
-    t19.source(*row_sources(rec19))
+        t19.add(code=r["code"], name=r["name"],
+                aliases=dedupe(TRANSPORT_MODE_ALIASES.get(r["code"], "").split("|"), exclude=(r["name"],)))
+    t19.source(*row_sources(rec19), f"aliases: {CURATED} (Chinese names after the China manifest list CN012 and "
+               "the declaration's 运输方式)")
 
     rec20, rec21 = tables.cl("unece_rec20_units_subset.csv"), tables.cl("unece_rec21_package_types.csv")
     t20 = tables.make("rec20_units", ("code", "name", "kind"))

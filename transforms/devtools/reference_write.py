@@ -39,8 +39,12 @@ TABLE_DOCS: Final[dict[str, tuple[str, str, str, str]]] = {
         "aliases (`|`), minor_units (empty when not applicable)",
         "pycountry 26.2.16 database; minor units from datasets/currency-codes (SIX); aliases curated",
         "high; aliases curated"),
-    "rec19_transport_modes": ("UN/ECE Rec 19 modes of transport (road = 3).", "code, name",
-                              "OASIS UBL 2.3 genericode TransportModeCode-2.3", "high"),
+    "rec19_transport_modes": (
+        "UN/ECE Rec 19 modes of transport (road = 3): the trip's `mode`, and the words a trip plan's "
+        "transport_mode column may hold.",
+        "code, name, aliases (`|`: English, Simplified and Traditional words for the mode)",
+        "OASIS UBL 2.3 genericode TransportModeCode-2.3; aliases curated (Chinese names after CN012)",
+        "high (codes, names); aliases curated"),
     "rec20_units": (
         "UN/ECE Rec 20 units used by the canonical record: a subset of units (kind=unit) plus every Rec 21 "
         "package code in its Rec 20 form, X + code (kind=package), so a carton count can be a quantity (XCT).",

@@ -30,7 +30,7 @@ DEFAULT_ROOT: Final = Path(__file__).resolve().parents[2] / "data" / "reference"
 #: ones of the same name: set by the run for its workspace, inherited by worker processes.
 OVERLAY_ENV: Final = "SSDD_REFERENCE_OVERLAY"
 
-AliasKind = Literal["country", "currency", "unit", "package", "control_point"]
+AliasKind = Literal["country", "currency", "unit", "package", "control_point", "transport_mode"]
 
 VALID_FROM: Final = "valid_from"
 VALID_TO: Final = "valid_to"
@@ -77,6 +77,11 @@ _ALIAS_TIERS: Final[dict[str, tuple[_Tier, ...]]] = {
         ("control_points", "immd_code", ("names",)),
         ("control_points", "immd_code", ("immd_code",)),
         ("control_points", "immd_code", ("hk_name_en", "hk_name_zh", "mainland_port_zh", "mainland_port_en")),
+    ),
+    "transport_mode": (
+        ("rec19_transport_modes", "code", ("aliases",)),
+        ("rec19_transport_modes", "code", ("code",)),
+        ("rec19_transport_modes", "code", ("name",)),
     ),
 }
 
@@ -238,7 +243,8 @@ class Reference:
         """Normalised key (see :func:`normalise_key`) → canonical code, for ``Series.map``.
 
         Country → ISO 3166-1 alpha-2, currency → ISO 4217, unit → UN/ECE Rec 20, package →
-        UN/ECE Rec 21, control point → ImmD code. Keys: curated aliases, then codes, then names."""
+        UN/ECE Rec 21, control point → ImmD code, transport mode → UN/ECE Rec 19. Keys: curated
+        aliases, then codes, then names."""
         tiers = _ALIAS_TIERS.get(kind)
         if tiers is None:
             raise ValueError(f"unknown alias kind {kind!r}; known: {', '.join(_ALIAS_TIERS)}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -14,6 +14,10 @@ from transforms.plumbing.timeutil import HK_TZ
 from transforms.plumbing.yamldata import iana_time_zone, load_yaml_model, text_encodings
 
 TRADER_FILE = "trader.yaml"
+#: UN/ECE Rec 19 road: the mode of a trip whose plan and trader.yaml say none. The scheme covers cargo
+#: crossing the land boundary by truck (../shared/domain/ssdd-domain.md §6.4 V02: "ROCARS is road-only
+#: [S1]; SSDD covers road cargo [S13]"; §6.2 Submission: mode "`3` road (only value accepted now)").
+ROAD_MODE: Final = "3"
 
 
 class _Strict(BaseModel):
@@ -57,6 +61,12 @@ class Carrier(_Strict):
     sealing_party: Literal["AA", "AB", "AC", "CA", "CU", "SH", "TO"] | None = Field(
         None, description="Who seals (CN017) when the trip plan has no sealing_party: CA carrier, CU customs, "
                           "SH shipper, AA consolidator, AB unknown, AC quarantine agency, TO terminal operator.")
+    # The registry picks a trip's writers by its mode (the road manifest and declaration only for 3), so
+    # a carrier that is not a trucking company says so here, or each plan row in its transport_mode column.
+    transport_mode: Literal["1", "2", "3", "4", "5", "6", "7", "8"] = Field(
+        ROAD_MODE, description="UN/ECE Rec 19 mode of this carrier's trips when the trip plan has no "
+                               "transport_mode cell: 3 road (the default), 1 sea, 2 rail, 4 air, 5 mail, "
+                               "6 multimodal, 7 fixed installation, 8 inland water.")
 
 
 class Declaration(_Strict):

@@ -5,6 +5,8 @@ currency and domestic district become one item whose quantities and value add up
 Per-line masses and packages are summed too, but only to give each part of a split declaration its own
 DecHead totals; they never appear in the message. Anything missing or unmapped is a
 :class:`~transforms.filing.writers.values.MappingProblem`: the trip is held, nothing is guessed.
+Units and legal quantities (GUnit, FirstQty, SecondQty) are read as assembly computed them
+(:mod:`transforms.assembly.cn_units`), never derived again here.
 """
 
 from __future__ import annotations
@@ -223,7 +225,7 @@ def _item(g: Row, seq: int, district_default: str | None, maps: CodeMaps, distri
     elif district not in districts:
         pr.unknown("cn_destination_district", district, "cn_domestic_districts",
                     "Domestic district (境内目的地/境内货源地)", "境内目的地/境内货源地", seq, line)
-    units = _units(g, seq, line, maps, pr)
+    units = _units(g, seq, line, pr)
     origin = pr.country(opt_text(g.get("country_of_origin"), "goods_items.country_of_origin"), maps,
                         "country_of_origin", "Country of origin", "原产国", seq, line)
     if len(pr.items) > before:
@@ -250,21 +252,21 @@ def _mass(g: Row, col: str) -> Decimal | None:
 _Units = tuple[str, Decimal, tuple[str, Decimal], tuple[str, Decimal] | None]
 
 
-def _units(g: Row, seq: int, line: int, maps: CodeMaps, pr: Problems) -> _Units | None:
-    """(GUnit, GQty, (FirstUnit, FirstQty), (SecondUnit, SecondQty) or None)."""
+def _units(g: Row, seq: int, line: int, pr: Problems) -> _Units | None:
+    """(GUnit, GQty, (FirstUnit, FirstQty), (SecondUnit, SecondQty) or None), exactly as assembly
+    computed them (:mod:`transforms.assembly.cn_units`, the one place units and legal quantities are
+    derived: the single submission and rule V15 see the same values). Nothing is derived again here;
+    a value assembly could not compute holds the trip with a sentence naming it."""
     before = len(pr.items)
-    unit = text(g["quantity_unit"], "goods_items.quantity_unit")
-    mapped = maps.unit.get(unit)
-    g_unit = opt_text(g.get("cn_unit_declared"), "goods_items.cn_unit_declared") or mapped
-    g_qty = to_decimal(g["quantity_value"], QTY_SCALE, "goods_items.quantity_value")
-    if g_unit is None:
-        pr.unmapped("quantity_unit", unit, XW_UNIT, "Unit", "计量单位", seq, line)
-    elif not is_missing(g.get("cn_qty_declared")):
-        g_qty = to_decimal(g["cn_qty_declared"], QTY_SCALE, "goods_items.cn_qty_declared")
-    elif g_unit != mapped:
+    g_unit = opt_text(g.get("cn_unit_declared"), "goods_items.cn_unit_declared")
+    g_qty: Decimal | None = None
+    if g_unit is None:   # assembly found no China unit, the Rec 20 crosswalk being its last resort
+        pr.unmapped("quantity_unit", text(g["quantity_unit"], "goods_items.quantity_unit"), XW_UNIT, "Unit",
+                    "计量单位", seq, line)
+    elif is_missing(g.get("cn_qty_declared")):
         pr.missing("cn_qty_declared", f"The declared quantity in unit {g_unit}", f"以 {g_unit} 计的申报数量", seq, line)
-    net = _mass(g, "net_mass_kg")
-    kg = maps.unit.get("KGM")
+    else:
+        g_qty = to_decimal(g["cn_qty_declared"], QTY_SCALE, "goods_items.cn_qty_declared")
     legal: list[tuple[str, Decimal] | None] = []
     for n, (what_en, what_zh) in ((1, ("first", "第一")), (2, ("second", "第二"))):
         lu = opt_text(g.get(f"cn_unit_legal_{n}"), f"goods_items.cn_unit_legal_{n}")
@@ -275,10 +277,6 @@ def _units(g: Row, seq: int, line: int, maps: CodeMaps, pr: Problems) -> _Units 
             legal.append(None)
         elif not is_missing(raw):
             legal.append((lu, to_decimal(raw, QTY_SCALE, f"goods_items.cn_qty_legal_{n}")))
-        elif lu == g_unit:
-            legal.append((lu, g_qty))
-        elif lu == kg and net is not None:   # a legal unit of kilograms is declared as the net weight
-            legal.append((lu, net.quantize(Decimal(1).scaleb(-QTY_SCALE))))
         else:
             if g_unit is not None:   # else the unmapped unit is already reported
                 pr.missing(f"cn_qty_legal_{n}", f"The quantity in the legal {what_en} unit {lu}",
@@ -286,5 +284,5 @@ def _units(g: Row, seq: int, line: int, maps: CodeMaps, pr: Problems) -> _Units 
             legal.append(None)
     if len(pr.items) > before:
         return None
-    assert g_unit is not None and legal[0] is not None
+    assert g_unit is not None and g_qty is not None and legal[0] is not None
     return g_unit, g_qty, legal[0], legal[1]

@@ -37,7 +37,6 @@ class CodeMaps:
     transport_mode: Mapping[str, str]       # Rec 19 -> 报关单 运输方式 (3 -> 4)
     package: Mapping[str, str]              # Rec 21 -> 包装种类 (CT -> 22)
     country: Mapping[str, str]              # ISO alpha-2 -> 3-letter (HK -> HKG)
-    unit: Mapping[str, str]                 # Rec 20 -> 3-digit unit (KGM -> 035)
     customs_office: Mapping[str, str]       # ImmD control point -> 4-digit 关区 (LMC -> 5301)
     port: Mapping[str, str]                 # ImmD control point -> 6-digit 口岸 (LMC -> 470201)
     control_point_status: Mapping[str, str]  # ImmD control point -> crosswalk status (verified, not_found…)
@@ -62,7 +61,6 @@ def load_code_maps(ref: Reference, on: date) -> CodeMaps:
         transport_mode=ref.crosswalk(XW_TRANSPORT_MODE, on),
         package=ref.crosswalk(XW_PACKAGE, on),
         country=ref.crosswalk(XW_COUNTRY, on),
-        unit=ref.crosswalk(XW_UNIT, on),
         customs_office=ref.crosswalk(XW_CONTROL_POINT, on, target="cn_customs_office"),
         port=ref.crosswalk(XW_CONTROL_POINT, on, target="cn_port_code"),
         control_point_status=_column_map(ref, XW_CONTROL_POINT, on, "status"),
