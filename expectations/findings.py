@@ -70,6 +70,11 @@ def _texts(frame: pd.DataFrame, column: str, positions: np.ndarray) -> list[str]
     return [as_text(v) for v in values.to_numpy(dtype=object)]
 
 
+#: canonical columns whose source column has another name: the trip plan says ``transport_mode`` (what a
+#: carrier writes), the record says ``mode`` (the UN/ECE Rec 19 element); the sentence names the trader's header
+_PROFILE_KEY: Final = {"mode": "transport_mode"}
+
+
 def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
                   source_headers: Mapping[str, Mapping[str, str]] | None) -> pd.DataFrame:
     """One finding per failing row of ``rule``, pointing at the rule's first column."""
@@ -102,7 +107,8 @@ def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
     crossing = pd.to_datetime(info["crossing_date"].reindex(sid_index), errors="coerce").dt.date
     src_files, sheets, rows = _provenance(vf, frame, positions, sid_index)
     headers = source_headers or {}
-    src_columns = [headers.get(f, {}).get(column, column) if isinstance(f, str) else column for f in src_files]
+    key = _PROFILE_KEY.get(column, column)
+    src_columns = [headers.get(f, {}).get(key, column) if isinstance(f, str) else column for f in src_files]
     src_rows = pd.array(rows, dtype="Int64")
     # every sentence names where the trader finds the cell: file, sheet, row and their own header
     for i, (f, sh, r, col) in enumerate(zip(src_files, sheets, src_rows, src_columns, strict=True)):

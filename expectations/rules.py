@@ -83,7 +83,10 @@ _SUBMISSIONS: Final = [
     _code_rule("V01", "submissions", "control_point", "control_points", "a road control point", "陆路管制站代码"),
     Rule("V02", "mode_road", ERROR, "submissions", ("mode",),
          ExpectColumnValuesToBeInSet(column="mode", value_set=["3"]),
-         "mode '{value}' must be 3 (road, UN/ECE Rec 19).", "运输方式「{value}」应为3（公路）。"),
+         "transport mode '{value}' is not road (3, UN/ECE Rec 19): the scheme files truck trips only; correct the "
+         "trip plan's transport_mode or trader.yaml's carrier.transport_mode.",
+         "运输方式「{value}」不是公路（3，UN/ECE 第19号建议书）：本计划只申报货车车次；"
+         "请更正车次计划的 transport_mode 或 trader.yaml 的 carrier.transport_mode。"),
     Rule("V04", "aci_window", ERROR, "submissions", ("expected_crossing_at",),
          ExpectColumnValuesToBeBetween(column="_aci_lead_minutes", min_value=30, max_value=ACI_MAX_MINUTES),
          "expected_crossing_at '{value}' is {_aci_lead_minutes} minutes after the run; ROCARS accepts the "

@@ -154,3 +154,20 @@ def test_an_undated_invoice_expires_by_the_time_it_was_first_seen(tmp_path: Path
     night4 = run_flow(inbox, ws, "2026-11-29T21:00:00+08:00")      # the file is still there: no new clock
     assert night4.pending == []
     assert {f.path: f for f in night4.files}["acme/goods_lines_20261125.xlsx"].rows_quarantined == 3
+
+
+def test_a_sea_trip_in_a_road_night_is_held_naming_the_traders_own_column(tmp_path: Path, run_flow: Any) -> None:
+    """The mode comes from the trip plan (运输方式 海运 = Rec 19 mode 1); the scheme files trucks only, so the
+    trip is held by V02 with a sentence naming the trader's header, not the record's column ``mode``."""
+    inbox, ws = _acme(tmp_path)
+    rows = _plan(inbox)
+    rows[0]["运输方式"] = "海运"
+    _write_plan(inbox, rows)
+
+    summary = run_flow(inbox, ws, AS_OF)
+    [trip] = summary.submissions
+    assert (trip.trip_ref, trip.status) == ("AC-T101", "held")
+    assert trip.reasons == [
+        "acme/trip_plan.csv row 2, column 运输方式: transport mode '1' is not road (3, UN/ECE Rec 19): the scheme "
+        "files truck trips only; correct the trip plan's transport_mode or trader.yaml's carrier.transport_mode."]
+    assert not (ws / "outbox").exists() or not any((ws / "outbox").rglob("*.xml"))
