@@ -171,3 +171,20 @@ def test_a_sea_trip_in_a_road_night_is_held_naming_the_traders_own_column(tmp_pa
         "acme/trip_plan.csv row 2, column 运输方式: transport mode '1' is not road (3, UN/ECE Rec 19): the scheme "
         "files truck trips only; correct the trip plan's transport_mode or trader.yaml's carrier.transport_mode."]
     assert not (ws / "outbox").exists() or not any((ws / "outbox").rglob("*.xml"))
+
+
+def test_a_bad_plan_cell_is_named_by_the_plans_own_chinese_header(tmp_path: Path, run_flow: Any) -> None:
+    """A trip-plan cell the conveyance record cannot use is named as the trader wrote its header (运输方式),
+    not by ssdd's key (transport_mode): that is the column the trader looks for."""
+    inbox, ws = _acme(tmp_path)
+    rows = _plan(inbox)
+    rows[0]["运输方式"] = "hovercraft"
+    _write_plan(inbox, rows)
+
+    summary = run_flow(inbox, ws, AS_OF)
+    [trip] = summary.submissions
+    assert trip.status == "held"
+    assert trip.reasons == [
+        "acme/trip_plan.csv row 2, column 运输方式: trip 'AC-T101' has transport mode 'hovercraft', which is not a "
+        "UN/ECE Rec 19 mode of transport; write its code or name (3 or road for a truck, 1 or sea, 2 or rail, 4 or "
+        "air), or leave the cell empty for trader.yaml's carrier.transport_mode (road when not set)."]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.assembly.cn_units import mainland_units
-from transforms.assembly.conveyance_record import bill_numbers, equipment_rows, transport_mode
+from transforms.assembly.conveyance_record import SOURCE_HEADERS, bill_numbers, equipment_rows, transport_mode
 from transforms.model.canonical import GOODS_ITEMS, empty_frame
 from transforms.model.inputs import CellProblem
 from transforms.model.reference import Reference
@@ -91,6 +91,9 @@ def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, Tr
     goods = lines[[c for c in GOODS_ITEMS.names if c in lines.columns]].copy()
 
     trip_rows = {str(r["submission_id"]): {str(k): _clean(v) for k, v in r.items()} for r in trips.to_dict("records")}
+    plan_headers = {src.label: src.table.headers for t in traders.values() for src in t.trips}
+    for trip in trip_rows.values():   # a problem on a plan cell names the plan's own header
+        trip[SOURCE_HEADERS] = plan_headers.get(str(trip.get("src_file")), {})
     bills = _bills(trip_rows, sub_problems)
     consignments, parties = _consignments(lines, trip_rows, bills, traders, reference, sub_problems)
     sources = _sources(lines, trip_rows, traders)

@@ -51,11 +51,19 @@ def _code(v: Any) -> str | None:
     return None if v is None or not str(v).strip() else str(v).strip().upper()
 
 
+#: key of a trip row holding its plan file's headers (profile key -> header as written), set by assembly
+SOURCE_HEADERS: Final = "_source_headers"
+
+
 def _problem(trip: dict[str, Any], column: str, value: str, en: str, zh: str) -> CellProblem:
+    """The sentence names the column as the trip plan's own header (运输方式, 拖架類型…), so the trader
+    finds the cell and the error workbook highlights it; the canonical key only when the plan has no header
+    for it (a value from trader.yaml)."""
     where, row = str(trip["src_file"]), int(trip["src_row"])
-    return CellProblem(where, str(trip.get("src_sheet") or ""), row, column, column, value, RULE,
-                       f"{where} row {row}, column {column}: trip '{trip['trip_ref']}' {en}",
-                       f"{where} 第{row}行「{column}」列：车次「{trip['trip_ref']}」{zh}")
+    header = (trip.get(SOURCE_HEADERS) or {}).get(column, column)
+    return CellProblem(where, str(trip.get("src_sheet") or ""), row, column, header, value, RULE,
+                       f"{where} row {row}, column {header}: trip '{trip['trip_ref']}' {en}",
+                       f"{where} 第{row}行「{header}」列：车次「{trip['trip_ref']}」{zh}")
 
 
 def _checked(trip: dict[str, Any], column: str, allowed: frozenset[str] | re.Pattern[str], what_en: str,
