@@ -72,9 +72,10 @@ def _code_rule(rid: str, table: str, column: str, code_list: str, what_en: str, 
 
 def _required(rid: str, table: str, column: str, severity: Severity = ERROR, why_en: str = "",
               why_zh: str = "") -> Rule:
-    numeric = pa.types.is_decimal(TABLES[table].column(column).type) or pa.types.is_integer(
-        TABLES[table].column(column).type)
-    gx: Expectation = (ExpectColumnValuesToNotBeNull(column=column) if numeric else NotBlank(column=column))
+    typ = TABLES[table].column(column).type
+    # a number or a time is either there or null; only text can be there and blank
+    not_text = pa.types.is_decimal(typ) or pa.types.is_integer(typ) or pa.types.is_timestamp(typ)
+    gx: Expectation = (ExpectColumnValuesToNotBeNull(column=column) if not_text else NotBlank(column=column))
     return Rule(rid, f"{column}_present", severity, table, (column,), gx,
                 f"{column} is empty{why_en}.", f"{{label}}为空{why_zh}。")
 
@@ -87,6 +88,11 @@ _SUBMISSIONS: Final = [
          "trip plan's transport_mode or trader.yaml's carrier.transport_mode.",
          "运输方式「{value}」不是公路（3，UN/ECE 第19号建议书）：本计划只申报货车车次；"
          "请更正车次计划的 transport_mode 或 trader.yaml 的 carrier.transport_mode。"),
+    # a plan cell that was no date-time leaves the trip without one: hold it here, not in a writer
+    _required("V04", "submissions", "expected_crossing_at",
+              why_en=" (ROCARS and the Mainland road manifest need the time the truck is expected at the "
+                     "control point)",
+              why_zh="（ROCARS及内地公路舱单需要车辆预计到达管制站的时间）"),
     Rule("V04", "aci_window", ERROR, "submissions", ("expected_crossing_at",),
          ExpectColumnValuesToBeBetween(column="_aci_lead_minutes", min_value=30, max_value=ACI_MAX_MINUTES),
          "expected_crossing_at '{value}' is {_aci_lead_minutes} minutes after the run; ROCARS accepts the "

@@ -160,6 +160,7 @@ def _on_second_unit(defect: Defect) -> Defect:
 DEFECTS: Final[dict[str, Defect]] = {
     "V01.control_point_known": _set("control_point", "XXX"),
     "V02.mode_road": _set("mode", "4"),
+    "V04.expected_crossing_at_present": _set("expected_crossing_at", None),
     "V04.aci_window": _lead(20),
     "V04.cn_manifest_lead": _lead(50),
     "V04.aci_margin": _lead(40),

@@ -188,3 +188,20 @@ def test_a_bad_plan_cell_is_named_by_the_plans_own_chinese_header(tmp_path: Path
         "acme/trip_plan.csv row 2, column 运输方式: trip 'AC-T101' has transport mode 'hovercraft', which is not a "
         "UN/ECE Rec 19 mode of transport; write its code or name (3 or road for a truck, 1 or sea, 2 or rail, 4 or "
         "air), or leave the cell empty for trader.yaml's carrier.transport_mode (road when not set)."]
+
+
+def test_a_trip_with_no_crossing_time_is_held_by_the_checks_not_by_a_writer(tmp_path: Path, run_flow: Any) -> None:
+    """Found by the fuzz: a plan row whose crossing time is blank reached the writers, which held the trip
+    with "submissions.expected_crossing_at: None is not a timestamp". The checks hold it first, naming the
+    plan's own header, and no Python value reaches the trader."""
+    inbox, ws = _acme(tmp_path)
+    rows = _plan(inbox)
+    rows[0]["expected_crossing"] = ""
+    _write_plan(inbox, rows)
+
+    summary = run_flow(inbox, ws, AS_OF)
+    [trip] = summary.submissions
+    assert trip.status == "held"
+    assert trip.reasons == [
+        "acme/trip_plan.csv row 2, column expected_crossing: expected_crossing_at is empty (ROCARS and the Mainland "
+        "road manifest need the time the truck is expected at the control point)."]
