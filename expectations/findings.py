@@ -192,6 +192,27 @@ def one_per_cell(findings: pd.DataFrame) -> pd.DataFrame:
     bad = findings[unreadable]
     cells = {_cell(f, r, c) for f, r, c in zip(bad["src_file"], bad["src_row"], bad["src_column"], strict=True)}
     empty = findings["value"].map(lambda v: as_text(v).strip() == "")
-    echo = [not u and e and _cell(f, r, c) in cells for u, e, f, r, c in zip(
-        unreadable, empty, findings["src_file"], findings["src_row"], findings["src_column"], strict=True)]
-    return findings[~pd.Series(echo, index=findings.index, dtype=bool)].reset_index(drop=True)
+    echo = pd.Series([not u and e and _cell(f, r, c) in cells for u, e, f, r, c in zip(
+        unreadable, empty, findings["src_file"], findings["src_row"], findings["src_column"], strict=True)],
+        index=findings.index, dtype=bool)
+    kept = findings[~echo].reset_index(drop=True)
+    if "submission_id" in findings and echo.any():
+        _pass_on_holds(findings[echo], kept)
+    return kept
+
+
+def _pass_on_holds(echoes: pd.DataFrame, kept: pd.DataFrame) -> None:
+    """An empty-value finding that held a trip (a trip-plan cell ingest could not read, such as a
+    crossing time '0') passes its trip to the unreadable-value finding that stays on that cell, which
+    has none (trip-plan problems are keyed to the file, not a trip): the trip stays held, with the
+    sentence that quotes the trader's value. Found by the fuzz: the trip reached the writers."""
+    trip_of = {_cell(f, r, c): sid for f, r, c, sid in zip(
+        echoes["src_file"], echoes["src_row"], echoes["src_column"], echoes["submission_id"], strict=True)
+        if isinstance(sid, str)}
+    if not trip_of:
+        return
+    orphan = kept["rule_id"].astype(str).str.startswith("I-") & kept["submission_id"].isna()
+    for i in kept.index[orphan]:
+        sid = trip_of.get(_cell(kept.at[i, "src_file"], kept.at[i, "src_row"], kept.at[i, "src_column"]))
+        if sid is not None:
+            kept.at[i, "submission_id"] = sid

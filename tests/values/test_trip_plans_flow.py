@@ -205,3 +205,20 @@ def test_a_trip_with_no_crossing_time_is_held_by_the_checks_not_by_a_writer(tmp_
     assert trip.reasons == [
         "acme/trip_plan.csv row 2, column expected_crossing: expected_crossing_at is empty (ROCARS and the Mainland "
         "road manifest need the time the truck is expected at the control point)."]
+
+
+def test_an_unreadable_crossing_time_holds_the_trip_quoting_the_cell(tmp_path: Path, run_flow: Any) -> None:
+    """Found by the fuzz: a crossing time '0' is no date-time, so the value is empty; the "is empty"
+    finding gives way to the one quoting the trader's cell, and that one now carries the hold (before, the
+    trip reached the writers, which held it quoting 'None is not a timestamp')."""
+    inbox, ws = _acme(tmp_path)
+    rows = _plan(inbox)
+    rows[0]["expected_crossing"] = "0"
+    _write_plan(inbox, rows)
+
+    summary = run_flow(inbox, ws, AS_OF)
+    [trip] = summary.submissions
+    assert trip.status == "held"
+    assert trip.reasons == [
+        "acme/trip_plan.csv row 2, column expected_crossing: '0' is not a date and time such as 2026-11-03 14:30 "
+        "(a number is read as a date only when the profile's date_formats name serial or roc)."]
