@@ -11,19 +11,19 @@ enumeration) the schema enforces, so a preflight sentence says what is wrong bef
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from lxml import etree
 
+from transforms.filing.writers.schemas import SCHEMA_DIR as SHIPPED_SCHEMAS
+from transforms.filing.writers.schemas import validate_with, xml_parser
 from transforms.filing.writers.values import Builder
 from transforms.plumbing.timeutil import HK_TZ
 
-SCHEMA_DIR: Final = Path(__file__).resolve().parents[3] / "data" / "schemas" / "cn-manifest"
+SCHEMA_DIR: Final = SHIPPED_SCHEMAS / "cn-manifest"
 RECEIPT_SCHEMA: Final = "Manifest_Response_Road.xsd"
 RECEIPT_NAMESPACE: Final = "urn:Declaration:datamodel:standard:CN:MTRES4:1"
 
@@ -63,12 +63,6 @@ def builder(message_type: str) -> Builder:
 # schemas
 # ---------------------------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_compiled: dict[str, tuple[etree.XMLSchema, threading.Lock]] = {}
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def schema_file(message_type: str, function_code: str) -> str:
@@ -78,23 +72,10 @@ def schema_file(message_type: str, function_code: str) -> str:
         raise KeyError(f"no official schema for {message_type} with FunctionCode {function_code}") from None
 
 
-def _entry(file: str) -> tuple[etree.XMLSchema, threading.Lock]:
-    with _lock:
-        entry = _compiled.get(file)
-        if entry is None:
-            doc = etree.parse(str(SCHEMA_DIR / file), _parser())
-            entry = _compiled[file] = (etree.XMLSchema(doc), threading.Lock())
-        return entry
-
-
 def validate_file(file: str, doc: etree._Element) -> list[str]:
-    """``line N: message`` errors of ``doc`` against one flattened schema; [] when valid."""
-    schema, lock = _entry(file)
-    with lock:   # an XMLSchema keeps its error log on the instance
-        if schema.validate(doc):
-            return []
-        log: Any = schema.error_log
-        return [f"line {e.line}: {e.message}" for e in log]
+    """``line N: message`` errors of ``doc`` against one flattened schema; [] when valid (compiled once per
+    process by :func:`transforms.filing.writers.schemas.validate_with`, like every shipped XSD)."""
+    return validate_with(f"{SCHEMA_DIR.name}/{file}", doc)
 
 
 def validate_message(doc: etree._Element) -> list[str]:
@@ -155,7 +136,7 @@ class Facets:
 
 @cache
 def _types(file: str) -> dict[str, etree._Element]:
-    root = etree.parse(str(SCHEMA_DIR / file), _parser()).getroot()
+    root = etree.parse(str(SCHEMA_DIR / file), xml_parser()).getroot()
     return {t.get("name", ""): t for t in root if t.tag in (_XS + "simpleType", _XS + "complexType")}
 
 
