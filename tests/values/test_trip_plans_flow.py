@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 
 REPO = Path(__file__).resolve().parents[2]
@@ -156,69 +157,42 @@ def test_an_undated_invoice_expires_by_the_time_it_was_first_seen(tmp_path: Path
     assert {f.path: f for f in night4.files}["acme/goods_lines_20261125.xlsx"].rows_quarantined == 3
 
 
-def test_a_sea_trip_in_a_road_night_is_held_naming_the_traders_own_column(tmp_path: Path, run_flow: Any) -> None:
-    """The mode comes from the trip plan (运输方式 海运 = Rec 19 mode 1); the scheme files trucks only, so the
-    trip is held by V02 with a sentence naming the trader's header, not the record's column ``mode``."""
+#: (plan column, value, the one reason the trip is held with): each names the trader's own header
+_UNUSABLE_PLAN_CELLS = {
+    # the mode comes from the plan (海运 = Rec 19 mode 1); the scheme files trucks only (V02)
+    "sea trip": ("运输方式", "海运",
+                 "acme/trip_plan.csv row 2, column 运输方式: transport mode '1' is not road (3, UN/ECE Rec 19): the "
+                 "scheme files truck trips only; correct the trip plan's transport_mode or trader.yaml's "
+                 "carrier.transport_mode."),
+    # a conveyance cell ssdd cannot use is named by the plan's header, not ssdd's key transport_mode
+    "unknown mode": ("运输方式", "hovercraft",
+                     "acme/trip_plan.csv row 2, column 运输方式: trip 'AC-T101' has transport mode 'hovercraft', which "
+                     "is not a UN/ECE Rec 19 mode of transport; write its code or name (3 or road for a truck, 1 or "
+                     "sea, 2 or rail, 4 or air), or leave the cell empty for trader.yaml's carrier.transport_mode "
+                     "(road when not set)."),
+    # found by the fuzz: both reached the writers, which held the trip quoting 'None is not a timestamp';
+    # a blank one is held by the checks (V04), an unreadable one by the finding that quotes the cell
+    "blank crossing time": ("expected_crossing", "",
+                            "acme/trip_plan.csv row 2, column expected_crossing: expected_crossing_at is empty "
+                            "(ROCARS and the Mainland road manifest need the time the truck is expected at the "
+                            "control point)."),
+    "unreadable crossing time": ("expected_crossing", "0",
+                                 "acme/trip_plan.csv row 2, column expected_crossing: '0' is not a date and time "
+                                 "such as 2026-11-03 14:30 (a number is read as a date only when the profile's "
+                                 "date_formats name serial or roc)."),
+}
+
+
+@pytest.mark.parametrize(("column", "value", "reason"), list(_UNUSABLE_PLAN_CELLS.values()),
+                         ids=list(_UNUSABLE_PLAN_CELLS))
+def test_an_unusable_plan_cell_holds_its_trip_with_one_sentence(tmp_path: Path, run_flow: Any, column: str,
+                                                                 value: str, reason: str) -> None:
     inbox, ws = _acme(tmp_path)
     rows = _plan(inbox)
-    rows[0]["运输方式"] = "海运"
+    rows[0][column] = value
     _write_plan(inbox, rows)
 
     summary = run_flow(inbox, ws, AS_OF)
     [trip] = summary.submissions
-    assert (trip.trip_ref, trip.status) == ("AC-T101", "held")
-    assert trip.reasons == [
-        "acme/trip_plan.csv row 2, column 运输方式: transport mode '1' is not road (3, UN/ECE Rec 19): the scheme "
-        "files truck trips only; correct the trip plan's transport_mode or trader.yaml's carrier.transport_mode."]
-    assert not (ws / "outbox").exists() or not any((ws / "outbox").rglob("*.xml"))
-
-
-def test_a_bad_plan_cell_is_named_by_the_plans_own_chinese_header(tmp_path: Path, run_flow: Any) -> None:
-    """A trip-plan cell the conveyance record cannot use is named as the trader wrote its header (运输方式),
-    not by ssdd's key (transport_mode): that is the column the trader looks for."""
-    inbox, ws = _acme(tmp_path)
-    rows = _plan(inbox)
-    rows[0]["运输方式"] = "hovercraft"
-    _write_plan(inbox, rows)
-
-    summary = run_flow(inbox, ws, AS_OF)
-    [trip] = summary.submissions
-    assert trip.status == "held"
-    assert trip.reasons == [
-        "acme/trip_plan.csv row 2, column 运输方式: trip 'AC-T101' has transport mode 'hovercraft', which is not a "
-        "UN/ECE Rec 19 mode of transport; write its code or name (3 or road for a truck, 1 or sea, 2 or rail, 4 or "
-        "air), or leave the cell empty for trader.yaml's carrier.transport_mode (road when not set)."]
-
-
-def test_a_trip_with_no_crossing_time_is_held_by_the_checks_not_by_a_writer(tmp_path: Path, run_flow: Any) -> None:
-    """Found by the fuzz: a plan row whose crossing time is blank reached the writers, which held the trip
-    with "submissions.expected_crossing_at: None is not a timestamp". The checks hold it first, naming the
-    plan's own header, and no Python value reaches the trader."""
-    inbox, ws = _acme(tmp_path)
-    rows = _plan(inbox)
-    rows[0]["expected_crossing"] = ""
-    _write_plan(inbox, rows)
-
-    summary = run_flow(inbox, ws, AS_OF)
-    [trip] = summary.submissions
-    assert trip.status == "held"
-    assert trip.reasons == [
-        "acme/trip_plan.csv row 2, column expected_crossing: expected_crossing_at is empty (ROCARS and the Mainland "
-        "road manifest need the time the truck is expected at the control point)."]
-
-
-def test_an_unreadable_crossing_time_holds_the_trip_quoting_the_cell(tmp_path: Path, run_flow: Any) -> None:
-    """Found by the fuzz: a crossing time '0' is no date-time, so the value is empty; the "is empty"
-    finding gives way to the one quoting the trader's cell, and that one now carries the hold (before, the
-    trip reached the writers, which held it quoting 'None is not a timestamp')."""
-    inbox, ws = _acme(tmp_path)
-    rows = _plan(inbox)
-    rows[0]["expected_crossing"] = "0"
-    _write_plan(inbox, rows)
-
-    summary = run_flow(inbox, ws, AS_OF)
-    [trip] = summary.submissions
-    assert trip.status == "held"
-    assert trip.reasons == [
-        "acme/trip_plan.csv row 2, column expected_crossing: '0' is not a date and time such as 2026-11-03 14:30 "
-        "(a number is read as a date only when the profile's date_formats name serial or roc)."]
+    assert (trip.trip_ref, trip.status, trip.reasons) == ("AC-T101", "held", [reason])
+    assert not any((ws / "outbox").rglob("*.xml"))
