@@ -14,7 +14,7 @@ import pandas as pd
 
 from expectations.context import ValidationFrames
 from expectations.rule import Rule
-from transforms.model.canonical import FINDINGS, TABLES
+from transforms.model.canonical import FINDINGS, TABLES, profile_key
 
 __all__ = ["FINDING_COLUMNS", "NOT_CHECKABLE_COLUMNS", "as_text", "finalise", "not_checkable_rows", "one_per_cell",
            "rule_findings"]
@@ -70,11 +70,6 @@ def _texts(frame: pd.DataFrame, column: str, positions: np.ndarray) -> list[str]
     return [as_text(v) for v in values.to_numpy(dtype=object)]
 
 
-#: canonical columns whose source column has another name: the trip plan says ``transport_mode`` (what a
-#: carrier writes), the record says ``mode`` (the UN/ECE Rec 19 element); the sentence names the trader's header
-_PROFILE_KEY: Final = {"mode": "transport_mode"}
-
-
 def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
                   source_headers: Mapping[str, Mapping[str, str]] | None) -> pd.DataFrame:
     """One finding per failing row of ``rule``, pointing at the rule's first column."""
@@ -107,7 +102,7 @@ def rule_findings(rule: Rule, vf: ValidationFrames, positions: np.ndarray,
     crossing = pd.to_datetime(info["crossing_date"].reindex(sid_index), errors="coerce").dt.date
     src_files, sheets, rows = _provenance(vf, frame, positions, sid_index)
     headers = source_headers or {}
-    key = _PROFILE_KEY.get(column, column)
+    key = profile_key(column)
     src_columns = [headers.get(f, {}).get(key, column) if isinstance(f, str) else column for f in src_files]
     src_rows = pd.array(rows, dtype="Int64")
     # every sentence names where the trader finds the cell: file, sheet, row and their own header

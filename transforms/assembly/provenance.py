@@ -20,6 +20,7 @@ from typing import Any, Final
 import pandas as pd
 
 from transforms.assembly.assemble import _MASTER_FILLS
+from transforms.model.canonical import profile_key
 from transforms.model.inputs import Assembly, FileReport, SourceTable, TraderInput
 
 #: ``filled``: bit i set when the item master supplied ``_MASTER_FILLS[i]`` (one row per line, not
@@ -108,7 +109,7 @@ def point_to_origin(findings: pd.DataFrame, origins: pd.DataFrame, headers: Mapp
         if where is None:
             continue
         new_file, new_sheet, new_row = where
-        header = headers.get(new_file, {}).get(column, column)
+        header = headers.get(new_file, {}).get(profile_key(column), column)
         old = _prefix(f if isinstance(f, str) else "", rec.get("src_sheet"), row, col)
         new = _prefix(new_file, new_sheet, new_row, header)
         out.at[idx, "message_en"] = _reword(rec.get("message_en"), old[0], new[0]) if isinstance(f, str) \

@@ -357,6 +357,17 @@ TABLES: Final[dict[str, Table]] = {
 }
 
 #: Tables that describe one filing version (written per clean submission).
+#: canonical columns a profile reads under another key: the trip plan says ``transport_mode`` (what a
+#: carrier writes), the record says ``mode`` (the UN/ECE Rec 19 element). A finding on such a column names
+#: the trader's header for the profile key (expectations.findings, transforms.assembly.provenance).
+PROFILE_KEY: Final = {"mode": "transport_mode"}
+
+
+def profile_key(column: str) -> str:
+    """The profile key a canonical column is read under (itself unless :data:`PROFILE_KEY` says otherwise)."""
+    return PROFILE_KEY.get(column, column)
+
+
 FILING_TABLES: Final = ("submissions", "parties", "consignments", "goods_items", "transport", "trailers",
                         "equipment", "seals")
 
