@@ -56,13 +56,25 @@ report: $(STAMP)
 report-browser: $(STAMP)
 	$(BIN)/pytest tests/analytics/test_report_browser.py -rs
 
-# The long fuzz profile: 10,000 hostile cells per target (FUZZ_MUTANTS per night); `make test` runs a few.
-FUZZ_MUTANTS ?= 25
+# The long fuzz profile: FUZZ_CELLS hostile cells per target, FUZZ_MUTANTS per night, the targets
+# spread over FUZZ_SHARDS processes (one per core). Counts: bench/results/fuzz-<time>.json, updated
+# after every night; each shard's pytest output: data/workspace/fuzz/. `make test` runs a few nights.
+FUZZ_MUTANTS ?= 100
 FUZZ_CELLS ?= 10000
+FUZZ_SHARDS ?= 2
 fuzz: $(STAMP)
-	FUZZ_MUTANTS=$(FUZZ_MUTANTS) FUZZ_EXAMPLES=$$(( ($(FUZZ_CELLS) + $(FUZZ_MUTANTS) - 1) / $(FUZZ_MUTANTS) )) \
-	FUZZ_REPORT=bench/results/fuzz-$$(date -u +%Y%m%dT%H%M%S).json \
-	$(BIN)/pytest tests/fuzz -p no:randomly -q -o timeout=0
+	@mkdir -p data/workspace/fuzz bench/results; stamp=$$(date -u +%Y%m%dT%H%M%S); pids=""; \
+	for i in $$(seq 0 $$(( $(FUZZ_SHARDS) - 1 ))); do \
+	  FUZZ_SHARD=$$i FUZZ_SHARDS=$(FUZZ_SHARDS) FUZZ_MUTANTS=$(FUZZ_MUTANTS) \
+	  FUZZ_EXAMPLES=$$(( ($(FUZZ_CELLS) + $(FUZZ_MUTANTS) - 1) / $(FUZZ_MUTANTS) )) \
+	  FUZZ_REPORT=data/workspace/fuzz/$$stamp-shard$$i.json \
+	  $(BIN)/pytest tests/fuzz -p no:randomly -p no:cacheprovider -q -o timeout=0 \
+	    > data/workspace/fuzz/$$stamp-shard$$i.log 2>&1 & pids="$$pids $$!"; \
+	done; echo "fuzz shards$$pids running; progress in data/workspace/fuzz/$$stamp-shard*.json"; status=0; \
+	for pid in $$pids; do wait $$pid || status=1; done; \
+	tail -n 5 data/workspace/fuzz/$$stamp-shard*.log; \
+	$(BIN)/python -m tests.fuzz.merge bench/results/fuzz-$$stamp.json data/workspace/fuzz/$$stamp-shard*.json; \
+	exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --lines $(LINES) --runner $(RUNNER)

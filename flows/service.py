@@ -15,7 +15,7 @@ import os
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.logs import bind_run_id
 from transforms.filing.ledger import Ledger
@@ -27,6 +27,9 @@ from transforms.ops.summary import RunSummary
 from transforms.plumbing.locks import trader_locks
 from transforms.plumbing.settings import Settings
 from transforms.plumbing.timeutil import as_of_or_now
+
+if TYPE_CHECKING:
+    from prefect import Flow
 
 log = logging.getLogger("ssdd.service")
 
@@ -68,13 +71,21 @@ def task_runner(settings: Settings) -> Any:
                                           "preload": ["flows.logs"]})  # redaction in the workers too
 
 
+def bounded_flow(settings: Settings) -> Flow[[Settings], RunSummary]:
+    """The nightly flow on :func:`task_runner`'s runner: what ``ssdd run`` runs, and what the tests run
+    (called bare, the flow gets Prefect's unbounded thread pool, which ran a 100-trader fuzz night's
+    ingests all at once, at half the speed of one thread, through GIL contention)."""
+    from flows.run import nightly_filing
+
+    return nightly_filing.with_options(task_runner=task_runner(settings))
+
+
 def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSummary:
     """Run the filing flow over ``settings.inbox`` with locks, runner, archive and alerts.
 
     ``source_inbox`` is where the files really live when ``settings.inbox`` is a snapshot of it
     (``ssdd watch``): finished files are archived from there.
     """
-    from flows.run import nightly_filing
     from transforms.ingest.inbox import trader_folders
 
     # One "now" per run: without --as-of the moment is taken here, once, and every stage and the
@@ -83,7 +94,7 @@ def file_inbox(settings: Settings, *, source_inbox: Path | None = None) -> RunSu
     settings = settings.model_copy(update={"as_of": as_of})
     workspace = settings.workspace
     previous = newest_summary(workspace)
-    flow = nightly_filing.with_options(task_runner=task_runner(settings))
+    flow = bounded_flow(settings)
     traders = [p.name for p in trader_folders(settings.inbox)]
     archived: list[Archived] = []
     try:

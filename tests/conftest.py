@@ -35,12 +35,13 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture
 def run_flow(prefect_harness: None) -> Any:
     """Run the nightly flow in-process: run_flow(inbox, workspace, as_of, **settings) -> RunSummary."""
-    from flows.run import nightly_filing
+    from flows.service import bounded_flow
     from transforms.plumbing.settings import Settings
 
     def _run(inbox: Path, workspace: Path, as_of: str, **extra: Any) -> Any:
         for sub in ("outbox/single", "outbox/hk", "outbox/cn", "quarantine", "analytics", "reports", "runs"):
             (workspace / sub).mkdir(parents=True, exist_ok=True)
-        return nightly_filing(Settings(inbox=inbox, workspace=workspace, as_of=as_of, workers=1, **extra))
+        settings = Settings(inbox=inbox, workspace=workspace, as_of=as_of, workers=1, **extra)
+        return bounded_flow(settings)(settings)
 
     return _run

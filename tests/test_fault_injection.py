@@ -86,7 +86,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def night(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         Callable[[str], Any]]:
     """night(stage) -> the run summary of the sample inbox with ``stage`` failing (``clean``: none)."""
-    from flows.run import nightly_filing
+    from flows.service import bounded_flow
     from transforms.plumbing.settings import Settings
 
     done: dict[str, Any] = {}
@@ -96,7 +96,8 @@ def night(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.TempPathF
             ws = tmp_path_factory.mktemp(f"ws-{stage}")
             with pytest.MonkeyPatch.context() as mp:
                 _inject(stage, mp)
-                summary = nightly_filing(Settings(inbox=source, workspace=ws, as_of=AS_OF, workers=1))
+                settings = Settings(inbox=source, workspace=ws, as_of=AS_OF, workers=1)
+                summary = bounded_flow(settings)(settings)
             done[stage] = (summary, ws)
         return done[stage]
 

@@ -16,6 +16,10 @@ class _Counts:
         self.by_target: dict[str, Counter[str]] = {}
 
     def add(self, target: str, summary: dict[str, Any], mutants: dict[str, Any]) -> None:
+        self._add(target, summary, mutants)
+        _write(None)   # after every night, so a long profile stopped early still says how far it got
+
+    def _add(self, target: str, summary: dict[str, Any], mutants: dict[str, Any]) -> None:
         c = self.by_target.setdefault(target, Counter())
         c["nights"] += 1
         c["mutated_cells"] += len(mutants)
@@ -31,11 +35,19 @@ class _Counts:
 COUNTS = _Counts()
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+def _write(exit_status: int | None) -> None:
+    """The counts so far to ``FUZZ_REPORT``; ``exit_status`` is null while the session runs."""
     report = os.environ.get("FUZZ_REPORT")
     if report and COUNTS.by_target:
         path = Path(report)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"exit_status": int(exitstatus),
-                                    "targets": {k: dict(v) for k, v in sorted(COUNTS.by_target.items())}},
-                                   indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        doc = {"exit_status": exit_status, "shard": os.environ.get("FUZZ_SHARD", "0"),
+               "shards": os.environ.get("FUZZ_SHARDS", "1"),
+               "targets": {k: dict(v) for k, v in sorted(COUNTS.by_target.items())}}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _write(int(exitstatus))

@@ -18,6 +18,7 @@ import os
 import threading
 import unicodedata
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar, Final, Literal
 
@@ -37,6 +38,10 @@ VALID_TO: Final = "valid_to"
 SEP: Final = "|"
 
 
+# Cached: profile detection normalises every profile's header aliases against every candidate row of
+# every sheet (about 10,000 calls per trader folder, the same few hundred strings), and code columns
+# repeat their few codes on every line. Bounded, so a night of hostile long cells cannot grow it.
+@lru_cache(maxsize=8192)
 def normalise_key(text: str) -> str:
     """Key for alias matching: NFKC (full-width → half-width, ``（）`` → ``()``), casefold, trim,
     inner whitespace collapsed to one space."""
