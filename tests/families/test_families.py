@@ -154,6 +154,30 @@ def test_unknown_file_is_refused_naming_closest_profiles(tmp_path: Path) -> None
 
 
 
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+def test_an_xml_invoice_in_a_trader_folder_is_refused_as_what_it_is() -> None:
+    """A ZUGFeRD invoice (UN/CEFACT CII XML, a file none of us wrote) is read as text, where it is a
+    one-column table; the refusal names it an XML document instead of speaking of sheets or headers."""
+    path = SHARED / "corpus" / "customs" / "uncefact_cii_zugferd_EXTENDED_Warenrechnung_goods_invoice.xml"
+    if not path.is_file():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    profiles = load_profiles(None)
+    found = detect(profiles, read_file(path, header_hint=header_hint(profiles)),  # type: ignore[arg-type]
+                   file_label="acme/invoice.xml")
+    assert found.match is None
+    assert found.reason == ("acme/invoice.xml is an XML document, not a table of any known profile; export the "
+                            "data as .xlsx or CSV from the source system (customs responses in XML go to "
+                            "<inbox>/_responses/ as they are).")
+
+
+def test_a_csv_without_a_known_header_is_refused_without_speaking_of_sheets(tmp_path: Path) -> None:
+    path = fixtures.write_csv(tmp_path / "x.csv", [["colour", "size"], ["red", "L"]], "utf-8")
+    found = detect(load_profiles(None), read_file(path), file_label="x.csv")
+    assert found.reason == ("x.csv has no header row of any known profile; send an export from a supported "
+                            "system or add a profile (ssdd profiles new --from FILE).")
+
 def test_profile_json_schema_for_editors_is_current() -> None:
     from transforms.ingest.profiles.registry import BUILTIN_DIR, json_schema
 

@@ -156,7 +156,7 @@ def test_an_xml_file_is_refused_with_one_sentence(tmp_path: Path) -> None:
     page = tmp_path / "report.htm"
     page.write_text("<!DOCTYPE html><html><body><table><tr><td>INV-1</td><td>10</td></tr></table></body></html>",
                     encoding="utf-16")
-    with pytest.raises(ReadRefused, match=r"^report\.htm is an HTML page, not a table"):
+    with pytest.raises(ReadRefused, match=r"^report\.htm is an HTML web page, not a table"):
         read_sample(page, load_profiles(None))
 
 

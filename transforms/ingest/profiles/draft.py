@@ -334,25 +334,12 @@ def _best_encoding(path: Path, delimiter: str, hits: Callable[[list[str | None]]
     return best
 
 
-def _markup(path: Path) -> str | None:
-    """'an XML document' or 'an HTML page' when a text file starts as markup (SpreadsheetML is read before)."""
-    with path.open("rb") as f:
-        head = f.read(4096)
-    encoding = bom_encoding(head) or utf16_without_bom(head) or "utf-8"
-    start = head.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n").lower()
-    if start.startswith(("<!doctype html", "<html")):
-        return "an HTML page"
-    if start.startswith("<?xml") or re.match(r"<[a-z_][\w.:-]*[\s>/]", start):
-        return "an XML document"
-    return None
-
-
 def read_sample(path: Path, profiles: Profiles) -> RawWorkbook:
     """The sample export read for drafting; :class:`ReadRefused` (one sentence) for what cannot be a table."""
     wb = read_file(path)
     if wb.container != "csv":
         return wb
-    markup = _markup(path)
+    markup = wb.sheets[0].markup
     if markup is not None:
         raise ReadRefused(
             f"{path.name} is {markup}, not a table, so no profile can be drafted from it; export the data as "

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from transforms.ingest.readers.encoding import candidate_encodings, decode_head
+from transforms.ingest.readers.encoding import bom_encoding, candidate_encodings, decode_head, utf16_without_bom
 from transforms.ingest.readers.raw import RawSheet, ReadLimits, ReadRefused, Row, library_message, no_cyclic_gc
 
 HeaderHint = Callable[[list[str | None]], bool]
@@ -228,14 +228,19 @@ def _read_rows(path: Path, choice: _Choice, limits: ReadLimits) -> tuple[list[Ro
     return rows, numbers
 
 
-def _markup(head: bytes) -> str | None:
-    """What kind of markup document the file starts as, if any (HTML or XML)."""
-    start = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if start.startswith((b"<!doctype html", b"<html")) or (start.startswith(b"<") and b"<table" in start):
+_ROOT_ELEMENT: Final = re.compile(r"<[a-z_][\w.:-]*[\s>/]")
+
+
+def markup_kind(head: bytes) -> str | None:
+    """What kind of markup document the file starts as, if any: "an HTML web page" or "an XML document"
+    (a SpreadsheetML workbook is recognised before, by its root element)."""
+    encoding = bom_encoding(head) or utf16_without_bom(head) or "utf-8"
+    start = head[:4096].decode(encoding, errors="replace").lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(("<!doctype html", "<html")) or (start.startswith("<") and "<table" in start):
         return "an HTML web page"
-    if start.startswith(b"<?xml"):
-        return "an HTML web page" if b"<html" in start else "an XML document"
-    return None
+    if start.startswith("<?xml"):
+        return "an HTML web page" if "<html" in start else "an XML document"
+    return "an XML document" if _ROOT_ELEMENT.match(start) else None
 
 
 def _refuse_misnamed_text(path: Path, head: bytes, tabular: bool) -> None:
@@ -246,7 +251,7 @@ def _refuse_misnamed_text(path: Path, head: bytes, tabular: bool) -> None:
     """
     if path.suffix.lower() not in _SPREADSHEET_SUFFIXES:
         return
-    markup = _markup(head)
+    markup = markup_kind(head)
     if markup is not None:
         raise ReadRefused(
             f"{path.name} is {markup} saved under a spreadsheet name, not a spreadsheet; "
@@ -284,7 +289,8 @@ def read_delimited(
                 f"{path.name} is not well-formed delimited text ({library_message(error)}), "
                 "usually an unclosed quote; export it again and send it again."
             ) from None
-        return RawSheet(name="", rows=rows, row_numbers=numbers, encoding=choice.encoding, delimiter=choice.delimiter)
+        return RawSheet(name="", rows=rows, row_numbers=numbers, encoding=choice.encoding, delimiter=choice.delimiter,
+                        markup=markup_kind(head))
     raise ReadRefused(
         f"{path.name} is neither a spreadsheet nor text in any encoding tried ({tried}); "
         "save it as UTF-8 CSV or .xlsx, or declare its encoding in the trader settings."

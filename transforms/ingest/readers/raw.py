@@ -38,6 +38,9 @@ class RawSheet:
     hidden: bool = False
     #: Encoding the bytes were decoded with (delimited text only).
     encoding: str | None = None
+    #: "an XML document" or "an HTML web page" when delimited text starts as markup: read as text it
+    #: is a one-column table, and a refusal should say what the file really is.
+    markup: str | None = None
     #: Field delimiter used to split lines (delimited text only).
     delimiter: str | None = None
     #: Merged ranges as 0-based, inclusive ``(r1, c1, r2, c2)`` in *source* coordinates
