@@ -172,6 +172,27 @@ def test_an_xml_invoice_in_a_trader_folder_is_refused_as_what_it_is() -> None:
                             "<inbox>/_responses/ as they are).")
 
 
+
+def test_an_html_page_is_refused_as_a_web_page(tmp_path: Path) -> None:
+    path = tmp_path / "report.htm"
+    path.write_text("<html><body><table><tr><td>INV-1</td><td>10</td></tr></table></body></html>", encoding="utf-8")
+    found = detect(load_profiles(None), read_file(path), file_label="acme/report.htm")
+    assert found.reason == ("acme/report.htm is an HTML web page, not a table of any known profile; export the data "
+                            "as .xlsx or CSV from the source system.")
+
+
+def test_a_profile_close_on_two_sheets_is_named_once() -> None:
+    """A WeChat Pay statement (a workbook none of us wrote) repeats its table on two sheets; the refusal
+    names the closest profile once, with what it lacks, not once per sheet."""
+    path = SHARED / "corpus" / "spreadsheets" / "double-entry-generator" / "example-wechat-records.xlsx"
+    if not path.is_file():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    found = detect(load_profiles(None), read_file(path), file_label="x.xlsx")
+    assert found.reason == ("x.xlsx matches no profile completely (closest: kingdee_sales_outbound lacks 单据编号, "
+                            "物料编码, 物料名称, 库存单位, 实发数量, 价税合计, 币别); add the missing columns to the "
+                            "export, or describe this export in a profile of its own (ssdd profiles new --from FILE).")
+    assert [m.sheet.name for m in found.candidates] == ["example-wechat-records", "Sheet1"]
+
 def test_a_csv_without_a_known_header_is_refused_without_speaking_of_sheets(tmp_path: Path) -> None:
     path = fixtures.write_csv(tmp_path / "x.csv", [["colour", "size"], ["red", "L"]], "utf-8")
     found = detect(load_profiles(None), read_file(path), file_label="x.csv")

@@ -137,7 +137,13 @@ def detect(profiles: Iterable[Profile], wb: RawWorkbook, *, file_label: str) -> 
             return Detection(None, f"{file_label} matches several profiles equally well ({names}); name the "
                                    "profile in trader.yaml (profile: …).", tuple(complete))
         return Detection(best, None, tuple(complete))
-    near = sorted(matches, key=lambda m: (len(m.missing_required), -len(m.columns)))[:3]
+    ranked = sorted(matches, key=lambda m: (len(m.missing_required), -len(m.columns)))
+    # the closest sheet of each profile: a workbook of several sheets named one profile once per sheet
+    near: list[HeaderMatch] = []
+    for m in ranked:
+        if all(n.profile.id != m.profile.id for n in near):
+            near.append(m)
+    near = near[:3]
     if not near:
         return Detection(None, _no_header(wb, file_label))
     hints = "; ".join(f"{m.profile.id} lacks {', '.join(m.profile.columns[k].headers[0] for k in m.missing_required)}"
@@ -145,15 +151,16 @@ def detect(profiles: Iterable[Profile], wb: RawWorkbook, *, file_label: str) -> 
     # naming a profile in trader.yaml forces only a complete match, so it is no fix for missing columns
     return Detection(None, f"{file_label} matches no profile completely (closest: {hints}); add the missing "
                            "columns to the export, or describe this export in a profile of its own "
-                           "(ssdd profiles new --from FILE).", tuple(near))
+                           "(ssdd profiles new --from FILE).", tuple(ranked[:3]))
 
 
 def _no_header(wb: RawWorkbook, file_label: str) -> str:
     """The refusal of a file in which no profile finds a header row, saying what the file is."""
     markup = wb.sheets[0].markup if wb.container == "csv" and wb.sheets else None
     if markup is not None:
+        responses = " (customs responses in XML go to <inbox>/_responses/ as they are)" if "XML" in markup else ""
         return (f"{file_label} is {markup}, not a table of any known profile; export the data as .xlsx or CSV "
-                "from the source system (customs responses in XML go to <inbox>/_responses/ as they are).")
+                f"from the source system{responses}.")
     where = "" if wb.container == "csv" else " in its visible sheets"
     return (f"{file_label} has no header row of any known profile{where}; send an export from a supported system "
             "or add a profile (ssdd profiles new --from FILE).")
