@@ -106,3 +106,15 @@ def test_default_root_loads() -> None:
 )
 def test_normalise_key(text: str, key: str) -> None:
     assert normalise_key(text) == key
+
+
+def test_normalise_key_caches_short_keys_only() -> None:
+    """The cache serves the repeated headers and codes; a hostile 100,000-character cell is answered
+    correctly and is not kept (8,192 of them would have held 1.6 GB)."""
+    from transforms.model import reference
+
+    reference._normalised.cache_clear()
+    assert normalise_key("Ａ" * 100_000) == "a" * 100_000
+    assert reference._normalised.cache_info().currsize == 0
+    assert normalise_key(" Lok  Ma Chau ") == "lok ma chau"
+    assert reference._normalised.cache_info().currsize == 1

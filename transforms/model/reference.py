@@ -38,14 +38,24 @@ VALID_TO: Final = "valid_to"
 SEP: Final = "|"
 
 
-# Cached: profile detection normalises every profile's header aliases against every candidate row of
-# every sheet (about 10,000 calls per trader folder, the same few hundred strings), and code columns
-# repeat their few codes on every line. Bounded, so a night of hostile long cells cannot grow it.
-@lru_cache(maxsize=8192)
 def normalise_key(text: str) -> str:
     """Key for alias matching: NFKC (full-width → half-width, ``（）`` → ``()``), casefold, trim,
     inner whitespace collapsed to one space."""
+    # Short keys are cached: profile detection normalises every profile's header aliases against every
+    # candidate row of every sheet (about 10,000 calls per trader folder, the same few hundred strings)
+    # and code columns repeat their few codes on every line. A long cell (a hostile 100,000 characters)
+    # is normalised each time, so the cache stays under about ten megabytes whatever a file holds.
+    return _normalised(text) if len(text) <= _CACHED_KEY_CHARS else _normalise(text)
+
+
+_CACHED_KEY_CHARS: Final = 256
+
+
+def _normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+_normalised = lru_cache(maxsize=8192)(_normalise)
 
 
 def norm_header(text: str | None) -> str:
