@@ -219,19 +219,22 @@ def outputs_by_trader(workspace: Path, summary: dict[str, Any]) -> dict[str, dic
 _NOT_FOR_USERS = re.compile(r"\b(nan|None|NaT|Traceback)\b|<NA>|object at 0x")
 
 
-def user_texts(summary: dict[str, Any]) -> list[str]:
-    """Every sentence the summary shows a person: held reasons, refusals, pending reasons."""
-    texts = [r for s in summary["submissions"] for r in s.get("reasons", [])]
-    texts += [f["reason"] for f in summary["files"] if f.get("reason")]
-    texts += [p["reason"] for p in summary.get("pending", [])]
-    return [t for t in texts if isinstance(t, str)]
+def user_texts(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every sentence the summary shows a person, with the trader it is about: held reasons, refusals,
+    pending reasons."""
+    texts = [(s["trader"], r) for s in summary["submissions"] for r in s.get("reasons", [])]
+    texts += [(f["trader"], f["reason"]) for f in summary["files"] if f.get("reason")]
+    texts += [(p.get("trader", ""), p["reason"]) for p in summary.get("pending", [])]
+    return [(trader, t) for trader, t in texts if isinstance(t, str)]
 
 
-def _without_own_words(text: str, mutants: dict[str, Mutation]) -> str:
+def _without_own_words(trader: str, text: str, mutants: dict[str, Mutation]) -> str:
     """The sentence without the quoted cell value a mutant wrote: a trader whose cell says 'nan' or
-    'None' is answered with their own words, which is not a Python value leaking out."""
+    'None' is answered with their own words, which is not a Python value leaking out. The sentence
+    is about the mutant when it is the mutant's (a held trip's reason need not name its trader) or
+    names it."""
     for name, m in mutants.items():
-        if name in text:
+        if name == trader or name in text:
             text = text.replace(f"'{_as_text(m.value)}'", "'…'")
     return text
 
@@ -255,9 +258,10 @@ def check_night(workspace: Path, summary: dict[str, Any], clean: dict[str, dict[
     for s in summary["submissions"]:
         if s["status"] == "held":
             assert s.get("reasons"), f"trip {s['trip_ref']} held without a reason"
-    for text in user_texts(summary):
+    for trader, text in user_texts(summary):
         assert text.strip(), "an empty sentence to a user"
-        assert not _NOT_FOR_USERS.search(_without_own_words(text, mutants)), f"a user sees a Python value: {text!r}"
+        assert not _NOT_FOR_USERS.search(_without_own_words(trader, text, mutants)), \
+            f"a user sees a Python value: {text!r}"
     mutated = set(mutants)
     seen = {f["trader"] for f in summary["files"]}
     assert mutated <= seen, f"mutant folders missing from the summary: {sorted(mutated - seen)}"

@@ -92,3 +92,21 @@ def test_one_hostile_cell_holds_only_its_own(name: str, targets: tuple[str, ...]
             shutil.rmtree(root, ignore_errors=True)
 
     night_with()
+
+
+def test_a_mutants_own_value_quoted_in_its_trips_reason_is_not_a_leak() -> None:
+    """Found by `make fuzz` (trip_plan target): a mutant wrote NaN, as the text 'nan', into a trailer
+    number; the held trip's reason quotes it back ("Trailer 1 number … 'nan' …"), which is the
+    trader's own word, though the reason does not name the trader. The same sentence about a control
+    trader would be a Python value leaking out."""
+    mutation = hostile.Mutation("yonyou_xlsx", "trip_plan", 39, 10, float("nan"))
+    reason = ("Trailer 1 number (托架或拖挂车编号) 'nan' does not have the form the channel requires (capital "
+              "letters and digits, at most one hyphen inside); the Mainland conveyance confirmation cannot "
+              "carry it, so the trip is held until it is corrected.")
+    summary = {"submissions": [{"trader": "mut10_yonyou_xlsx", "reasons": [reason]},
+                               {"trader": "t001_yonyou", "reasons": [reason]}], "files": [], "pending": []}
+    mutants = {"mut10_yonyou_xlsx": mutation}
+    leaks = [t for trader, t in hostile.user_texts(summary)
+             if hostile._NOT_FOR_USERS.search(hostile._without_own_words(trader, t, mutants))]
+    assert hostile.user_texts(summary)[0] == ("mut10_yonyou_xlsx", reason)
+    assert leaks == [reason]   # only the control trader's
