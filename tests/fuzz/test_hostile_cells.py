@@ -72,8 +72,9 @@ def clean(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> tu
 @pytest.mark.parametrize(("name", "targets", "families"), TARGETS, ids=[t[0] for t in TARGETS])
 def test_one_hostile_cell_holds_only_its_own(name: str, targets: tuple[str, ...], families: tuple[str, ...],
                                              clean: tuple[Path, dict[str, Any]]) -> None:
-    if TARGETS.index((name, targets, families)) % SHARDS != SHARD:
-        pytest.skip(f"run by fuzz shard {TARGETS.index((name, targets, families)) % SHARDS} of {SHARDS}")
+    shard = TARGETS.index((name, targets, families)) % SHARDS
+    if shard != SHARD:
+        pytest.skip(f"run by fuzz shard {shard} of {SHARDS}")
     clean_inbox, clean_outputs = clean
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=EXAMPLES <= 5, phases=PHASES,

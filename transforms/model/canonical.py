@@ -356,7 +356,6 @@ TABLES: Final[dict[str, Table]] = {
               FINDINGS)
 }
 
-#: Tables that describe one filing version (written per clean submission).
 #: canonical columns a profile reads under another key: the trip plan says ``transport_mode`` (what a
 #: carrier writes), the record says ``mode`` (the UN/ECE Rec 19 element). A finding on such a column names
 #: the trader's header for the profile key (expectations.findings, transforms.assembly.provenance).
@@ -368,6 +367,7 @@ def profile_key(column: str) -> str:
     return PROFILE_KEY.get(column, column)
 
 
+#: Tables that describe one filing version (written per clean submission).
 FILING_TABLES: Final = ("submissions", "parties", "consignments", "goods_items", "transport", "trailers",
                         "equipment", "seals")
 

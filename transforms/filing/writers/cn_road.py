@@ -64,7 +64,6 @@ def builder(message_type: str) -> Builder:
 # ---------------------------------------------------------------------------------------------
 
 
-
 def schema_file(message_type: str, function_code: str) -> str:
     try:
         return SCHEMAS[(message_type, function_code)]

@@ -243,7 +243,7 @@ def markup_kind(head: bytes) -> str | None:
     return "an XML document" if _ROOT_ELEMENT.match(start) else None
 
 
-def _refuse_misnamed_text(path: Path, head: bytes, tabular: bool) -> None:
+def _refuse_misnamed_text(path: Path, head: bytes, markup: str | None, tabular: bool) -> None:
     """Refuse text behind a spreadsheet extension unless it is at least a delimited table.
 
     Report servers save HTML or XML as ".xls", and mail gateways replace a lost attachment with a
@@ -251,7 +251,6 @@ def _refuse_misnamed_text(path: Path, head: bytes, tabular: bool) -> None:
     """
     if path.suffix.lower() not in _SPREADSHEET_SUFFIXES:
         return
-    markup = markup_kind(head)
     if markup is not None:
         raise ReadRefused(
             f"{path.name} is {markup} saved under a spreadsheet name, not a spreadsheet; "
@@ -278,8 +277,9 @@ def read_delimited(
         complete = not handle.read(1)
     choices = _choose(path, head, complete, encodings, header_hint)
     tried = ", ".join(candidate_encodings(head, encodings))
+    markup = markup_kind(head)   # once per file: the refusal below and the raw sheet both carry it
     for choice in choices:
-        _refuse_misnamed_text(path, head, choice.tabular)
+        _refuse_misnamed_text(path, head, markup, choice.tabular)
         try:
             rows, numbers = _read_rows(path, choice, limits)
         except UnicodeDecodeError:
@@ -290,7 +290,7 @@ def read_delimited(
                 "usually an unclosed quote; export it again and send it again."
             ) from None
         return RawSheet(name="", rows=rows, row_numbers=numbers, encoding=choice.encoding, delimiter=choice.delimiter,
-                        markup=markup_kind(head))
+                        markup=markup)
     raise ReadRefused(
         f"{path.name} is neither a spreadsheet nor text in any encoding tried ({tried}); "
         "save it as UTF-8 CSV or .xlsx, or declare its encoding in the trader settings."
