@@ -59,6 +59,8 @@ report-browser: $(STAMP)
 # The long fuzz profile: FUZZ_CELLS hostile cells per target, FUZZ_MUTANTS per night, the targets
 # spread over FUZZ_SHARDS processes (one per core). Counts: bench/results/fuzz-<time>.json, updated
 # after every night; each shard's pytest output: data/workspace/fuzz/. `make test` runs a few nights.
+# FUZZ_ONLY (a pytest -k expression) runs some targets, e.g. FUZZ_ONLY="trip_plan or kingdee": the
+# targets are independent, so a profile too long for one sitting runs in parts on the same commit.
 FUZZ_MUTANTS ?= 100
 FUZZ_CELLS ?= 10000
 FUZZ_SHARDS ?= 2
@@ -67,8 +69,8 @@ fuzz: $(STAMP)
 	for i in $$(seq 0 $$(( $(FUZZ_SHARDS) - 1 ))); do \
 	  FUZZ_SHARD=$$i FUZZ_SHARDS=$(FUZZ_SHARDS) FUZZ_MUTANTS=$(FUZZ_MUTANTS) \
 	  FUZZ_EXAMPLES=$$(( ($(FUZZ_CELLS) + $(FUZZ_MUTANTS) - 1) / $(FUZZ_MUTANTS) )) \
-	  FUZZ_REPORT=data/workspace/fuzz/$$stamp-shard$$i.json \
-	  $(BIN)/pytest tests/fuzz -p no:randomly -p no:cacheprovider -q -o timeout=0 \
+	  FUZZ_REPORT=data/workspace/fuzz/$$stamp-shard$$i.json FUZZ_COMMIT=$$(git rev-parse HEAD 2>/dev/null) \
+	  $(BIN)/pytest tests/fuzz -p no:randomly -p no:cacheprovider -q -o timeout=0 $(if $(FUZZ_ONLY),-k "$(FUZZ_ONLY)") \
 	    > data/workspace/fuzz/$$stamp-shard$$i.log 2>&1 & pids="$$pids $$!"; \
 	done; echo "fuzz shards$$pids running; progress in data/workspace/fuzz/$$stamp-shard*.json"; status=0; \
 	for pid in $$pids; do wait $$pid || status=1; done; \

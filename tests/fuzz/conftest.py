@@ -42,7 +42,7 @@ def _write(exit_status: int | None) -> None:
         path = Path(report)
         path.parent.mkdir(parents=True, exist_ok=True)
         doc = {"exit_status": exit_status, "shard": os.environ.get("FUZZ_SHARD", "0"),
-               "shards": os.environ.get("FUZZ_SHARDS", "1"),
+               "shards": os.environ.get("FUZZ_SHARDS", "1"), "commit": os.environ.get("FUZZ_COMMIT"),
                "targets": {k: dict(v) for k, v in sorted(COUNTS.by_target.items())}}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -14,16 +14,19 @@ from pathlib import Path
 def merge(shards: list[Path]) -> dict[str, object]:
     targets: dict[str, Counter[str]] = {}
     statuses = []
+    commits = set()
     for path in shards:
         doc = json.loads(path.read_text(encoding="utf-8"))
         statuses.append(doc.get("exit_status"))
+        commits.add(doc.get("commit"))
         for name, counts in doc["targets"].items():
             targets.setdefault(name, Counter()).update(counts)
     status = 0 if statuses and all(s == 0 for s in statuses) else 1
     totals: Counter[str] = Counter()
     for counts in targets.values():
         totals.update(counts)
-    return {"exit_status": status, "shards": len(shards), "shard_exit_statuses": statuses,
+    return {"exit_status": status, "commit": ", ".join(sorted(c or "unknown" for c in commits)),
+            "shards": len(shards), "shard_exit_statuses": statuses,
             "totals": dict(totals), "targets": {k: dict(v) for k, v in sorted(targets.items())}}
 
 
