@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 import zipfile
 from pathlib import Path
@@ -27,6 +28,16 @@ def _write(path: Path, text: str, encoding: str) -> Path:
 
 
 # --- delimited text ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [3, 70_000], ids=["small: digest inline", "over 1 MB: digest beside the parse"])
+def test_the_digest_is_the_files_sha256_at_any_size(tmp_path: Path, rows: int) -> None:
+    # the ledger's idempotence and each filing's provenance rest on this digest
+    path = _write(tmp_path / "lines.csv", "sku,qty\n" + "".join(f"SKU-{i:07d},{i}\n" for i in range(rows)), "utf-8")
+    workbook = read_file(path)
+    assert (path.stat().st_size > 1 << 20) == (rows > 3)
+    assert workbook.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert len(workbook.sheets[0].rows) == rows + 1
 
 
 def test_gbk_kingdee_export(tmp_path: Path) -> None:

@@ -9,11 +9,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import psutil
 import xmlschema
 from lxml import etree
 
 from transforms.filing.writers.registry import schema_path
+from transforms.plumbing.atomic import _started_ms
 
 NS = {
     "s": "urn:ssdd:single-submission:1",
@@ -54,7 +54,7 @@ def xmlschema_errors(writer_id: str, data: bytes) -> list[str]:
 def dead_writer_temp(folder: Path, name: str) -> Path:
     """The temp file a killed process left: its pid has exited (and cannot be this process's)."""
     child = subprocess.Popen([sys.executable, "-c", "pass"])
-    started = int(psutil.Process(child.pid).create_time() * 1000)
+    started = _started_ms(child.pid)
     child.wait()
     path = folder / f".{name}.{child.pid}-{started}.tmp"
     path.write_bytes(b"half a docu")

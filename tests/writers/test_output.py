@@ -67,8 +67,22 @@ def test_crash_at_rename_leaves_no_partial_file(tmp_path: Path, monkeypatch: pyt
 def test_temp_file_is_hidden_in_the_same_folder_and_names_its_writer(tmp_path: Path) -> None:
     temp = temp_path(tmp_path / "a_v2.xml")
     assert temp.parent == tmp_path
-    started = int(psutil.Process().create_time() * 1000)
-    assert temp.name == f".a_v2.xml.{os.getpid()}-{started}.tmp"
+    # Linux: the kernel's start time of this process (proc(5), field 22) in ms since boot
+    ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+    assert temp.name == f".a_v2.xml.{os.getpid()}-{ticks * 1000 // os.sysconf('SC_CLK_TCK')}.tmp"
+
+
+def test_a_live_writer_is_still_alive_after_the_clock_is_stepped(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found as a flaky CI failure: the sweep removed a live run's temp file. psutil's creation time
+    adds the boot time, which the kernel derives from the wall clock, so a clock step of a second made
+    this very process look like another one with the same pid."""
+    live = temp_path(tmp_path / "x_v1.xml")   # the owner tag is taken before the step
+    live.write_bytes(b"in progress")
+    real_boot_time = psutil._pslinux.boot_time
+    monkeypatch.setattr(psutil._pslinux, "boot_time", lambda: real_boot_time() + 1.0)
+    assert sweep_orphan_temps([tmp_path]) == []
+    assert live.exists()
 
 
 def test_sweep_removes_the_temp_files_of_dead_writers_only(tmp_path: Path) -> None:

@@ -106,28 +106,33 @@ def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
             continue
         keep.append(i)
     rows = [body[i] for i in keep]
-    frame = pd.DataFrame({"src_file": src_file, "src_sheet": sheet.name,
-                          "src_row": [numbers[i] for i in keep]})
+    src_rows = pd.Series([numbers[i] for i in keep])
+    # the columns are gathered first and framed once: inserting them one by one into a DataFrame cost
+    # more than parsing them on the short sheets most files are
+    columns: dict[str, object] = {"src_file": src_file, "src_sheet": sheet.name, "src_row": src_rows}
     problems: list[CellProblem] = []
     for key, pos in match.columns.items():
         spec = profile.columns[key]
-        raw = pd.Series(_col(rows, pos), dtype=object)
+        cells = _col(rows, pos)
+        raw = pd.Series(cells, dtype=object)
         values, bad = _parse(spec, key, raw, match, rows, reference, local_tz, direction_view, profile.decimal,
                              profile.thousands, profile.date_formats, profile.datetime_formats)
-        huge = parsing.out_of_range(values) if spec.type in _NUMERIC else pd.Series(False, index=values.index)
-        if huge.any():
+        huge = parsing.out_of_range(values) if spec.type in _NUMERIC else None
+        huge_rows = [i for i, h in enumerate(huge.tolist()) if h] if huge is not None else []
+        if huge is not None and huge_rows:
             # 1e308 or Infinity parse as numbers but no declaration carries them: a cell problem, never a sum
             values = values.where(~huge)
-        frame[key] = values.array
+        columns[key] = values.array
         if spec.type == "unit":
             # keep the trader's own word: the Mainland unit (台 vs 个) depends on it
-            frame[f"{key}_raw"] = parsing.clean_text(raw)[0].values
-        where = _Where(src_file, sheet.name, key, match.headers[key], spec.type, frame["src_row"])
-        problems += [where.problem(i, raw.iloc[i], _expected(spec.type, raw.iloc[i])) for i in bad[bad].index]
-        problems += [where.problem(i, raw.iloc[i], _OUT_OF_RANGE, rule="I-range") for i in huge[huge].index]
+            columns[f"{key}_raw"] = parsing.clean_text(raw)[0].values
+        where = _Where(src_file, sheet.name, key, match.headers[key], spec.type, src_rows)
+        problems += [where.problem(i, cells[i], _expected(spec.type, cells[i]))
+                     for i, b in enumerate(bad.tolist()) if b]
+        problems += [where.problem(i, cells[i], _OUT_OF_RANGE, rule="I-range") for i in huge_rows]
     for key, value in profile.constants.items():
-        if key not in frame.columns:
-            frame[key] = value
+        columns.setdefault(key, value)
+    frame = pd.DataFrame(columns)
     if profile.tax is not None:
         _apply_tax_rule(frame, match, rows, profile.decimal, profile.thousands)
     totals = _totals(match, [body[i] for i in totals_rows], profile.decimal, profile.thousands)
@@ -228,13 +233,16 @@ def _keep_padding_only_for_real_subheadings(padded: pd.Series, raw: pd.Series, r
     """A number cell loses an HS code's leading zero (0303899000 -> 303899000), but a typo also
     leaves a code one digit short (851713000). Restore the zero only when that yields a real HS
     subheading; otherwise keep what was written, and the format check reports it."""
-    changed = padded.notna() & (padded.astype("string") != raw.astype("string").str.replace(r"[\s.\-]", "",
-                                                                                               regex=True))
-    if not changed.any():
+    pairs = list(zip(padded.tolist(), raw.tolist(), strict=True))
+    changed = [p is not None and (r is None or p != _CODE_SEPARATORS.sub("", r)) for p, r in pairs]
+    if not any(changed):
         return padded
     subheadings = reference.codes("hs2022_subheadings")
-    real = padded.map(lambda v: isinstance(v, str) and v[:6] in subheadings)
-    return padded.where(~changed | real, raw)
+    return pd.Series([r if c and not (isinstance(p, str) and p[:6] in subheadings) else p
+                      for (p, r), c in zip(pairs, changed, strict=True)], index=padded.index, dtype=object)
+
+
+_CODE_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 def _apply_tax_rule(frame: pd.DataFrame, match: HeaderMatch, rows: list[list[str | None]], decimal: str,

@@ -41,7 +41,9 @@ UNTAGGED_TEMP_MAX_AGE_S = 24 * 3600
 
 
 def _owner() -> str:
-    """``<pid>-<start time in ms>`` of this process (recomputed after a fork: the pid changes)."""
+    """``<pid>-<start time in ms>`` of this process (recomputed after a fork: the pid changes). On
+    Linux the start time counts from boot (the kernel's own record of the process, which no clock
+    adjustment moves); elsewhere it is psutil's creation time."""
     global _OWNER
     pid = os.getpid()
     if _OWNER is None or _OWNER[0] != pid:
@@ -50,7 +52,15 @@ def _owner() -> str:
 
 
 def _started_ms(pid: int) -> int:
-    return int(psutil.Process(pid).create_time() * 1000)
+    # psutil's creation time is the start in clock ticks since boot *plus* the boot time, which the
+    # kernel derives from the wall clock: when the clock is stepped (NTP, a VM resumed) it moves by
+    # whole seconds, and a live writer's temp file would look orphaned to the next run's sweep
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+        ticks = int(stat[stat.rindex(b")") + 2:].split()[19])   # field 22, starttime (proc(5))
+    except (OSError, ValueError, IndexError):
+        return int(psutil.Process(pid).create_time() * 1000)
+    return ticks * 1000 // os.sysconf("SC_CLK_TCK")
 
 
 def temp_path(path: Path) -> Path:

@@ -1,10 +1,11 @@
 """Load a YAML file that is *data* into a strict pydantic model, with one-sentence errors.
 
-``yaml.SafeLoader`` only: a tag that would construct a Python object is refused, so a profile or a
-trader's settings can never carry code. The document is bounded before it is built: the file's size,
-and the number of nodes it stands for once its aliases are expanded (a "billion laughs" of nested
-aliases is a few hundred bytes that expand to billions of nodes in whatever walks the result).
-Messages quote the offending value briefly and never as a Python repr.
+``yaml.SafeLoader`` (or libyaml's ``CSafeLoader``, the same constructor) only: a tag that would
+construct a Python object is refused, so a profile or a trader's settings can never carry code. The
+document is bounded before it is built: the file's size, and the number of nodes it stands for once
+its aliases are expanded (a "billion laughs" of nested aliases is a few hundred bytes that expand to
+billions of nodes in whatever walks the result). Messages quote the offending value briefly and
+never as a Python repr.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ MAX_YAML_BYTES: Final = 1_000_000
 MAX_YAML_NODES: Final = 100_000
 #: How much of a value a message quotes.
 _QUOTE_CHARS: Final = 80
+
+
+#: libyaml's parser with the same safe constructor: the pure-Python one was a tenth of a small trader
+#: folder's ingest; the wheels we pin carry libyaml, and the fallback keeps the same behaviour without it
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _TooBig(Exception):
@@ -69,7 +75,7 @@ def _load_bounded(path: Path, label: str, error: type[Exception]) -> Any:
     if size > MAX_YAML_BYTES:
         raise error(f"{label} is {size:,} bytes, more than the limit of {MAX_YAML_BYTES:,} for a settings file; "
                     "keep only the settings in it and run again.")
-    loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+    loader = _SafeLoader(path.read_text(encoding="utf-8"))
     try:
         node = loader.get_single_node()
         if node is None:
