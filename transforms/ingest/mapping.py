@@ -234,15 +234,13 @@ def _keep_padding_only_for_real_subheadings(padded: pd.Series, raw: pd.Series, r
     leaves a code one digit short (851713000). Restore the zero only when that yields a real HS
     subheading; otherwise keep what was written, and the format check reports it."""
     pairs = list(zip(padded.tolist(), raw.tolist(), strict=True))
-    changed = [p is not None and (r is None or p != _CODE_SEPARATORS.sub("", r)) for p, r in pairs]
+    changed = [p is not None and (r is None or p != parsing.CODE_SEPARATORS.sub("", r)) for p, r in pairs]
     if not any(changed):
         return padded
     subheadings = reference.codes("hs2022_subheadings")
     return pd.Series([r if c and not (isinstance(p, str) and p[:6] in subheadings) else p
                       for (p, r), c in zip(pairs, changed, strict=True)], index=padded.index, dtype=object)
 
-
-_CODE_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 def _apply_tax_rule(frame: pd.DataFrame, match: HeaderMatch, rows: list[list[str | None]], decimal: str,

@@ -51,7 +51,7 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
-def stripped(raw: pd.Series) -> list[str | None]:
+def _stripped(raw: pd.Series) -> list[str | None]:
     """Each cell's text without surrounding whitespace; None where the cell is missing."""
     return [None if _missing(v) else str(v).strip() for v in raw.tolist()]
 
@@ -67,11 +67,11 @@ def _flags(texts: list[str | None]) -> list[bool]:
 
 def present(raw: pd.Series) -> pd.Series:
     """Cells that hold something other than whitespace."""
-    return _series(_flags(stripped(raw)), raw.index, "bool")
+    return _series(_flags(_stripped(raw)), raw.index, "bool")
 
 
 def clean_text(raw: pd.Series) -> Parsed:
-    return _series([t or None for t in stripped(raw)], raw.index), _series([False] * len(raw), raw.index, "bool")
+    return _series([t or None for t in _stripped(raw)], raw.index), _series([False] * len(raw), raw.index, "bool")
 
 
 #: accounting negatives: (12.50) is -12.50
@@ -96,7 +96,7 @@ def _number_text(text: str, decimal: str, thousands: str) -> str:
 
 def parse_number(raw: pd.Series, decimal: str = ".", thousands: str = ",") -> Parsed:
     """Numbers with thousands separators and decimal commas (``1.234,56``, ``"12,345.60"``)."""
-    texts = stripped(raw)
+    texts = _stripped(raw)
     s = _series([None if t is None else _number_text(t, decimal, thousands) for t in texts], raw.index)
     num = pd.to_numeric(s, errors="coerce").astype("float64")
     bad = _series(_flags(texts), raw.index, "bool") & num.isna()
@@ -183,7 +183,7 @@ _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
 
 
 def _parse_moments(raw: pd.Series, formats: Sequence[str]) -> Parsed:
-    texts = stripped(raw)
+    texts = _stripped(raw)
     has = _series(_flags(texts), raw.index, "bool")
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     if not has.any():
@@ -226,7 +226,7 @@ def map_codes(raw: pd.Series, aliases: Mapping[str, str]) -> Parsed:
     """Names, aliases or codes -> canonical codes via a normalised alias map."""
     from transforms.model.reference import normalise_key
 
-    texts = stripped(raw)
+    texts = _stripped(raw)
     out = [aliases.get(normalise_key(str(v))) if t else None for v, t in zip(raw.tolist(), texts, strict=True)]
     return _series(out, raw.index), _series([bool(t) and o is None for t, o in zip(texts, out, strict=True)],
                                             raw.index, "bool")
@@ -241,7 +241,7 @@ def clean_code(raw: pd.Series, pad_to: int | None = None) -> Parsed:
     """
     codes: list[str | None] = []
     bad: list[bool] = []
-    for text in stripped(raw):
+    for text in _stripped(raw):
         if not text:
             codes.append(None)
             bad.append(False)
@@ -257,7 +257,8 @@ def clean_code(raw: pd.Series, pad_to: int | None = None) -> Parsed:
 
 _FLOAT_TAIL = re.compile(r"^(\d+)\.0$")
 _DOTTED = re.compile(r"[\d.\s\-]+")
-_CODE_SEPARATORS = re.compile(r"[\s.\-]")
+#: what separates the digit groups of a written code (8517.13.00.00, "8517 1300 00")
+CODE_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 def _fixed_length(text: str, pad_to: int) -> tuple[str, bool]:
@@ -267,7 +268,7 @@ def _fixed_length(text: str, pad_to: int) -> tuple[str, bool]:
         return text.zfill(pad_to), len(text) > pad_to
     s = _FLOAT_TAIL.sub(r"\1", text) if text.endswith(".0") else text
     if _DOTTED.fullmatch(s):
-        s = _CODE_SEPARATORS.sub("", s)
+        s = CODE_SEPARATORS.sub("", s)
     if not s.isdecimal():
         return s, False
     return s.zfill(pad_to), len(s) > pad_to
@@ -303,7 +304,7 @@ def to_kg(values: pd.Series, units: pd.Series | str) -> Parsed:
         factor = pd.Series(_MASS_FACTORS.get(units.upper(), np.nan), index=values.index)
         unknown_unit = pd.Series(units.upper() not in _MASS_FACTORS, index=values.index)
     else:
-        u = [None if t is None else t.upper() for t in stripped(units)]
+        u = [None if t is None else t.upper() for t in _stripped(units)]
         unknown_unit = _series([k is not None and k not in _MASS_FACTORS for k in u], values.index, "bool")
         factor = _series([np.nan if k is not None and k not in _MASS_FACTORS else _MASS_FACTORS.get(k or "", 1.0)
                           for k in u], values.index, "float64")
@@ -328,7 +329,7 @@ def parse_direction(raw: pd.Series, view: str | None = None) -> Parsed:
         table.update({"进口": "HK_IMPORT", "進口": "HK_IMPORT", "出口": "HK_EXPORT"})
     elif view == "CN":
         table.update({"进口": "HK_EXPORT", "進口": "HK_EXPORT", "出口": "HK_IMPORT"})
-    texts = stripped(raw)
+    texts = _stripped(raw)
     out = [table.get(normalise_key(str(v))) if t else None for v, t in zip(raw.tolist(), texts, strict=True)]
     return _series(out, raw.index), _series([bool(t) and o is None for t, o in zip(texts, out, strict=True)],
                                             raw.index, "bool")
