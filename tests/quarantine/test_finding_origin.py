@@ -80,3 +80,53 @@ def test_relocated_sentence_and_one_per_cell() -> None:
         "t/im.xlsx (sheet Items) 第9行「海关编码」列：商品编码「8517」应为10位数字。"
     twice = pd.concat([out, out.assign(severity="warning", value="", message_en="empty")], ignore_index=True)
     assert one_per_cell(twice)["message_en"].tolist() == out["message_en"].tolist()
+
+
+def test_a_total_the_trip_plan_stated_is_reported_on_the_plans_cell(tmp_path: Path, run_flow: Any) -> None:
+    """A one-invoice trip's package count and gross mass come from the trip plan (總件數, 總毛重): a
+    total that disagrees with the invoice lines is a warning on the plan's cell, not on an invoice
+    column that does not exist ("goods_lines….xlsx row 2, column total_packages_qty")."""
+    inbox, ws = tmp_path / "inbox", tmp_path / "ws"
+    shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", inbox / "acme")
+    plan = inbox / "acme" / "trip_plan.csv"
+    head, row = plan.read_text(encoding="utf-8-sig").splitlines()[:2]
+    # the lines of ACME-INV-7001 hold 40 + 30 + 50 = 120 cartons and 600 + 540 + 600 = 1,740 kg
+    plan.write_text(f"{head},總件數,總毛重(公斤)\n{row},125,1900\n", encoding="utf-8-sig")
+    summary = run_flow(inbox, ws, AS_OF)
+    assert [(s.trip_ref, s.status) for s in summary.submissions] == [("AC-T101", "filed")]   # warnings hold nothing
+    out = ws / "quarantine" / "acme"
+    assert sorted(p.name for p in out.glob("*.xlsx")) == ["trip_plan.csv.errors.xlsx"]
+    found = pd.read_csv(out / "trip_plan.csv.errors.csv", encoding="utf-8-sig", dtype=str)
+    assert found[["rule_id", "src_file", "src_row", "src_column", "value", "message_en"]].values.tolist() == [
+        ["V10", "acme/trip_plan.csv", "2", "總毛重(公斤)", "1900",
+         "acme/trip_plan.csv row 2, column 總毛重(公斤): stated_gross_mass_kg '1900' differs from the sum of the "
+         "lines' gross_mass_kg (1740) by more than 1 %."],
+        ["V11", "acme/trip_plan.csv", "2", "總件數", "125",
+         "acme/trip_plan.csv row 2, column 總件數: total_packages_qty '125' differs from the sum of the lines' "
+         "packages_qty (120)."]]
+    listing = load_workbook(out / "trip_plan.csv.errors.xlsx")["Findings 问题清单"]
+    assert [r[2:6] for r in listing.iter_rows(min_row=2, values_only=True)] == [
+        ("acme/trip_plan.csv", None, 2, "總毛重(公斤)"), ("acme/trip_plan.csv", None, 2, "總件數")]
+
+
+def test_the_stated_total_map_moves_only_its_own_cell() -> None:
+    """Keyed by the invoice cell and the canonical column: the consignment's other findings on the same
+    row stay on the invoice."""
+    findings = pd.DataFrame([
+        {"rule_id": "V11", "severity": "warning", "src_file": "t/inv.csv", "src_sheet": "", "src_row": 2,
+         "src_column": "total_packages_qty", "value": "9", "submission_id": "s1",
+         "message_en": "t/inv.csv row 2, column total_packages_qty: total_packages_qty '9' differs.",
+         "message_zh": "t/inv.csv 第2行「total_packages_qty」列：总件数「9」不符。"},
+        {"rule_id": "V10", "severity": "error", "src_file": "t/inv.csv", "src_sheet": "", "src_row": 2,
+         "src_column": "Gross", "value": "0", "submission_id": "s1",
+         "message_en": "t/inv.csv row 2, column Gross: gross_mass_kg '0' must be greater than 0.",
+         "message_zh": "t/inv.csv 第2行「Gross」列：毛重「0」应大于0。"}])
+    stated = {("t/inv.csv", 2, "total_packages_qty"): ("t/plan.xlsx", "Trips", 7)}
+    headers = {"t/inv.csv": {"gross_mass_kg": "Gross"}, "t/plan.xlsx": {"total_packages_qty": "Pkgs"}}
+    out = point_to_origin(findings, pd.DataFrame(), headers, None, stated)
+    assert out[["src_file", "src_sheet", "src_row", "src_column"]].values.tolist() == [
+        ["t/plan.xlsx", "Trips", 7, "Pkgs"], ["t/inv.csv", "", 2, "Gross"]]
+    assert out["message_en"].tolist() == [
+        "t/plan.xlsx (sheet Trips) row 7, column Pkgs: total_packages_qty '9' differs.",
+        "t/inv.csv row 2, column Gross: gross_mass_kg '0' must be greater than 0."]
+    assert out["message_zh"].tolist()[0] == "t/plan.xlsx (sheet Trips) 第7行「Pkgs」列：总件数「9」不符。"

@@ -92,10 +92,11 @@ def assemble(inputs: Sequence[TraderInput], reference: Reference, *, as_of: date
 
     asm = lines[lines["state"] == "assembled"].copy()
     trips_used = trips[trips["submission_id"].isin(set(asm["submission_id"]))] if not trips.empty else trips
-    frames, sources = build_frames(asm, trips_used, settings, reference, sub_problems)
+    stated: dict[tuple[str, int, str], tuple[str, str, int]] = {}
+    frames, sources = build_frames(asm, trips_used, settings, reference, sub_problems, stated)
     fill_mainland_record(frames, asm, settings, reference, sub_problems)
     states = lines[list(LINE_STATE_COLUMNS)].copy()
-    return Assembly(frames, states, problems, sub_problems, sources)
+    return Assembly(frames, states, problems, sub_problems, sources, stated_origins=stated)
 
 
 #: one row per input line in :attr:`Assembly.line_states`

@@ -76,7 +76,10 @@ def _unknown_customer(row: dict[str, Any], inv: Any) -> CellProblem:
 
 
 def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, TraderInput], reference: Reference,
-                 sub_problems: list[tuple[str, CellProblem]]) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]]]:
+                 sub_problems: list[tuple[str, CellProblem]], stated: dict[tuple[str, int, str], tuple[str, str, int]],
+                 ) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]]]:
+    """The canonical frames and each submission's source files; ``stated`` receives the consignment
+    totals the trip plan stated (:attr:`Assembly.stated_origins`)."""
     from transforms.model.canonical import FILING_TABLES
 
     if lines.empty:
@@ -95,7 +98,7 @@ def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, Tr
     for trip in trip_rows.values():   # a problem on a plan cell names the plan's own header
         trip[SOURCE_HEADERS] = plan_headers.get(str(trip.get("src_file")), {})
     bills = _bills(trip_rows, sub_problems)
-    consignments, parties = _consignments(lines, trip_rows, bills, traders, reference, sub_problems)
+    consignments, parties = _consignments(lines, trip_rows, bills, traders, reference, sub_problems, stated)
     sources = _sources(lines, trip_rows, traders)
     subs, transport, trailers, equipment, seals = _conveyance(trip_rows, traders, parties,
                                                               reference.alias_map("transport_mode"), sub_problems)
@@ -145,16 +148,20 @@ class _Invoices:
     bills: dict[tuple[str, str], str]
     package_words: dict[str, str]
     file_gross: dict[str, float]
+    #: filled by :func:`_consignment`: totals taken from the trip plan, and its row (Assembly.stated_origins)
+    stated: dict[tuple[str, int, str], tuple[str, str, int]]
 
 
 def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], bills: dict[tuple[str, str], str],
                   traders: dict[str, TraderInput], reference: Reference, sub_problems: list[tuple[str, CellProblem]],
+                  stated: dict[tuple[str, int, str], tuple[str, str, int]],
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """One consignment per invoice of a trip, with its consignor and consignee; what an invoice lacks
-    or mixes is appended to ``sub_problems`` (in the order currency, package type, customer)."""
+    or mixes is appended to ``sub_problems`` (in the order currency, package type, customer), and the
+    totals its trip plan stated to ``stated``."""
     table, mixed = _invoice_table(lines)
     words = dict(zip(*(reference.table("rec21_package_types")[c] for c in ("code", "name")), strict=True))
-    invoices = _Invoices(trips, bills, words, _file_totals(traders, "gross_mass_kg"))
+    invoices = _Invoices(trips, bills, words, _file_totals(traders, "gross_mass_kg"), stated)
     consignments: list[dict[str, Any]] = []
     parties: list[dict[str, Any]] = []
     for rec in table.to_dict("records"):
@@ -222,6 +229,10 @@ def _consignment(row: dict[str, Any], sid: str, seq: int, inv: str, ts: TraderSe
     stated_pkgs = trip.get("total_packages_qty") if one_invoice_trip else None
     total_pkgs = stated_pkgs if stated_pkgs is not None else row["packages_qty"]
     stated_gross = trip.get("stated_gross_mass_kg") if one_invoice_trip else None
+    plan_row = (str(trip["src_file"]), str(trip.get("src_sheet") or ""), int(trip["src_row"]))
+    for column, value in (("total_packages_qty", stated_pkgs), ("stated_gross_mass_kg", stated_gross)):
+        if value is not None:   # the plan's cell is where a finding on this total must point
+            invoices.stated[(str(row["src_file"]), int(row["src_row"]), column)] = plan_row
     if stated_gross is None:
         stated_gross = invoices.file_gross.get(str(row["src_file"]))
     trader = str(row["trader"])

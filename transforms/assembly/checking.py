@@ -85,7 +85,7 @@ def gather_findings(checks: pd.DataFrame, ingest_problems: Iterable[CellProblem]
     findings = pd.concat(parts, ignore_index=True) if parts else checks
     # a value the item master or the trip plan supplied: the finding points at that file's cell
     findings = point_to_origin(findings, asm.value_origins if asm.value_origins is not None else pd.DataFrame(),
-                               headers, asm.frames["submissions"])
+                               headers, asm.frames["submissions"], asm.stated_origins)
     return one_per_cell(findings) if one_per_cell is not None else findings
 
 

@@ -76,13 +76,17 @@ def _reword(message: Any, old: str, new: str) -> Any:
 
 
 def point_to_origin(findings: pd.DataFrame, origins: pd.DataFrame, headers: Mapping[str, Mapping[str, str]],
-                    trips: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Findings moved to the cell their value came from: an item-master row (``origins``), or the
-    trip-plan row of their trip (``trips``: submission_id, src_file, src_sheet, src_row) for values
-    of the trip that name no file. The header is the origin file's own (``headers``: file ->
-    canonical column -> header as written), and the sentence's opening names the new place."""
+                    trips: pd.DataFrame | None = None,
+                    stated: Mapping[tuple[str, int, str], tuple[str, str, int]] | None = None) -> pd.DataFrame:
+    """Findings moved to the cell their value came from: an item-master row (``origins``), a
+    consignment total the trip plan stated (``stated``: invoice file, row and canonical column ->
+    the plan's file, sheet and row, :attr:`Assembly.stated_origins`), or the trip-plan row of their
+    trip (``trips``: submission_id, src_file, src_sheet, src_row) for values of the trip that name no
+    file. The header is the origin file's own (``headers``: file -> canonical column -> header as
+    written), and the sentence's opening names the new place."""
     if findings.empty:
         return findings
+    stated = stated or {}
     origin_of = {(str(f), int(r)): (str(of), osh, int(orow), int(bits)) for f, r, of, osh, orow, bits in
                  origins[list(ORIGIN_COLUMNS)].itertuples(index=False)} if not origins.empty else {}
     trip_of = {} if trips is None or trips.empty else {
@@ -90,7 +94,7 @@ def point_to_origin(findings: pd.DataFrame, origins: pd.DataFrame, headers: Mapp
         trips[["submission_id", "src_file", "src_sheet", "src_row"]].itertuples(index=False)
         if isinstance(f, str) and pd.notna(r)}
     canonical = {f: {h: c for c, h in cols.items()} for f, cols in headers.items()}
-    line_files = set(origins["src_file"]) if not origins.empty else set()
+    line_files = (set(origins["src_file"]) if not origins.empty else set()) | {f for f, _r, _c in stated}
     files = findings["src_file"]
     moved = files.isna() if trip_of else pd.Series(False, index=findings.index)
     moved |= files.isin(list(line_files))
@@ -101,8 +105,11 @@ def point_to_origin(findings: pd.DataFrame, origins: pd.DataFrame, headers: Mapp
         f, col, row = rec.get("src_file"), str(rec.get("src_column")), rec.get("src_row")
         if isinstance(f, str):
             column = canonical.get(f, {}).get(col, col)
-            line = origin_of.get((f, int(row))) if row is not None and pd.notna(row) else None
+            r = int(row) if row is not None and pd.notna(row) else None
+            line = origin_of.get((f, r)) if r is not None else None
             where = line[:3] if line is not None and line[3] & _BIT.get(column, 0) else None
+            if where is None and r is not None:
+                where = stated.get((f, r, column))
         else:
             column = col
             where = trip_of.get(str(rec.get("submission_id")))

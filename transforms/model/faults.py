@@ -184,9 +184,12 @@ def restrict(asm: Assembly, traders: Collection[str], files: Collection[str],
     states = asm.line_states
     states = states[states["trader"].astype(str).isin(list(traders))] if not states.empty else states
     wanted = set(files)
+    # the provenance records are keyed by source cell, so the part keeps them whole: a finding checked
+    # in the part points at the same item-master or trip-plan cell as in the whole
     return Assembly(frames, states, [p for p in asm.problems if p.src_file in wanted],
                     [(s, p) for s, p in asm.submission_problems if s in sids],
-                    {s: v for s, v in asm.sources.items() if s in sids})
+                    {s: v for s, v in asm.sources.items() if s in sids},
+                    value_origins=asm.value_origins, stated_origins=asm.stated_origins)
 
 
 def trip_refs(asm: Assembly, sids: Collection[str]) -> dict[str, str]:

@@ -72,6 +72,10 @@ class Assembly:
     sources: dict[str, set[str]]
     #: which item-master row filled which line's column (transforms.assembly.provenance.master_origins)
     value_origins: pd.DataFrame | None = None
+    #: consignment totals the trip plan stated: (invoice file, row, canonical column) -> the plan's
+    #: (file, sheet, row). A consignment's own src_file is its first invoice line, so without this a
+    #: finding on such a total names an invoice column that does not exist.
+    stated_origins: dict[tuple[str, int, str], tuple[str, str, int]] = field(default_factory=dict)
 
 
 @dataclass
