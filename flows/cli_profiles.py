@@ -11,7 +11,10 @@ from rich.table import Table
 
 from flows.cli_common import console, fail
 
-ProfilesDirOption = Annotated[Path | None, typer.Option(help="Extra user profiles folder.")]
+# the same variable `ssdd run` reads (Settings.profiles_dir), so a profile a user put there is
+# explained by `profiles detect` exactly as the night will use it
+ProfilesDirOption = Annotated[Path | None, typer.Option(help="Extra user profiles folder.",
+                                                        envvar="SSDD_PROFILES_DIR", show_envvar=True)]
 
 
 def profiles_list(profiles_dir: ProfilesDirOption = None) -> None:

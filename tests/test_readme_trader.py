@@ -4,7 +4,10 @@ one is the shipped sample, and every key the settings model accepts is explained
 from __future__ import annotations
 
 import re
+import shutil
+import textwrap
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel
@@ -58,3 +61,54 @@ def test_every_accepted_key_is_explained() -> None:
 
     missing = [key for key in _keys(TraderSettings) if not explained(key)]
     assert missing == [], f"trader.yaml keys without a word in the README: {missing}"
+
+
+def test_the_readme_route_files_a_sap_billing_list_with_package_counts(tmp_path: Path, run_flow: Any) -> None:
+    """'A billing list without package counts (SAP)': the profile the README describes (sap_billing with
+    another id and its two yaml lines) files the trips the built-in profile holds, with each billing
+    item's count in the Mainland road manifest."""
+    from lxml import etree
+
+    from transforms.devtools.benchgen import write_bench_inbox
+
+    section = _section()
+    route = section[section.index("### A billing list without package counts (SAP)"):]
+    snippet = re.search(r"```yaml\n(.*?)```", route, re.DOTALL).group(1)  # type: ignore[union-attr]
+    generated = tmp_path / "generated"
+    write_bench_inbox(generated, 120, seed=7, bad_share=0.0)
+    sap = next(p for p in sorted(generated.iterdir()) if p.name.endswith("_sap") and (p / "export_000.csv").exists())
+    inbox = tmp_path / "inbox"
+    shutil.copytree(sap, inbox / "sapco")
+    settings = inbox / "sapco" / "trader.yaml"
+    settings.write_text(re.sub(r"(?m)^trader: .*$", "trader: sapco", settings.read_text("utf-8")), "utf-8")
+
+    before = run_flow(inbox, tmp_path / "ws-before", "2026-11-25T20:00:00+08:00")
+    assert before.submissions and {s.status for s in before.submissions} == {"held"}
+    assert all(any("(商品项件数)" in r and "is missing" in r for r in s.reasons) for s in before.submissions)
+
+    export = inbox / "sapco" / "export_000.csv"
+    head, *rows = export.read_text(encoding="utf-8-sig").splitlines()
+    counts = [3 + i % 5 for i in range(len(rows))]
+    export.write_text("\n".join([f"{head};Packages;Package Type",
+                                 *(f"{r};{n};CT" for r, n in zip(rows, counts, strict=True))]) + "\n",
+                      encoding="utf-8-sig")
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    mine = yaml.safe_load((REPO / "data" / "profiles" / "sap_billing.yaml").read_text("utf-8"))
+    mine["id"] = "acme_sap_billing"
+    mine["columns"].update(yaml.safe_load(textwrap.dedent(snippet)))
+    (profiles / "acme_sap_billing.yaml").write_text(yaml.safe_dump(mine, allow_unicode=True), "utf-8")
+    settings.write_text(re.sub(r"(?m)^profile: .*$", "profile: acme_sap_billing", settings.read_text("utf-8")),
+                        "utf-8")
+
+    ws = tmp_path / "ws-after"
+    after = run_flow(inbox, ws, "2026-11-25T20:00:00+08:00", profiles_dir=profiles)
+    assert {f.profile for f in after.files if f.path.endswith("export_000.csv")} == {"acme_sap_billing@1"}
+    assert len(after.submissions) == len(before.submissions)
+    assert {s.status for s in after.submissions} == {"filed"}, [s.reasons for s in after.submissions]
+    sent: list[tuple[str, str]] = []
+    for manifest in sorted((ws / "outbox" / "cn" / "rmft").glob("CN_MT2401_*.xml")):
+        tree = etree.parse(str(manifest))
+        sent += [(q.text or "", q.get("unitCode") or "")
+                 for q in tree.iter("{*}QuantityQuantity") if q.getparent().tag.endswith("Packaging")]
+    assert sorted(sent) == sorted((str(n), "CT") for n in counts)

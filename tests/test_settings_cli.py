@@ -102,3 +102,30 @@ def test_profiles_detect_explains_the_choice(tmp_path: Path) -> None:
     unknown = fixtures.write_csv(tmp_path / "x.csv", [["a", "b"], ["1", "2"]], "utf-8")
     refused = CliRunner().invoke(app, ["profiles", "detect", str(unknown)])
     assert refused.exit_code == 2 and "x.csv has no header row of any known profile" in refused.output
+
+
+def test_profiles_detect_reads_the_profiles_folder_the_run_reads(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """SSDD_PROFILES_DIR names the user's profiles for `ssdd run`; `profiles detect` and `profiles list`
+    read the same folder, or they would explain a choice the night does not make."""
+    path = fixtures.write_csv(tmp_path / "billing.csv", [
+        ["Doc", "Part", "Qty", "UoM", "Value", "Curr"], ["INV-1", "SKU-1", "2", "PCS", "10.00", "USD"]], "utf-8")
+    mine = tmp_path / "profiles"
+    mine.mkdir()
+    (mine / "acme_erp.yaml").write_text(
+        "id: acme_erp\nprofile_version: 1\nrole: commercial_lines\ntitle: ACME in-house billing\n"
+        "containers: [csv]\nencodings: [utf-8]\ncolumns:\n"
+        "  invoice_no: {headers: [Doc], required: true}\n  sku: {headers: [Part], type: code, required: true}\n"
+        "  quantity_value: {headers: [Qty], type: number, required: true}\n"
+        "  quantity_unit: {headers: [UoM], type: unit, required: true}\n"
+        "  line_amount_value: {headers: [Value], type: number, required: true}\n"
+        "  line_amount_currency: {headers: [Curr], type: currency, required: true}\n", encoding="utf-8")
+    without = CliRunner().invoke(app, ["profiles", "detect", str(path)])
+    assert without.exit_code == 2 and "billing.csv has no header row of any known profile" in without.output
+    monkeypatch.setenv("SSDD_PROFILES_DIR", str(mine))
+    found = CliRunner().invoke(app, ["profiles", "detect", str(path)])
+    assert found.exit_code == 0, found.output
+    assert "acme_erp: sheet '', header row 1, 6/6 columns" in found.output
+    assert "billing.csv -> acme_erp@1" in found.output
+    listed = CliRunner().invoke(app, ["profiles", "list"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "ACME in-house billing" in listed.output
