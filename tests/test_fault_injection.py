@@ -280,3 +280,32 @@ def test_control_characters_in_seal_and_trailer_numbers_hold_the_trip_with_their
         "acme/trip_plan.csv row 2, column trailer_no: trailer_id TR-77\\u000788 contains a control character or a "
         "character XML 1.0 forbids."]
     assert next(s for s in summary.submissions if s.submission_id == MF_T001).status == "filed"
+
+
+def test_the_traders_checked_apart_keep_their_findings_on_the_item_master(
+        prefect_harness: None, tmp_path: Path) -> None:
+    """When the checks fail for acme, mingfai is checked on its own share of the batch; a finding on a
+    value its item master supplied still names the item master's cell, as on a night without a fault."""
+    from openpyxl import load_workbook
+
+    from flows.service import bounded_flow
+    from transforms.plumbing.settings import Settings
+
+    source = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "inbox", source)
+    master = source / "mingfai" / "item_master.xlsx"
+    wb = load_workbook(master)
+    sheet = wb.active
+    assert sheet is not None
+    sheet.cell(2, [c.value for c in sheet[1]].index("hs_hk") + 1).value = "8471.30"
+    wb.save(master)
+    with pytest.MonkeyPatch.context() as mp:
+        _inject("check", mp)
+        settings = Settings(inbox=source, workspace=tmp_path / "ws", as_of=AS_OF, workers=1)
+        summary = bounded_flow(settings)(settings)
+    assert [(e.stage, e.trader) for e in summary.internal_errors] == [("check", "acme")]
+    held = next(s for s in summary.submissions if s.submission_id == MF_T001)
+    assert held.status == "held"
+    assert held.reasons == [
+        "mingfai/item_master.xlsx (sheet 物料) row 2, column hs_hk: hs_hk '8471.30' must be 8 digits (HKHS)."]
+    assert (tmp_path / "ws" / "quarantine" / "mingfai" / "item_master.xlsx.errors.xlsx").is_file()
