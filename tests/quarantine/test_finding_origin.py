@@ -121,7 +121,7 @@ def test_the_stated_total_map_moves_only_its_own_cell() -> None:
          "src_column": "Gross", "value": "0", "submission_id": "s1",
          "message_en": "t/inv.csv row 2, column Gross: gross_mass_kg '0' must be greater than 0.",
          "message_zh": "t/inv.csv 第2行「Gross」列：毛重「0」应大于0。"}])
-    stated = {("t/inv.csv", 2, "total_packages_qty"): ("t/plan.xlsx", "Trips", 7)}
+    stated = {("t/inv.csv", 2, "total_packages_qty"): ("t/plan.xlsx", "Trips", 7, "total_packages_qty")}
     headers = {"t/inv.csv": {"gross_mass_kg": "Gross"}, "t/plan.xlsx": {"total_packages_qty": "Pkgs"}}
     out = point_to_origin(findings, pd.DataFrame(), headers, None, stated)
     assert out[["src_file", "src_sheet", "src_row", "src_column"]].values.tolist() == [
@@ -130,3 +130,29 @@ def test_the_stated_total_map_moves_only_its_own_cell() -> None:
         "t/plan.xlsx (sheet Trips) row 7, column Pkgs: total_packages_qty '9' differs.",
         "t/inv.csv row 2, column Gross: gross_mass_kg '0' must be greater than 0."]
     assert out["message_zh"].tolist()[0] == "t/plan.xlsx (sheet Trips) 第7行「Pkgs」列：总件数「9」不符。"
+
+
+def test_a_totals_row_that_disagrees_is_reported_on_the_totals_row(tmp_path: Path, run_flow: Any) -> None:
+    """A file of one invoice with a totals row (合计): its gross mass is the independent total of the
+    line-sum check, and a disagreement is a warning on that row's gross-mass cell."""
+    inbox, ws = tmp_path / "inbox", tmp_path / "ws"
+    shutil.copytree(REPO / "data" / "samples" / "inbox" / "acme", inbox / "acme")
+    book = inbox / "acme" / "goods_lines_20261125.xlsx"
+    wb = load_workbook(book)
+    sheet = wb.active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    total = [None] * len(header)
+    total[0], total[header.index("gross_mass_kg")] = "合计", 1900     # the lines weigh 600 + 540 + 600 kg
+    sheet.append(total)
+    wb.save(book)
+    summary = run_flow(inbox, ws, AS_OF)
+    assert [(s.trip_ref, s.status) for s in summary.submissions] == [("AC-T101", "filed")]
+    lines = next(f for f in summary.files if f.path == "acme/goods_lines_20261125.xlsx")
+    assert (lines.rows_in, lines.rows_ignored, lines.rows_filed) == (4, 1, 3)
+    found = pd.read_csv(ws / "quarantine" / "acme" / "goods_lines_20261125.xlsx.errors.csv", encoding="utf-8-sig",
+                        dtype=str)
+    assert found[["rule_id", "src_sheet", "src_row", "src_column", "message_en"]].values.tolist() == [
+        ["V10", sheet.title, "5", "gross_mass_kg",
+         f"acme/goods_lines_20261125.xlsx (sheet {sheet.title}) row 5, column gross_mass_kg: stated_gross_mass_kg "
+         "'1900' differs from the sum of the lines' gross_mass_kg (1740) by more than 1 %."]]

@@ -21,7 +21,7 @@ from transforms.assembly.build import build_frames
 from transforms.assembly.mainland_record import fill_mainland_record
 from transforms.ingest import trip_plan
 from transforms.model.identity import trip_ids
-from transforms.model.inputs import Assembly, CellProblem, SourceTable, TraderInput
+from transforms.model.inputs import Assembly, CellProblem, SourceTable, StatedOrigins, TraderInput
 from transforms.model.reference import Reference
 from transforms.plumbing.text import shown
 
@@ -92,7 +92,7 @@ def assemble(inputs: Sequence[TraderInput], reference: Reference, *, as_of: date
 
     asm = lines[lines["state"] == "assembled"].copy()
     trips_used = trips[trips["submission_id"].isin(set(asm["submission_id"]))] if not trips.empty else trips
-    stated: dict[tuple[str, int, str], tuple[str, str, int]] = {}
+    stated: StatedOrigins = {}
     frames, sources = build_frames(asm, trips_used, settings, reference, sub_problems, stated)
     fill_mainland_record(frames, asm, settings, reference, sub_problems)
     states = lines[list(LINE_STATE_COLUMNS)].copy()

@@ -19,7 +19,7 @@ import pandas as pd
 from transforms.assembly.cn_units import mainland_units
 from transforms.assembly.conveyance_record import SOURCE_HEADERS, bill_numbers, equipment_rows, transport_mode
 from transforms.model.canonical import GOODS_ITEMS, empty_frame
-from transforms.model.inputs import CellProblem
+from transforms.model.inputs import CellProblem, StatedOrigins
 from transforms.model.reference import Reference
 from transforms.plumbing.text import shown
 from transforms.plumbing.timeutil import HK_TZ
@@ -46,13 +46,15 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def _file_totals(traders: dict[str, TraderInput], key: str) -> dict[str, float]:
-    """A totals row is an independent total only for a file that holds a single invoice."""
-    out: dict[str, float] = {}
+def _file_totals(traders: dict[str, TraderInput], key: str) -> dict[str, tuple[float, str, int | None]]:
+    """A totals row is an independent total only for a file that holds a single invoice: its value,
+    sheet and row, by file."""
+    out: dict[str, tuple[float, str, int | None]] = {}
     for tin in traders.values():
         for src in tin.lines:
-            if key in src.table.totals and src.table.frame["invoice_no"].nunique() == 1:
-                out[src.label] = src.table.totals[key]
+            frame = src.table.frame
+            if key in src.table.totals and frame["invoice_no"].nunique() == 1:
+                out[src.label] = (src.table.totals[key], str(frame["src_sheet"].iloc[0] or ""), src.table.totals_row)
     return out
 
 
@@ -76,10 +78,10 @@ def _unknown_customer(row: dict[str, Any], inv: Any) -> CellProblem:
 
 
 def build_frames(lines: pd.DataFrame, trips: pd.DataFrame, traders: dict[str, TraderInput], reference: Reference,
-                 sub_problems: list[tuple[str, CellProblem]], stated: dict[tuple[str, int, str], tuple[str, str, int]],
+                 sub_problems: list[tuple[str, CellProblem]], stated: StatedOrigins,
                  ) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]]]:
-    """The canonical frames and each submission's source files; ``stated`` receives the consignment
-    totals the trip plan stated (:attr:`Assembly.stated_origins`)."""
+    """The canonical frames and each submission's source files; ``stated`` receives where the
+    consignment totals stated apart from the lines are written (:attr:`Assembly.stated_origins`)."""
     from transforms.model.canonical import FILING_TABLES
 
     if lines.empty:
@@ -147,18 +149,18 @@ class _Invoices:
     trips: dict[str, dict[str, Any]]
     bills: dict[tuple[str, str], str]
     package_words: dict[str, str]
-    file_gross: dict[str, float]
-    #: filled by :func:`_consignment`: totals taken from the trip plan, and its row (Assembly.stated_origins)
-    stated: dict[tuple[str, int, str], tuple[str, str, int]]
+    file_gross: dict[str, tuple[float, str, int | None]]
+    #: filled by :func:`_consignment`: the totals stated apart from the lines, and where (Assembly.stated_origins)
+    stated: StatedOrigins
 
 
 def _consignments(lines: pd.DataFrame, trips: dict[str, dict[str, Any]], bills: dict[tuple[str, str], str],
                   traders: dict[str, TraderInput], reference: Reference, sub_problems: list[tuple[str, CellProblem]],
-                  stated: dict[tuple[str, int, str], tuple[str, str, int]],
+                  stated: StatedOrigins,
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """One consignment per invoice of a trip, with its consignor and consignee; what an invoice lacks
-    or mixes is appended to ``sub_problems`` (in the order currency, package type, customer), and the
-    totals its trip plan stated to ``stated``."""
+    or mixes is appended to ``sub_problems`` (in the order currency, package type, customer), and where
+    its stated totals are written to ``stated``."""
     table, mixed = _invoice_table(lines)
     words = dict(zip(*(reference.table("rec21_package_types")[c] for c in ("code", "name")), strict=True))
     invoices = _Invoices(trips, bills, words, _file_totals(traders, "gross_mass_kg"), stated)
@@ -229,12 +231,16 @@ def _consignment(row: dict[str, Any], sid: str, seq: int, inv: str, ts: TraderSe
     stated_pkgs = trip.get("total_packages_qty") if one_invoice_trip else None
     total_pkgs = stated_pkgs if stated_pkgs is not None else row["packages_qty"]
     stated_gross = trip.get("stated_gross_mass_kg") if one_invoice_trip else None
-    plan_row = (str(trip["src_file"]), str(trip.get("src_sheet") or ""), int(trip["src_row"]))
+    # where each stated total is written: a finding on it must name that cell, not the first line's
+    here = (str(row["src_file"]), int(row["src_row"]))
+    plan = (str(trip["src_file"]), str(trip.get("src_sheet") or ""), int(trip["src_row"]))
     for column, value in (("total_packages_qty", stated_pkgs), ("stated_gross_mass_kg", stated_gross)):
-        if value is not None:   # the plan's cell is where a finding on this total must point
-            invoices.stated[(str(row["src_file"]), int(row["src_row"]), column)] = plan_row
-    if stated_gross is None:
-        stated_gross = invoices.file_gross.get(str(row["src_file"]))
+        if value is not None:
+            invoices.stated[(*here, column)] = (*plan, column)
+    if stated_gross is None and here[0] in invoices.file_gross:
+        stated_gross, sheet, totals_row = invoices.file_gross[here[0]]
+        if totals_row is not None:
+            invoices.stated[(*here, "stated_gross_mass_kg")] = (here[0], sheet, totals_row, "gross_mass_kg")
     trader = str(row["trader"])
     importing = trip["direction"] == "HK_IMPORT"
     return {

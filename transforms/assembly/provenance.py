@@ -21,7 +21,7 @@ import pandas as pd
 
 from transforms.assembly.assemble import _MASTER_FILLS
 from transforms.model.canonical import profile_key
-from transforms.model.inputs import Assembly, FileReport, SourceTable, TraderInput
+from transforms.model.inputs import Assembly, FileReport, SourceTable, StatedOrigins, TraderInput
 
 #: ``filled``: bit i set when the item master supplied ``_MASTER_FILLS[i]`` (one row per line, not
 #: per line and column: a batch of 100,000 lines would otherwise carry 800,000 rows).
@@ -77,10 +77,10 @@ def _reword(message: Any, old: str, new: str) -> Any:
 
 def point_to_origin(findings: pd.DataFrame, origins: pd.DataFrame, headers: Mapping[str, Mapping[str, str]],
                     trips: pd.DataFrame | None = None,
-                    stated: Mapping[tuple[str, int, str], tuple[str, str, int]] | None = None) -> pd.DataFrame:
+                    stated: StatedOrigins | None = None) -> pd.DataFrame:
     """Findings moved to the cell their value came from: an item-master row (``origins``), a
-    consignment total the trip plan stated (``stated``: invoice file, row and canonical column ->
-    the plan's file, sheet and row, :attr:`Assembly.stated_origins`), or the trip-plan row of their
+    consignment total stated apart from the lines (``stated``: the trip plan's or a totals row's
+    cell, :data:`~transforms.model.inputs.StatedOrigins`), or the trip-plan row of their
     trip (``trips``: submission_id, src_file, src_sheet, src_row) for values of the trip that name no
     file. The header is the origin file's own (``headers``: file -> canonical column -> header as
     written), and the sentence's opening names the new place."""
@@ -108,8 +108,9 @@ def point_to_origin(findings: pd.DataFrame, origins: pd.DataFrame, headers: Mapp
             r = int(row) if row is not None and pd.notna(row) else None
             line = origin_of.get((f, r)) if r is not None else None
             where = line[:3] if line is not None and line[3] & _BIT.get(column, 0) else None
-            if where is None and r is not None:
-                where = stated.get((f, r, column))
+            written = stated.get((f, r, column)) if where is None and r is not None else None
+            if written is not None:   # the header is the one the total is written under
+                where, column = written[:3], written[3]
         else:
             column = col
             where = trip_of.get(str(rec.get("submission_id")))

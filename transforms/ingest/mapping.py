@@ -138,7 +138,7 @@ def map_sheet(match: HeaderMatch, *, src_file: str, reference: Reference,
     totals = _totals(match, [body[i] for i in totals_rows], profile.decimal, profile.thousands)
     return MappedTable(frame=frame, headers=dict(match.headers), rows_in=len(body) - _trailing_blank(body),
                        rows_ignored=len(body) - _trailing_blank(body) - len(keep), totals=totals,
-                       problems=problems)
+                       problems=problems, totals_row=numbers[totals_rows[-1]] if totals else None)
 
 
 @dataclass(frozen=True)

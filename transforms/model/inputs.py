@@ -35,6 +35,7 @@ class MappedTable:
     rows_ignored: int                    # blank and totals rows
     totals: dict[str, float] = field(default_factory=dict)   # values on the totals row, by key
     problems: list[CellProblem] = field(default_factory=list)
+    totals_row: int | None = None        # the sheet row the totals were read from
 
 
 @dataclass
@@ -60,6 +61,14 @@ class TraderInput:
     first_seen: dict[str, str] = field(default_factory=dict)
 
 
+#: Consignment totals stated apart from the lines, by where a finding on them would otherwise point
+#: (the consignment's first invoice line: file, row, canonical column) -> where the value is written
+#: (file, sheet, row, and the column as that file's profile names it): the trip plan's 總件數/總毛重
+#: cells, or an invoice file's totals row (合计) under its 毛重 column. Without it a finding on such
+#: a total names an invoice column that does not exist.
+StatedOrigins = dict[tuple[str, int, str], tuple[str, str, int, str]]
+
+
 @dataclass
 class Assembly:
     frames: dict[str, pd.DataFrame]
@@ -72,10 +81,8 @@ class Assembly:
     sources: dict[str, set[str]]
     #: which item-master row filled which line's column (transforms.assembly.provenance.master_origins)
     value_origins: pd.DataFrame | None = None
-    #: consignment totals the trip plan stated: (invoice file, row, canonical column) -> the plan's
-    #: (file, sheet, row). A consignment's own src_file is its first invoice line, so without this a
-    #: finding on such a total names an invoice column that does not exist.
-    stated_origins: dict[tuple[str, int, str], tuple[str, str, int]] = field(default_factory=dict)
+    #: consignment totals stated apart from the lines (:data:`StatedOrigins`)
+    stated_origins: StatedOrigins = field(default_factory=dict)
 
 
 @dataclass
