@@ -170,8 +170,9 @@ def print_summary(summary: RunSummary, workspace: Path, limit: int = 0) -> None:
     _more(len(summary.pending), limit, "pending invoices", None, summary_json)
     ws = workspace
     console.print(f"outputs:    {ws / 'outbox'} (single/, hk/, cn/dec/, cn/rmft/)")
-    console.print(f"quarantine: {ws / 'quarantine'}" + (f" ({len(summary.quarantine_reports)} error workbooks)"
-                                                          if summary.quarantine_reports else ""))
+    books = len(summary.quarantine_reports)
+    console.print(f"quarantine: {ws / 'quarantine'}"
+                  + (f" ({books} error workbook{'s' if books != 1 else ''})" if books else ""))
     console.print(f"analytics:  {ws / 'analytics'}")
     r = summary.responses
     if r.get("rows_read") or r.get("files_rejected"):  # said only when customs' answers were there to read

@@ -63,6 +63,8 @@ def test_run_prints_where_outputs_went_and_no_traceback(sample_run: dict[str, An
     out = sample_run["stdout"]
     assert "outputs:" in out and "quarantine:" in out and "summary:" in out
     assert "Traceback" not in out + sample_run["stderr"]
+    books = len(sample_run["summary"]["quarantine_reports"])
+    assert books and f"({books} error workbook{'s' if books != 1 else ''})" in " ".join(out.split())
     assert "held MF-T002: Control point HZM has no Mainland customs office code" in out
 
 
