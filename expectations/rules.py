@@ -95,20 +95,20 @@ _SUBMISSIONS: Final = [
               why_zh="（ROCARS及内地公路舱单需要车辆预计到达管制站的时间）"),
     Rule("V04", "aci_window", ERROR, "submissions", ("expected_crossing_at",),
          ExpectColumnValuesToBeBetween(column="_aci_lead_minutes", min_value=30, max_value=ACI_MAX_MINUTES),
-         "expected_crossing_at '{value}' is {_aci_lead_minutes} minutes after the run; ROCARS accepts the "
-         "advance cargo information 30 minutes to 14 days before crossing.",
-         "预计过境时间「{value}」距本次运行{_aci_lead_minutes}分钟；ROCARS预报须在过境前30分钟至14天内提交。"),
+         "expected_crossing_at '{_crossing_hk}' (Hong Kong time) is {_lead_en}; ROCARS accepts the advance "
+         "cargo information 30 minutes to 14 days before crossing.",
+         "预计过境时间「{_crossing_hk}」（香港时间）{_lead_zh}；ROCARS预报须在过境前30分钟至14天内提交。"),
     Rule("V04", "cn_manifest_lead", ERROR, "submissions", ("expected_crossing_at",),
          ExpectColumnValuesToBeBetween(column="_aci_lead_minutes", min_value=_p("cn_manifest_lead_minutes")),
-         "expected_crossing_at '{value}' is {_aci_lead_minutes} minutes after the run; the Mainland road "
-         "manifest needs at least {cn_manifest_lead_minutes} minutes.",
-         "预计过境时间「{value}」距本次运行{_aci_lead_minutes}分钟；内地公路舱单至少需提前"
+         "expected_crossing_at '{_crossing_hk}' (Hong Kong time) is {_lead_en}; the Mainland road manifest "
+         "needs at least {cn_manifest_lead_minutes} minutes.",
+         "预计过境时间「{_crossing_hk}」（香港时间）{_lead_zh}；内地公路舱单至少需提前"
          "{cn_manifest_lead_minutes}分钟申报。"),
     Rule("V04", "aci_margin", WARNING, "submissions", ("expected_crossing_at",),
          ExpectColumnValuesToBeBetween(column="_aci_lead_minutes", min_value=45),
-         "expected_crossing_at '{value}' is only {_aci_lead_minutes} minutes after the run; less than 45 "
-         "minutes leaves little margin before the 30-minute ROCARS limit.",
-         "预计过境时间「{value}」距本次运行仅{_aci_lead_minutes}分钟，距ROCARS的30分钟时限不足15分钟余量。"),
+         "expected_crossing_at '{_crossing_hk}' (Hong Kong time) is only {_lead_en}; less than 45 minutes "
+         "leaves little margin before the 30-minute ROCARS limit.",
+         "预计过境时间「{_crossing_hk}」（香港时间）{_lead_zh}，距ROCARS的30分钟时限不足15分钟余量。"),
     Rule("V18", "tdec_deadline", WARNING, "submissions", ("crossing_date",),
          ExpectColumnValuesToBeBetween(column="_tdec_days_left", min_value=0),
          "crossing_date '{value}' is more than 14 days before the run: the HK import/export declaration "

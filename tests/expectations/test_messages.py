@@ -101,3 +101,55 @@ def test_a_warning_shadowed_by_an_error_of_the_same_rule_is_not_repeated(
     assert v04.iloc[0]["message_en"].endswith("30 minutes to 14 days before crossing.")
     failing = {r.meta["rule_key"] for r in out.results["submissions"].results if r.success is False}
     assert {"V04.aci_window", "V04.cn_manifest_lead", "V04.aci_margin"} <= failing
+
+
+def _v04(frames: Frames, reference: Reference, as_of: datetime, lead: pd.Timedelta) -> pd.DataFrame:
+    frames["submissions"].loc[0, "expected_crossing_at"] = pd.Timestamp(as_of).tz_convert("UTC") + lead
+    findings = validate(frames, reference=reference, as_of=as_of).findings
+    return findings[findings["rule_id"] == "V04"].reset_index(drop=True)
+
+
+def test_v04_says_the_times_in_hong_kong_time_and_the_distance_in_words(
+        frames: Frames, reference: Reference, as_of: datetime) -> None:
+    """Not "'2026-11-26T06:00:00+00:00' is -12745.65672145 minutes after the run": the trip plan's
+    own time (Hong Kong), the run's, and how far apart, in days, hours and minutes."""
+    run = pd.Timestamp(as_of).tz_convert("Asia/Hong_Kong").strftime("%Y-%m-%d %H:%M")
+    past = _v04(frames, reference, as_of, -pd.Timedelta(days=8, hours=20, minutes=26, seconds=30))
+    crossing = (pd.Timestamp(as_of).tz_convert("Asia/Hong_Kong")
+                - pd.Timedelta(days=8, hours=20, minutes=26, seconds=30)).strftime("%Y-%m-%d %H:%M")
+    assert past["message_en"].tolist() == [
+        _where(past.iloc[0])[0] + f"expected_crossing_at '{crossing}' (Hong Kong time) is 8 days 20 hours 26 minutes "
+        f"before the run ({run}); ROCARS accepts the advance cargo information 30 minutes to 14 days before crossing."]
+    assert past["message_zh"].tolist() == [
+        _where(past.iloc[0])[1] + f"预计过境时间「{crossing}」（香港时间）早于本次运行（{run}）8天20小时26分钟；"
+        "ROCARS预报须在过境前30分钟至14天内提交。"]
+    soon = _v04(frames, reference, as_of, pd.Timedelta(minutes=29, seconds=40))
+    assert soon["message_en"].iloc[0].endswith(
+        f"is 29 minutes after the run ({run}); ROCARS accepts the advance cargo information 30 minutes to 14 days "
+        "before crossing.")
+    mainland = _v04(frames, reference, as_of, pd.Timedelta(minutes=40))   # inside ROCARS', short of 60 minutes
+    assert mainland["message_en"].iloc[0].endswith(
+        f"is 40 minutes after the run ({run}); the Mainland road manifest needs at least 60 minutes.")
+    assert mainland["message_zh"].iloc[0].endswith(
+        f"（香港时间）距本次运行（{run}）40分钟；内地公路舱单至少需提前60分钟申报。")
+    far = _v04(frames, reference, as_of, pd.Timedelta(days=15, hours=1, minutes=1))
+    assert far["message_en"].iloc[0].endswith(f"is 15 days 1 hour 1 minute after the run ({run}); ROCARS accepts the "
+                                              "advance cargo information 30 minutes to 14 days before crossing.")
+
+
+def test_v04_margin_warning_when_the_mainland_lead_allows_it(frames: Frames, reference: Reference,
+                                                              as_of: datetime) -> None:
+    """With the Mainland lead set to 30 minutes (cn_manifest_lead_minutes), 40 minutes ahead files with
+    the ROCARS margin warning, said in words."""
+    frames["submissions"].loc[0, "expected_crossing_at"] = pd.Timestamp(as_of).tz_convert("UTC") + pd.Timedelta(
+        minutes=40)
+    findings = validate(frames, reference=reference, as_of=as_of, cn_manifest_lead_minutes=30).findings
+    f = _only(findings, "V04")
+    run = pd.Timestamp(as_of).strftime("%Y-%m-%d %H:%M")
+    crossing = (pd.Timestamp(as_of) + pd.Timedelta(minutes=40)).strftime("%Y-%m-%d %H:%M")
+    assert f["severity"] == "warning"
+    assert f["message_en"] == _where(f)[0] + (
+        f"expected_crossing_at '{crossing}' (Hong Kong time) is only 40 minutes after the run ({run}); less than 45 "
+        "minutes leaves little margin before the 30-minute ROCARS limit.")
+    assert f["message_zh"] == _where(f)[1] + (
+        f"预计过境时间「{crossing}」（香港时间）距本次运行（{run}）40分钟，距ROCARS的30分钟时限不足15分钟余量。")
