@@ -15,6 +15,7 @@ import pandas as pd
 from expectations.context import ValidationFrames
 from expectations.rule import Rule
 from transforms.model.canonical import FINDINGS, TABLES, profile_key
+from transforms.plumbing.timeutil import HK_TZ
 
 __all__ = ["FINDING_COLUMNS", "NOT_CHECKABLE_COLUMNS", "as_text", "finalise", "not_checkable_rows", "one_per_cell",
            "rule_findings"]
@@ -34,6 +35,9 @@ def as_text(value: Any) -> str:
         if math.isnan(number):
             return ""
         return str(int(number)) if number.is_integer() and abs(number) < 1e15 else format(number, ".15g")
+    if isinstance(value, pd.Timestamp | datetime) and value.tzinfo is not None:
+        # a moment as the trader's trip plan states it: Hong Kong time (the model keeps UTC)
+        return value.astimezone(HK_TZ).isoformat()
     if isinstance(value, pd.Timestamp | datetime | date):
         return value.isoformat()
     if isinstance(value, list | tuple | np.ndarray):

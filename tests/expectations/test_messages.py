@@ -120,6 +120,10 @@ def test_v04_says_the_times_in_hong_kong_time_and_the_distance_in_words(
     assert past["message_en"].tolist() == [
         _where(past.iloc[0])[0] + f"expected_crossing_at '{crossing}' (Hong Kong time) is 8 days 20 hours 26 minutes "
         f"before the run ({run}); ROCARS accepts the advance cargo information 30 minutes to 14 days before crossing."]
+    # the cell's value as the trip plan states it, in Hong Kong time, not the model's UTC
+    assert past["value"].tolist() == [(pd.Timestamp(as_of).tz_convert("Asia/Hong_Kong") - pd.Timedelta(
+        days=8, hours=20, minutes=26, seconds=30)).isoformat()]
+    assert past["value"].iloc[0].endswith("+08:00")
     assert past["message_zh"].tolist() == [
         _where(past.iloc[0])[1] + f"预计过境时间「{crossing}」（香港时间）早于本次运行（{run}）8天20小时26分钟；"
         "ROCARS预报须在过境前30分钟至14天内提交。"]
