@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from expectations.lead_time import lead_words
 from transforms.model.canonical import TABLES, empty_frame
 from transforms.plumbing.timeutil import HK_TZ
 
@@ -212,32 +213,6 @@ def _submission_info(subs: pd.DataFrame, consignments: pd.DataFrame) -> pd.DataF
     return info.drop_duplicates("submission_id", keep="last").set_index("submission_id")
 
 
-def _duration(minutes: int, zh: bool) -> str:
-    """Whole minutes as a person says them: '45 minutes', '1 day 2 hours 5 minutes' / '1天2小时5分钟'."""
-    parts = ((minutes // 1440, "day", "天"), (minutes % 1440 // 60, "hour", "小时"), (minutes % 60, "minute", "分钟"))
-    said = [f"{n}{word_zh}" if zh else f"{n} {word}{'s' if n != 1 else ''}" for n, word, word_zh in parts if n]
-    return ("" if zh else " ").join(said) or ("0分钟" if zh else "0 minutes")
-
-
-def _lead_words(lead: pd.Series, as_of_hk: str) -> tuple[list[str], list[str]]:
-    """How far the crossing is from the run, in words (the V04 sentences): '20 minutes after the run
-    (2026-11-25 20:00)', or for a crossing already past '8 days 20 hours before the run (…)'. Whole
-    minutes toward the run, so 29.6 minutes reads 29: under the 30-minute limit, as the check found."""
-    en: list[str] = []
-    zh: list[str] = []
-    for value in lead.tolist():
-        if value is None or not np.isfinite(value):
-            en.append("")
-            zh.append("")
-            continue
-        n = int(abs(value))
-        after = value >= 0
-        en.append(f"{_duration(n, False)} {'after' if after else 'before'} the run ({as_of_hk})")
-        zh.append(f"距本次运行（{as_of_hk}）{_duration(n, True)}" if after
-                  else f"早于本次运行（{as_of_hk}）{_duration(n, True)}")
-    return en, zh
-
-
 def _submissions(f: pd.DataFrame, info: pd.DataFrame, transport: pd.DataFrame,
                  run: RunContext) -> pd.DataFrame:
     expected = pd.to_datetime(f["expected_crossing_at"], errors="coerce", utc=True)
@@ -250,7 +225,7 @@ def _submissions(f: pd.DataFrame, info: pd.DataFrame, transport: pd.DataFrame,
     counts = transport["submission_id"].value_counts()
     # the V04 sentences say the times as the trip plan and the trader write them: Hong Kong time, to
     # the minute, and the distance in days, hours and minutes (not '-12745.65672145 minutes', in UTC)
-    lead_en, lead_zh = _lead_words(lead, run.as_of_utc.tz_convert(HK_TZ).strftime("%Y-%m-%d %H:%M"))
+    lead_en, lead_zh = lead_words(lead, run.as_of_utc.tz_convert(HK_TZ).strftime("%Y-%m-%d %H:%M"))
     crossing_hk = expected.dt.tz_convert(HK_TZ).dt.strftime("%Y-%m-%d %H:%M").fillna("")
     return f.assign(_crossing_date=crossing, _aci_lead_minutes=lead.astype("float64"),
                     _crossing_hk=crossing_hk.astype(object), _lead_en=lead_en, _lead_zh=lead_zh,
