@@ -233,10 +233,10 @@ def _consignment(row: dict[str, Any], sid: str, seq: int, inv: str, ts: TraderSe
     stated_gross = trip.get("stated_gross_mass_kg") if one_invoice_trip else None
     # where each stated total is written: a finding on it must name that cell, not the first line's
     here = (str(row["src_file"]), int(row["src_row"]))
-    plan = (str(trip["src_file"]), str(trip.get("src_sheet") or ""), int(trip["src_row"]))
     for column, value in (("total_packages_qty", stated_pkgs), ("stated_gross_mass_kg", stated_gross)):
         if value is not None:
-            invoices.stated[(*here, column)] = (*plan, column)
+            invoices.stated[(*here, column)] = (str(trip["src_file"]), str(trip.get("src_sheet") or ""),
+                                                int(trip["src_row"]), column)
     if stated_gross is None and here[0] in invoices.file_gross:
         stated_gross, sheet, totals_row = invoices.file_gross[here[0]]
         if totals_row is not None:

@@ -242,7 +242,6 @@ def _keep_padding_only_for_real_subheadings(padded: pd.Series, raw: pd.Series, r
                       for (p, r), c in zip(pairs, changed, strict=True)], index=padded.index, dtype=object)
 
 
-
 def _apply_tax_rule(frame: pd.DataFrame, match: HeaderMatch, rows: list[list[str | None]], decimal: str,
                     thousands: str) -> None:
     """价税合计 includes VAT; where 税率 is non-zero the declared value is 金额 (before tax)."""
